@@ -1,0 +1,192 @@
+"""Settings from the environment (and an optional ``.env``), validated once at start-up.
+
+A wrong value raises ``SettingsError`` whose message names the variable, so the CLI can
+print one clear line instead of a traceback. Secrets are ``SecretStr`` and never logged.
+"""
+
+from __future__ import annotations
+
+import secrets
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import phonenumbers
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class SettingsError(Exception):
+    """A setting is missing or invalid; the message names the environment variable."""
+
+
+class SmsProvider(StrEnum):
+    SANDBOX = "sandbox"
+    TWILIO = "twilio"
+
+
+class EmailProvider(StrEnum):
+    SANDBOX = "sandbox"
+    SMTP = "smtp"
+
+
+class SmtpTls(StrEnum):
+    STARTTLS = "starttls"
+    TLS = "tls"
+    NONE = "none"
+
+
+def _env(name: str) -> Any:
+    return Field(validation_alias=AliasChoices(name))
+
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///campaign.db"
+
+
+class Settings(BaseSettings):
+    """Every setting of the service; field aliases are the environment variable names."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=False
+    )
+
+    database_url: Annotated[str, _env("CAMPAIGN_DATABASE_URL")] = DEFAULT_DATABASE_URL
+    host: Annotated[str, _env("CAMPAIGN_HOST")] = "127.0.0.1"
+    port: Annotated[int, _env("CAMPAIGN_PORT"), Field(ge=1, le=65535)] = 8080
+    public_url: Annotated[str | None, _env("CAMPAIGN_PUBLIC_URL")] = None
+    secret_key: Annotated[SecretStr | None, _env("CAMPAIGN_SECRET_KEY")] = None
+    default_region: Annotated[str, _env("CAMPAIGN_DEFAULT_REGION")] = "BE"
+    default_time_zone: Annotated[str, _env("CAMPAIGN_DEFAULT_TIME_ZONE")] = "Europe/Brussels"
+    retention_days: Annotated[int, _env("CAMPAIGN_RETENTION_DAYS"), Field(ge=1)] = 30
+    log_level: Annotated[str, _env("CAMPAIGN_LOG_LEVEL")] = "INFO"
+
+    sms_provider: Annotated[SmsProvider, _env("CAMPAIGN_SMS_PROVIDER")] = SmsProvider.SANDBOX
+    twilio_account_sid: Annotated[str | None, _env("TWILIO_ACCOUNT_SID")] = None
+    twilio_auth_token: Annotated[SecretStr | None, _env("TWILIO_AUTH_TOKEN")] = None
+    twilio_messaging_service_sid: Annotated[
+        str | None, _env("TWILIO_MESSAGING_SERVICE_SID")
+    ] = None
+    twilio_from: Annotated[str | None, _env("TWILIO_FROM")] = None
+    twilio_api_base: Annotated[str, _env("TWILIO_API_BASE")] = "https://api.twilio.com"
+    sms_rate: Annotated[float, _env("CAMPAIGN_SMS_RATE"), Field(gt=0)] = 50.0
+    sms_price: Annotated[float, _env("CAMPAIGN_SMS_PRICE"), Field(ge=0)] = 0.08
+
+    email_provider: Annotated[EmailProvider, _env("CAMPAIGN_EMAIL_PROVIDER")] = (
+        EmailProvider.SANDBOX
+    )
+    email_from: Annotated[str, _env("CAMPAIGN_EMAIL_FROM")] = "Info <info@campaign.localhost>"
+    bounce_domain: Annotated[str | None, _env("CAMPAIGN_BOUNCE_DOMAIN")] = None
+    smtp_host: Annotated[str, _env("SMTP_HOST")] = "127.0.0.1"
+    smtp_port: Annotated[int, _env("SMTP_PORT"), Field(ge=1, le=65535)] = 25
+    smtp_username: Annotated[str | None, _env("SMTP_USERNAME")] = None
+    smtp_password: Annotated[SecretStr | None, _env("SMTP_PASSWORD")] = None
+    smtp_tls: Annotated[SmtpTls, _env("SMTP_TLS")] = SmtpTls.STARTTLS
+    email_rate: Annotated[float, _env("CAMPAIGN_EMAIL_RATE"), Field(gt=0)] = 50.0
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError(
+                "must start with sqlite+aiosqlite:// or postgresql+asyncpg:// "
+                f"(got {value.split('://', 1)[0]}://...)"
+            )
+        return value
+
+    @field_validator("default_time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("default_region")
+    @classmethod
+    def _known_region(cls, value: str) -> str:
+        if value.upper() not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError(f"unknown phone region {value!r} (use a code such as BE)")
+        return value.upper()
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def is_embedded(self) -> bool:
+        """SQLite with sandbox channels: the one shape allowed to make its own secret key."""
+        return (
+            self.is_sqlite
+            and self.sms_provider is SmsProvider.SANDBOX
+            and self.email_provider is EmailProvider.SANDBOX
+        )
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        if not self.is_sqlite:
+            return None
+        path = self.database_url.split(":///", 1)[1] if ":///" in self.database_url else ""
+        return None if path in ("", ":memory:") else Path(path)
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    def secret(self) -> bytes:
+        """The secret key's bytes; ``resolve_secret`` must have run."""
+        if self.secret_key is None:
+            raise SettingsError("CAMPAIGN_SECRET_KEY: not set")
+        return self.secret_key.get_secret_value().encode()
+
+
+_ALIASES = {
+    name: str(field.validation_alias.choices[0])  # type: ignore[union-attr]
+    for name, field in Settings.model_fields.items()
+}
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read and validate settings; raise ``SettingsError`` naming the first bad variable."""
+    try:
+        settings = Settings(**{_ALIASES[k]: v for k, v in overrides.items()})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else "?"
+        variable = _ALIASES.get(field, field)
+        raise SettingsError(f"{variable}: {first['msg']}") from None
+    _check_providers(settings)
+    return resolve_secret(settings)
+
+
+def _check_providers(settings: Settings) -> None:
+    if settings.sms_provider is SmsProvider.TWILIO:
+        for name in ("twilio_account_sid", "twilio_auth_token"):
+            if getattr(settings, name) is None:
+                raise SettingsError(f"{_ALIASES[name]}: required when CAMPAIGN_SMS_PROVIDER=twilio")
+        if not (settings.twilio_messaging_service_sid or settings.twilio_from):
+            raise SettingsError(
+                "TWILIO_FROM: set it or TWILIO_MESSAGING_SERVICE_SID when CAMPAIGN_SMS_PROVIDER=twilio"
+            )
+
+
+def resolve_secret(settings: Settings) -> Settings:
+    """Keep the given secret; in the embedded shape, make one once and keep it beside the database."""
+    if settings.secret_key is not None:
+        if len(settings.secret_key.get_secret_value()) < 32:
+            raise SettingsError("CAMPAIGN_SECRET_KEY: must be at least 32 characters long")
+        return settings
+    if not settings.is_embedded:
+        raise SettingsError(
+            "CAMPAIGN_SECRET_KEY: required outside the embedded default (SQLite with sandbox channels)"
+        )
+    db_path = settings.sqlite_path
+    if db_path is None:  # an in-memory database lives as long as the process: so does its key
+        return settings.model_copy(update={"secret_key": SecretStr(secrets.token_urlsafe(32))})
+    key_file = db_path.with_name(db_path.name + ".secret")
+    if not key_file.exists():
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        key_file.touch(mode=0o600)
+        key_file.write_text(secrets.token_urlsafe(32))
+    return settings.model_copy(update={"secret_key": SecretStr(key_file.read_text().strip())})

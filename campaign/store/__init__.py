@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy tables, engine and sessions, Alembic migrations."""

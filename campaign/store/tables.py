@@ -1,0 +1,340 @@
+"""SQLAlchemy Core tables: the database is the truth.
+
+Repositories map rows to the pure dataclasses of each domain; bulk paths (materialising an
+audience, claiming, recording outcomes) use Core statements directly.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from campaign.store.types import JSONDocument, UTCDateTime
+
+# Stable constraint names so Alembic migrations match on both databases.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# BIGINT on PostgreSQL, INTEGER (the rowid alias) on SQLite.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def _pk() -> Column[int]:
+    return Column("id", Id, primary_key=True, autoincrement=True)
+
+
+def _created() -> Column[object]:
+    return Column("created_at", UTCDateTime(), nullable=False)
+
+
+partners = Table(
+    "partners",
+    metadata,
+    _pk(),
+    Column("slug", String(64), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    _created(),
+)
+
+users = Table(
+    "users",
+    metadata,
+    _pk(),
+    Column("email", String(320), nullable=False, unique=True),
+    Column("password_hash", String(300), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("partner_id", Id, ForeignKey("partners.id"), nullable=True),
+    _created(),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    _pk(),
+    Column("name", String(200), nullable=False),
+    Column("prefix", String(32), nullable=False, unique=True),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),
+    Column("user_id", Id, ForeignKey("users.id"), nullable=True),
+    Column("partner_id", Id, ForeignKey("partners.id"), nullable=True),
+    _created(),
+    Column("last_used_at", UTCDateTime(), nullable=True),
+    Column("revoked_at", UTCDateTime(), nullable=True),
+)
+
+contacts = Table(
+    "contacts",
+    metadata,
+    _pk(),
+    Column("external_id", String(200), nullable=True),
+    Column("phone", String(20), nullable=True),
+    Column("email", String(320), nullable=True),
+    # Keyed hashes of the normalised addresses: joined against the suppression list.
+    Column("phone_key", String(64), nullable=True, index=True),
+    Column("email_key", String(64), nullable=True, index=True),
+    Column("language", String(8), nullable=False),
+    Column("first_name", String(200), nullable=True),
+    Column("preferred_channel", String(8), nullable=True),
+    Column("time_zone", String(64), nullable=False),
+    Column("postcode", String(16), nullable=True),
+    Column("municipality", String(120), nullable=True),
+    Column("province", String(120), nullable=True),
+    Column("region", String(120), nullable=True),
+    Column("attributes", JSONDocument(), nullable=False),
+    Column("consent_sms", Boolean, nullable=False, default=False),
+    Column("consent_sms_source", String(200), nullable=True),
+    Column("consent_sms_at", UTCDateTime(), nullable=True),
+    Column("consent_email", Boolean, nullable=False, default=False),
+    Column("consent_email_source", String(200), nullable=True),
+    Column("consent_email_at", UTCDateTime(), nullable=True),
+    Column("opted_out_sms_at", UTCDateTime(), nullable=True),
+    Column("opted_out_email_at", UTCDateTime(), nullable=True),
+    Column("owner_partner_id", Id, ForeignKey("partners.id"), nullable=True),
+    _created(),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("erased_at", UTCDateTime(), nullable=True),
+    # external ids are unique within their owner (the authority or one partner).
+    UniqueConstraint("owner_partner_id", "external_id"),
+    Index("ix_contacts_language", "language"),
+)
+
+contact_partners = Table(
+    "contact_partners",
+    metadata,
+    Column("contact_id", Id, ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True),
+    Column("partner_id", Id, ForeignKey("partners.id"), primary_key=True),
+)
+
+suppressions = Table(
+    "suppressions",
+    metadata,
+    _pk(),
+    Column("channel", String(8), nullable=False),
+    Column("address_key", String(64), nullable=False),
+    Column("reason", String(200), nullable=False),
+    _created(),
+    UniqueConstraint("channel", "address_key"),
+)
+
+fields = Table(
+    "fields",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("type", String(16), nullable=False),
+    Column("labels", JSONDocument(), nullable=False),
+)
+
+segments = Table(
+    "segments",
+    metadata,
+    _pk(),
+    Column("name", String(200), nullable=False),
+    Column("query", Text, nullable=False),
+    Column("owner_partner_id", Id, ForeignKey("partners.id"), nullable=True),
+    Column("created_by", Id, ForeignKey("users.id"), nullable=True),
+    _created(),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+measures = Table(
+    "measures",
+    metadata,
+    _pk(),
+    Column("slug", String(100), nullable=False, unique=True),
+    Column("level", String(16), nullable=False),
+    Column("theme", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("amount", String(100), nullable=True),
+    Column("eligibility", Text, nullable=True),
+    Column("valid_from", UTCDateTime(), nullable=True),
+    Column("valid_until", UTCDateTime(), nullable=True),
+    Column("contact_point", String(300), nullable=True),
+    Column("link", String(500), nullable=True),
+    # {"nl": {"title": ..., "summary": ..., "how_to": ...}, ...}
+    Column("translations", JSONDocument(), nullable=False),
+    _created(),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+templates = Table(
+    "templates",
+    metadata,
+    _pk(),
+    Column("slug", String(100), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    _created(),
+)
+
+template_versions = Table(
+    "template_versions",
+    metadata,
+    _pk(),
+    Column("template_id", Id, ForeignKey("templates.id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("created_by", Id, ForeignKey("users.id"), nullable=True),
+    _created(),
+    UniqueConstraint("template_id", "version"),
+)
+
+template_variants = Table(
+    "template_variants",
+    metadata,
+    _pk(),
+    Column("version_id", Id, ForeignKey("template_versions.id"), nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("channel", String(8), nullable=False),
+    Column("subject", Text, nullable=True),
+    Column("body", Text, nullable=False),
+    UniqueConstraint("version_id", "language", "channel"),
+)
+
+campaigns = Table(
+    "campaigns",
+    metadata,
+    _pk(),
+    Column("name", String(200), nullable=False),
+    Column("state", String(24), nullable=False),
+    Column("template_version_id", Id, ForeignKey("template_versions.id"), nullable=False),
+    Column("audience_query", Text, nullable=False),
+    Column("segment_id", Id, ForeignKey("segments.id"), nullable=True),
+    # Channels in order of preference; a contact's own preference comes first when allowed.
+    Column("channels", JSONDocument(), nullable=False),
+    Column("honour_contact_channel", Boolean, nullable=False, default=True),
+    Column("language_fallback", JSONDocument(), nullable=False),
+    Column("starts_at", UTCDateTime(), nullable=False),
+    Column("window_ends_at", UTCDateTime(), nullable=True),
+    Column("quiet_hours", JSONDocument(), nullable=True),  # {"start": "21:00", "end": "08:00"}
+    Column("rate_per_second", Float, nullable=False),
+    Column("spend_cap", Float, nullable=True),
+    Column("approval_override", Text, nullable=True),
+    Column("owner_partner_id", Id, ForeignKey("partners.id"), nullable=True),
+    Column("created_by", Id, ForeignKey("users.id"), nullable=True),
+    _created(),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Index("ix_campaigns_state_starts_at", "state", "starts_at"),
+)
+
+campaign_measures = Table(
+    "campaign_measures",
+    metadata,
+    Column("campaign_id", Id, ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True),
+    Column("measure_id", Id, ForeignKey("measures.id"), primary_key=True),
+)
+
+campaign_audit = Table(
+    "campaign_audit",
+    metadata,
+    _pk(),
+    Column("campaign_id", Id, ForeignKey("campaigns.id", ondelete="CASCADE"), nullable=False),
+    Column("action", String(24), nullable=False),
+    Column("from_state", String(24), nullable=True),
+    Column("to_state", String(24), nullable=True),
+    Column("actor_user_id", Id, ForeignKey("users.id"), nullable=True),
+    Column("actor", String(320), nullable=False),  # kept readable after a user is removed
+    Column("reason", Text, nullable=True),
+    Column("at", UTCDateTime(), nullable=False),
+    Index("ix_campaign_audit_campaign_id", "campaign_id"),
+)
+
+campaign_runs = Table(
+    "campaign_runs",
+    metadata,
+    _pk(),
+    Column("campaign_id", Id, ForeignKey("campaigns.id", ondelete="CASCADE"), nullable=False),
+    Column("sequence", Integer, nullable=False),
+    Column("due_at", UTCDateTime(), nullable=False),
+    Column("started_at", UTCDateTime(), nullable=True),
+    Column("completed_at", UTCDateTime(), nullable=True),
+    Column("message_count", Integer, nullable=False, default=0),
+    UniqueConstraint("campaign_id", "sequence"),
+)
+
+messages = Table(
+    "messages",
+    metadata,
+    _pk(),
+    Column("run_id", Id, ForeignKey("campaign_runs.id", ondelete="CASCADE"), nullable=False),
+    Column("campaign_id", Id, ForeignKey("campaigns.id", ondelete="CASCADE"), nullable=False),
+    Column("contact_id", Id, ForeignKey("contacts.id", ondelete="SET NULL"), nullable=True),
+    Column("channel", String(8), nullable=False),
+    Column("address", String(320), nullable=True),  # normalised; nulled on erasure
+    Column("language", String(8), nullable=False),
+    Column("state", String(24), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime(), nullable=False),
+    Column("lease_owner", String(64), nullable=True),
+    Column("lease_until", UTCDateTime(), nullable=True),
+    Column("provider_id", String(64), nullable=True),
+    Column("provider_status", String(32), nullable=True),
+    Column("error_code", String(32), nullable=True),
+    Column("reason", Text, nullable=True),
+    Column("segments", Integer, nullable=True),
+    Column("encoding", String(8), nullable=True),
+    Column("cost", Float, nullable=True),
+    _created(),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("sent_at", UTCDateTime(), nullable=True),
+    Column("final_at", UTCDateTime(), nullable=True),
+    # A household sharing a phone gets one SMS per run.
+    UniqueConstraint("run_id", "channel", "address"),
+    Index("ix_messages_state_next_attempt_at", "state", "next_attempt_at"),
+    Index("ix_messages_campaign_id_state", "campaign_id", "state"),
+    Index("ix_messages_provider_id", "provider_id"),
+)
+
+delivery_events = Table(
+    "delivery_events",
+    metadata,
+    _pk(),
+    Column("message_id", Id, ForeignKey("messages.id", ondelete="CASCADE"), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("from_state", String(24), nullable=True),
+    Column("to_state", String(24), nullable=False),
+    Column("provider_status", String(32), nullable=True),
+    Column("code", String(32), nullable=True),
+    Column("reason", Text, nullable=True),
+    Index("ix_delivery_events_message_id", "message_id"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    _pk(),
+    Column("topic", String(64), nullable=False),
+    Column("payload", JSONDocument(), nullable=False),
+    _created(),
+    Column("available_at", UTCDateTime(), nullable=False),
+    Column("processed_at", UTCDateTime(), nullable=True),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text, nullable=True),
+    Column("lease_until", UTCDateTime(), nullable=True),
+    Index("ix_outbox_processed_at_available_at", "processed_at", "available_at"),
+)
+
+CHANNELS = ("sms", "email")
+
+__all__ = [
+    "CHANNELS",
+    "CheckConstraint",
+    "metadata",
+]

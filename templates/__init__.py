@@ -1,0 +1,1 @@
+"""Message template sources, shipped as package data (see campaign.messages.library)."""
