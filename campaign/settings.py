@@ -64,9 +64,7 @@ class Settings(BaseSettings):
     sms_provider: Annotated[SmsProvider, _env("CAMPAIGN_SMS_PROVIDER")] = SmsProvider.SANDBOX
     twilio_account_sid: Annotated[str | None, _env("TWILIO_ACCOUNT_SID")] = None
     twilio_auth_token: Annotated[SecretStr | None, _env("TWILIO_AUTH_TOKEN")] = None
-    twilio_messaging_service_sid: Annotated[
-        str | None, _env("TWILIO_MESSAGING_SERVICE_SID")
-    ] = None
+    twilio_messaging_service_sid: Annotated[str | None, _env("TWILIO_MESSAGING_SERVICE_SID")] = None
     twilio_from: Annotated[str | None, _env("TWILIO_FROM")] = None
     twilio_api_base: Annotated[str, _env("TWILIO_API_BASE")] = "https://api.twilio.com"
     sms_rate: Annotated[float, _env("CAMPAIGN_SMS_RATE"), Field(gt=0)] = 50.0
@@ -164,22 +162,26 @@ def _check_providers(settings: Settings) -> None:
     if settings.sms_provider is SmsProvider.TWILIO:
         for name in ("twilio_account_sid", "twilio_auth_token"):
             if getattr(settings, name) is None:
-                raise SettingsError(f"{_ALIASES[name]}: required when CAMPAIGN_SMS_PROVIDER=twilio")
+                raise SettingsError(
+                    f"{_ALIASES[name]}: required when CAMPAIGN_SMS_PROVIDER=twilio"
+                )
         if not (settings.twilio_messaging_service_sid or settings.twilio_from):
             raise SettingsError(
-                "TWILIO_FROM: set it or TWILIO_MESSAGING_SERVICE_SID when CAMPAIGN_SMS_PROVIDER=twilio"
+                "TWILIO_FROM: set it or TWILIO_MESSAGING_SERVICE_SID "
+                "when CAMPAIGN_SMS_PROVIDER=twilio"
             )
 
 
 def resolve_secret(settings: Settings) -> Settings:
-    """Keep the given secret; in the embedded shape, make one once and keep it beside the database."""
+    """Keep the given secret; the embedded shape makes one once and keeps it by the database."""
     if settings.secret_key is not None:
         if len(settings.secret_key.get_secret_value()) < 32:
             raise SettingsError("CAMPAIGN_SECRET_KEY: must be at least 32 characters long")
         return settings
     if not settings.is_embedded:
         raise SettingsError(
-            "CAMPAIGN_SECRET_KEY: required outside the embedded default (SQLite with sandbox channels)"
+            "CAMPAIGN_SECRET_KEY: required outside the embedded default "
+            "(SQLite with sandbox channels)"
         )
     db_path = settings.sqlite_path
     if db_path is None:  # an in-memory database lives as long as the process: so does its key

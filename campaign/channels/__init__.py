@@ -1,0 +1,1 @@
+"""SMS and email providers behind one protocol: sandbox, twilio, smtp."""

@@ -1,0 +1,93 @@
+"""The channel port: a rendered message in, a provider id out, or a typed error.
+
+Errors are translated once, here at the adapter boundary, into a small tree::
+
+    SendError
+    ├── RetryableSendError     try again later (rate limited, provider down)
+    ├── PermanentSendError     will never work (invalid number, opted out at the provider)
+    └── SendOutcomeUnknown     the provider may have accepted it (a timeout mid-call)
+
+Channels know nothing of the store, dispatch, tracking or the web. Delivery reports reach
+tracking through a ``ReportSink`` the composition root hands in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from campaign.states import MessageState
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundMessage:
+    """Everything a provider needs to deliver one message."""
+
+    message_id: int
+    channel: str
+    to: str
+    language: str
+    text: str
+    subject: str | None = None
+    html: str | None = None
+    status_callback_url: str | None = None  # carries our own id: see tracking
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    """The provider took the message."""
+
+    provider_id: str
+    provider_status: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryReport:
+    """What a provider later says became of a message, in our terms."""
+
+    message_id: int
+    provider_id: str | None
+    state: MessageState
+    provider_status: str
+    code: str | None = None
+    reason: str | None = None
+
+
+ReportSink = Callable[[DeliveryReport], Awaitable[None]]
+
+
+class SendError(Exception):
+    """A send that did not succeed; ``code`` is the provider's, ``reason`` is plain language."""
+
+    def __init__(self, reason: str, code: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.code = code
+
+
+class RetryableSendError(SendError):
+    """Worth trying again later."""
+
+
+class PermanentSendError(SendError):
+    """Will never work for this address."""
+
+
+class SendOutcomeUnknown(SendError):
+    """The provider may or may not have accepted the message."""
+
+
+class Channel(Protocol):
+    """One provider for one channel."""
+
+    name: str
+
+    async def send(self, message: OutboundMessage) -> Accepted:
+        """Hand one message to the provider."""
+        ...
+
+    async def close(self) -> None:
+        """Release connections; deliver or drop whatever is pending."""
+        ...

@@ -1,0 +1,154 @@
+"""Sandbox providers: accept like a real provider, then report through the same tracking path.
+
+Simulator addresses make each kind of failure happen on purpose (docs/operations.md lists
+them). Every other address is accepted and reported ``delivered`` a moment later.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from campaign.channels.base import (
+    Accepted,
+    DeliveryReport,
+    OutboundMessage,
+    PermanentSendError,
+    ReportSink,
+    RetryableSendError,
+    SendOutcomeUnknown,
+)
+from campaign.clock import Clock
+from campaign.states import MessageState
+
+
+@dataclass(frozen=True, slots=True)
+class Simulation:
+    """What the sandbox does with one simulator address."""
+
+    at_send: type[Exception] | None  # raise this when sending
+    report: MessageState | None  # then report this (None: never report)
+    code: str | None
+    reason: str
+
+
+_DELIVER = Simulation(None, MessageState.DELIVERED, None, "delivered to the handset")
+
+SMS_SIMULATOR: Mapping[str, Simulation] = {
+    "+32499000001": Simulation(
+        None, MessageState.FAILED_PERMANENT, "30005", "unknown number: it does not exist"
+    ),
+    "+32499000002": Simulation(
+        None, MessageState.FAILED_TEMPORARY, "30003", "phone switched off or out of reach"
+    ),
+    "+32499000003": Simulation(
+        PermanentSendError, None, "21211", "the number is not a valid mobile number"
+    ),
+    "+32499000004": Simulation(
+        RetryableSendError, None, "20429", "the provider is busy: too many requests"
+    ),
+    "+32499000005": Simulation(
+        SendOutcomeUnknown, MessageState.DELIVERED, None, "no answer from the provider in time"
+    ),
+    "+32499000006": Simulation(None, None, None, "accepted, never a receipt"),
+}
+
+EMAIL_SIMULATOR: Mapping[str, Simulation] = {
+    "hard-bounce@simulator.example.org": Simulation(
+        None, MessageState.FAILED_PERMANENT, "5.1.1", "the mailbox does not exist"
+    ),
+    "soft-bounce@simulator.example.org": Simulation(
+        None, MessageState.FAILED_TEMPORARY, "4.2.2", "the mailbox is full"
+    ),
+    "rejected@simulator.example.org": Simulation(
+        PermanentSendError, None, "550", "the mail server refused the address"
+    ),
+    "busy@simulator.example.org": Simulation(
+        RetryableSendError, None, "421", "the mail server is busy"
+    ),
+    "timeout@simulator.example.org": Simulation(
+        SendOutcomeUnknown, None, None, "no answer from the mail server in time"
+    ),
+}
+
+
+class SandboxChannel:
+    """A provider that never leaves the process; reports arrive ``report_delay`` seconds later."""
+
+    def __init__(
+        self,
+        name: str,
+        simulator: Mapping[str, Simulation],
+        report_sink: ReportSink,
+        clock: Clock,
+        *,
+        report_delay: float = 0.5,
+        report_success: bool = True,
+    ) -> None:
+        self.name = name
+        self._simulator = simulator
+        self._sink = report_sink
+        self._clock = clock
+        self._delay = report_delay
+        # Email has no delivery receipt: "sent" is final unless a bounce comes back.
+        self._report_success = report_success
+        self._ids = itertools.count(1)
+        self._pending: set[asyncio.Task[None]] = set()
+        self.sent: list[OutboundMessage] = []  # what was accepted, for tests and the demo
+
+    async def send(self, message: OutboundMessage) -> Accepted:
+        simulation = self._simulator.get(message.to.lower() if "@" in message.to else message.to)
+        provider_id = f"SB{self.name[:2].upper()}{next(self._ids):010d}"
+        if simulation is not None and simulation.at_send is not None:
+            if simulation.report is not None:
+                self._report_later(message, provider_id, simulation)
+            raise simulation.at_send(simulation.reason, simulation.code)
+        self.sent.append(message)
+        if simulation is not None:
+            if simulation.report is not None:
+                self._report_later(message, provider_id, simulation)
+        elif self._report_success:
+            self._report_later(message, provider_id, _DELIVER)
+        return Accepted(provider_id=provider_id, provider_status="accepted")
+
+    def _report_later(self, message: OutboundMessage, provider_id: str, sim: Simulation) -> None:
+        assert sim.report is not None
+        report = DeliveryReport(
+            message_id=message.message_id,
+            provider_id=provider_id,
+            state=sim.report,
+            provider_status=sim.report.value,
+            code=sim.code,
+            reason=sim.reason,
+        )
+        task = asyncio.create_task(self._deliver(report))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    async def _deliver(self, report: DeliveryReport) -> None:
+        await self._clock.sleep(self._delay)
+        await self._sink(report)
+
+    async def flush(self) -> None:
+        """Wait for every report already promised (tests and clean shutdown)."""
+        while self._pending:
+            await asyncio.gather(*list(self._pending), return_exceptions=True)
+
+    async def close(self) -> None:
+        try:
+            await asyncio.wait_for(self.flush(), timeout=5)
+        except TimeoutError:
+            for task in list(self._pending):
+                task.cancel()
+
+
+def sandbox_sms(sink: ReportSink, clock: Clock, *, report_delay: float = 0.5) -> SandboxChannel:
+    return SandboxChannel("sms", SMS_SIMULATOR, sink, clock, report_delay=report_delay)
+
+
+def sandbox_email(sink: ReportSink, clock: Clock, *, report_delay: float = 0.5) -> SandboxChannel:
+    return SandboxChannel(
+        "email", EMAIL_SIMULATOR, sink, clock, report_delay=report_delay, report_success=False
+    )

@@ -1,0 +1,275 @@
+"""The ``campaign`` command: the roles, the demo, and the administrative commands.
+
+Errors reach the user as one line: a bad setting names its variable (exit 2); a refused
+request says why (exit 1). Where a command creates a secret, the secret is alone on the
+last line of its output.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Coroutine
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from campaign.errors import DomainError
+from campaign.identity import Role
+from campaign.settings import Settings, SettingsError, load_settings
+
+T = TypeVar("T")
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"campaign: {message}", err=True)
+    sys.exit(code)
+
+
+def _settings(**overrides: Any) -> Settings:
+    try:
+        return load_settings(**{k: v for k, v in overrides.items() if v is not None})
+    except SettingsError as exc:
+        _fail(str(exc), 2)
+        raise  # unreachable: for the type checker
+
+
+def _run(coroutine: Coroutine[Any, Any, T]) -> T:
+    try:
+        return asyncio.run(coroutine)
+    except SettingsError as exc:
+        _fail(str(exc), 2)
+    except DomainError as exc:
+        _fail(str(exc), 1)
+    raise AssertionError("unreachable")
+
+
+def _logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+@click.group()
+def main() -> None:
+    """Plain-language SMS and email campaigns."""
+
+
+async def _prepare(settings: Settings) -> None:
+    """The embedded default keeps its own database current; other shapes migrate explicitly."""
+    from campaign.store.migrate import upgrade
+
+    if settings.is_sqlite:
+        await upgrade(settings.database_url)
+
+
+def _role_command(
+    name: str, help_text: str, with_address: bool, roles: Callable[..., list[Any]]
+) -> None:
+    def command(host: str | None = None, port: int | None = None) -> None:
+        settings = _settings(host=host, port=port)
+        _logging(settings)
+        from campaign.bootstrap import build
+        from campaign.roles import run_roles
+
+        async def go() -> None:
+            await _prepare(settings)
+            services = build(settings)
+            await run_roles(services, roles(services, settings))
+
+        _run(go())
+
+    command.__doc__ = help_text
+    if with_address:
+        command = click.option("--port", type=int, help="Port (CAMPAIGN_PORT).")(command)
+        command = click.option("--host", help="Address to listen on (CAMPAIGN_HOST).")(command)
+    main.command(name)(command)
+
+
+def _serve_roles(services: Any, settings: Settings) -> list[Any]:
+    from campaign import roles
+
+    return [lambda stop: roles.serve(services, stop, settings.host, settings.port)]
+
+
+def _all_roles(services: Any, settings: Settings) -> list[Any]:
+    from campaign import roles
+
+    return [
+        lambda stop: roles.serve(services, stop, settings.host, settings.port),
+        lambda stop: roles.work(services, stop),
+        lambda stop: roles.keep_time(services, stop),
+    ]
+
+
+def _worker_roles(services: Any, settings: Settings) -> list[Any]:
+    from campaign import roles
+
+    return [lambda stop: roles.work(services, stop)]
+
+
+def _scheduler_roles(services: Any, settings: Settings) -> list[Any]:
+    from campaign import roles
+
+    return [lambda stop: roles.keep_time(services, stop)]
+
+
+_role_command("run", "Start every role in one process (the embedded default).", True, _all_roles)
+_role_command("serve", "Serve the API, pages and webhooks.", True, _serve_roles)
+_role_command("worker", "Send queued messages and handle events.", False, _worker_roles)
+_role_command("scheduler", "Keep time: start due campaigns (one leader).", False, _scheduler_roles)
+
+
+def _with_services(body: Callable[[Any], Awaitable[T]], *, prepare: bool = True) -> T:
+    settings = _settings()
+    from campaign.bootstrap import build
+
+    async def go() -> T:
+        if prepare:
+            await _prepare(settings)
+        services = build(settings)
+        try:
+            return await body(services)
+        finally:
+            await services.close()
+
+    return _run(go())
+
+
+@main.command()
+@click.option("--if-new", is_flag=True, help="Do nothing if the demo was loaded before.")
+def demo(if_new: bool) -> None:
+    """Load the demo data and create the demo campaign, approved and due now."""
+    from campaign.demo.loader import ADMIN, APPROVER, DEMO_PASSWORD, EDITOR, demo_loaded, load_demo
+
+    async def body(services: Any) -> None:
+        if if_new and await demo_loaded(services):
+            click.echo("demo: already loaded, nothing to do")
+            return
+        result = await load_demo(services)
+        if result.contacts is not None:
+            r = result.contacts
+            click.echo(
+                f"contacts: {r.created} created, {r.updated} updated, "
+                f"{len(r.rejected)} rejected, {len(r.ambiguous)} ambiguous"
+            )
+        state = "created, approved and due now" if result.created else "already there"
+        click.echo(f"demo campaign {result.campaign_id}: {state}")
+        click.echo(f"demo users ({DEMO_PASSWORD}): {EDITOR}, {APPROVER}, {ADMIN}")
+
+    _with_services(body)
+
+
+@main.group()
+def db() -> None:
+    """Database administration."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every migration not yet applied."""
+    settings = _settings()
+    from campaign.store.migrate import head_revision, upgrade
+
+    _run(upgrade(settings.database_url))
+    click.echo(f"database at revision {head_revision()}")
+
+
+@main.group()
+def users() -> None:
+    """Staff and partner accounts."""
+
+
+_ROLES = click.Choice([r.value for r in Role])
+
+
+@users.command("create")
+@click.option("--email", required=True)
+@click.option("--role", type=_ROLES, required=True)
+@click.option("--partner", help="Partner slug (for the partner role).")
+def users_create(email: str, role: str, partner: str | None) -> None:
+    """Create a user; the password is read from standard input."""
+    password = sys.stdin.readline().rstrip("\n")
+    if len(password) < 12:
+        _fail("the password (from standard input) must be at least 12 characters", 1)
+    from campaign.accounts import Accounts
+
+    async def body(services: Any) -> int:
+        accounts = Accounts(services.database, services.clock)
+        return await accounts.create_user(email, Role(role), password, partner_slug=partner)
+
+    user_id = _with_services(body)
+    click.echo(f"user {user_id} created: {email} ({role})")
+
+
+@main.group("api-keys")
+def api_keys() -> None:
+    """API keys (shown once, stored hashed)."""
+
+
+@api_keys.command("create")
+@click.option("--role", type=_ROLES, required=True)
+@click.option("--name", required=True)
+@click.option("--user", "user_email", help="The user the key acts for.")
+@click.option("--partner", help="Partner slug (for the partner role).")
+def api_keys_create(role: str, name: str, user_email: str | None, partner: str | None) -> None:
+    """Create an API key; the key itself is printed alone on the last line."""
+    from campaign.accounts import Accounts
+
+    async def body(services: Any) -> str:
+        accounts = Accounts(services.database, services.clock)
+        return await accounts.create_api_key(
+            role=Role(role), name=name, user_email=user_email, partner_slug=partner
+        )
+
+    secret = _with_services(body)
+    click.echo(f"API key {name!r} created for role {role}; it is shown only once:")
+    click.echo(secret)
+
+
+@main.group()
+def contacts() -> None:
+    """Contacts."""
+
+
+@contacts.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check the file and report; write nothing.")
+def contacts_import(file: Path, dry_run: bool) -> None:
+    """Import contacts from a CSV file."""
+    from audiences.importer import import_contacts
+
+    from campaign.messages.language import SUPPORTED_LANGUAGES
+
+    async def body(services: Any) -> Any:
+        s = services.settings
+        with file.open("rb") as stream:
+            return await import_contacts(
+                services.database,
+                stream,
+                keys=services.address_keys,
+                clock=services.clock,
+                default_region=s.default_region,
+                default_time_zone=s.default_time_zone,
+                languages=SUPPORTED_LANGUAGES,
+                dry_run=dry_run,
+            )
+
+    report = _with_services(body)
+    click.echo(
+        f"{'dry run: ' if dry_run else ''}{report.created} created, {report.updated} "
+        f"updated, {report.unchanged} unchanged, {len(report.ambiguous)} ambiguous, "
+        f"{len(report.rejected)} rejected"
+    )
+    for row in report.rejected:
+        click.echo(f"  line {row.line}, {row.column}: {row.reason}")
+
+
+@wraps(main)
+def _entry() -> None:  # pragma: no cover - kept for `python -m campaign`
+    main()

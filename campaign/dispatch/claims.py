@@ -1,0 +1,90 @@
+"""Claiming work: a lease on queued messages, taken by one statement.
+
+On PostgreSQL the inner SELECT locks with ``FOR UPDATE SKIP LOCKED`` so concurrent workers take
+disjoint rows; on SQLite the statement runs inside ``BEGIN IMMEDIATE``, which serialises
+writers. Either way a claim is one ``UPDATE … WHERE state = 'queued' … RETURNING``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+
+from campaign.states import CampaignState, MessageState
+from campaign.store.engine import Database
+from campaign.store.tables import campaigns, messages
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedMessage:
+    id: int
+    campaign_id: int
+    contact_id: int | None
+    channel: str
+    address: str
+    language: str
+    attempts: int
+
+
+async def claim_due_messages(
+    database: Database, worker_id: str, now: datetime, *, limit: int, lease_seconds: float
+) -> list[ClaimedMessage]:
+    """Lease up to ``limit`` due messages of running campaigns to ``worker_id``."""
+    running = select(campaigns.c.id).where(campaigns.c.state == CampaignState.RUNNING.value)
+    due = (
+        select(messages.c.id)
+        .where(
+            messages.c.state == MessageState.QUEUED.value,
+            messages.c.next_attempt_at <= now,
+            or_(messages.c.lease_until.is_(None), messages.c.lease_until < now),
+            messages.c.campaign_id.in_(running.scalar_subquery()),
+        )
+        .order_by(messages.c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=messages)
+    )
+    claim = (
+        update(messages)
+        .where(
+            messages.c.id.in_(due.scalar_subquery()), messages.c.state == MessageState.QUEUED.value
+        )
+        .values(lease_owner=worker_id, lease_until=now + timedelta(seconds=lease_seconds))
+        .returning(
+            messages.c.id,
+            messages.c.campaign_id,
+            messages.c.contact_id,
+            messages.c.channel,
+            messages.c.address,
+            messages.c.language,
+            messages.c.attempts,
+        )
+    )
+    async with database.transaction() as session:
+        rows = (await session.execute(claim)).all()
+    return sorted(
+        (
+            ClaimedMessage(
+                r.id, r.campaign_id, r.contact_id, r.channel, r.address, r.language, r.attempts
+            )
+            for r in rows
+        ),
+        key=lambda m: m.id,
+    )
+
+
+async def release(database: Database, ids: list[int], worker_id: str, not_before: datetime) -> None:
+    """Give back leased messages untouched, to be claimed again from ``not_before``."""
+    if not ids:
+        return
+    async with database.transaction() as session:
+        await session.execute(
+            update(messages)
+            .where(
+                messages.c.id.in_(ids),
+                messages.c.lease_owner == worker_id,
+                messages.c.state == MessageState.QUEUED.value,
+            )
+            .values(lease_owner=None, lease_until=None, next_attempt_at=not_before)
+        )

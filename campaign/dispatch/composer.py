@@ -1,0 +1,184 @@
+"""Turning a claimed message into the exact text a person gets.
+
+Templates are compiled once per template version, language and channel; per message only the
+contact's values are filled in. The context is the contract documented in
+``campaign.messages.render``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from campaign import repository as repo
+from campaign import template_repository as templates
+from campaign.channels.base import OutboundMessage
+from campaign.dispatch.claims import ClaimedMessage
+from campaign.messages.language import stop_sentence
+from campaign.messages.render import CompiledVariant, Renderer
+from campaign.model import Campaign
+from campaign.security import Signer
+from campaign.store.engine import Database
+from campaign.store.tables import contacts, measures
+
+LINK_LIFETIME = timedelta(days=90)
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    first_name: str
+    municipality: str
+    time_zone: ZoneInfo
+
+
+@dataclass(slots=True)
+class CampaignContent:
+    """What every message of one campaign shares: compiled variants and measure texts."""
+
+    campaign: Campaign
+    variants: dict[tuple[str, str], CompiledVariant]
+    measures: dict[str, dict[str, Any]]  # language -> the first measure's fields
+
+
+class Composer:
+    def __init__(
+        self,
+        database: Database,
+        renderer: Renderer,
+        signer: Signer,
+        *,
+        base_url: str,
+        default_time_zone: str,
+        sender_is_alphanumeric: bool,
+    ) -> None:
+        self._database = database
+        self._renderer = renderer
+        self._signer = signer
+        self._base_url = base_url
+        self._default_zone = ZoneInfo(default_time_zone)
+        self._alphanumeric = sender_is_alphanumeric
+        self._content: dict[int, CampaignContent] = {}
+
+    async def content(self, campaign_id: int) -> CampaignContent:
+        """The campaign's shared content, loaded and compiled once per process."""
+        cached = self._content.get(campaign_id)
+        if cached is None:
+            async with self._database.read_session() as session:
+                cached = await self._load_content(session, campaign_id)
+            self._content[campaign_id] = cached
+        return cached
+
+    async def _load_content(self, session: AsyncSession, campaign_id: int) -> CampaignContent:
+        campaign = await repo.get_campaign(session, campaign_id)
+        if campaign is None:
+            raise LookupError(f"campaign {campaign_id} vanished")
+        version_id = campaign.draft.template_version_id
+        compiled = {
+            (v.language, v.channel): self._renderer.compile(
+                v, key=(version_id, v.language, v.channel)
+            )
+            for v in await templates.load_variants(session, version_id)
+        }
+        return CampaignContent(campaign, compiled, await _measure_texts(session, campaign))
+
+    async def recipients(self, claimed: Sequence[ClaimedMessage]) -> dict[int, Recipient]:
+        ids = [m.contact_id for m in claimed if m.contact_id is not None]
+        async with self._database.read_session() as session:
+            rows = await session.execute(
+                select(
+                    contacts.c.id,
+                    contacts.c.first_name,
+                    contacts.c.municipality,
+                    contacts.c.time_zone,
+                ).where(contacts.c.id.in_(ids))
+            )
+        return {
+            int(r.id): Recipient(
+                r.first_name or "", r.municipality or "", _zone(r.time_zone, self._default_zone)
+            )
+            for r in rows
+        }
+
+    def compose(
+        self,
+        message: ClaimedMessage,
+        content: CampaignContent,
+        recipient: Recipient | None,
+        now: datetime,
+    ) -> OutboundMessage:
+        """Render one message; raises ``TemplateProblem`` if it cannot be rendered."""
+        compiled = content.variants[(message.language, message.channel)]
+        expires = now + LINK_LIFETIME
+        web_url = f"{self._base_url}/m/{self._signer.sign('web', message.id, expires)}"
+        unsubscribe_url = f"{self._base_url}/u/{self._signer.sign('unsub', message.id, expires)}"
+        stop = stop_sentence(
+            message.language, sender_is_alphanumeric=self._alphanumeric, stop_url=unsubscribe_url
+        )
+        context = {
+            "first_name": recipient.first_name if recipient else "",
+            "municipality": recipient.municipality if recipient else "",
+            "measure": content.measures.get(message.language) or _EMPTY_MEASURE,
+            "stop": stop,
+            "web_url": web_url,
+            "unsubscribe_url": unsubscribe_url,
+        }
+        rendered = self._renderer.render(compiled, context)
+        headers: dict[str, str] = {}
+        if message.channel == "email":
+            headers = {
+                "List-Unsubscribe": f"<{unsubscribe_url}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            }
+        return OutboundMessage(
+            message_id=message.id,
+            channel=message.channel,
+            to=message.address,
+            language=message.language,
+            text=rendered.text,
+            subject=rendered.subject,
+            html=rendered.html,
+            status_callback_url=f"{self._base_url}/webhooks/twilio/status?message_id={message.id}",
+            headers=headers,
+        )
+
+
+_EMPTY_MEASURE: Mapping[str, str] = {
+    "title": "",
+    "summary": "",
+    "how_to": "",
+    "amount": "",
+    "contact_point": "",
+    "link": "",
+}
+
+
+async def _measure_texts(session: AsyncSession, campaign: Campaign) -> dict[str, dict[str, Any]]:
+    if not campaign.measure_ids:
+        return {}
+    row = (
+        await session.execute(select(measures).where(measures.c.id == campaign.measure_ids[0]))
+    ).first()
+    if row is None:
+        return {}
+    shared = {
+        "amount": row.amount or "",
+        "contact_point": row.contact_point or "",
+        "link": row.link or "",
+    }
+    return {
+        language: {"title": "", "summary": "", "how_to": ""} | dict(texts) | shared
+        for language, texts in row.translations.items()
+    }
+
+
+def _zone(name: str | None, default: ZoneInfo) -> ZoneInfo:
+    try:
+        return ZoneInfo(name) if name else default
+    except (KeyError, ValueError):
+        return default

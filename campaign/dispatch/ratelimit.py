@@ -1,0 +1,30 @@
+"""A token bucket on the injected clock: sends at a steady rate with a burst of one second."""
+
+from __future__ import annotations
+
+from campaign.clock import Clock
+
+
+class TokenBucket:
+    def __init__(self, clock: Clock, rate_per_second: float, burst: float | None = None) -> None:
+        self._clock = clock
+        self.rate = rate_per_second
+        self._capacity = burst if burst is not None else max(1.0, rate_per_second)
+        self._tokens = self._capacity
+        self._updated = clock.now()
+
+    def _refill(self) -> None:
+        now = self._clock.now()
+        elapsed = (now - self._updated).total_seconds()
+        if elapsed > 0:
+            self._tokens = min(self._capacity, self._tokens + elapsed * self.rate)
+            self._updated = now
+
+    async def take(self) -> None:
+        """Wait until one token is available, then take it."""
+        while True:
+            self._refill()
+            if self._tokens >= 1:
+                self._tokens -= 1
+                return
+            await self._clock.sleep((1 - self._tokens) / self.rate)

@@ -1,0 +1,303 @@
+"""The dispatch worker: claim, commit ``sending``, call the provider, record the outcome.
+
+No database transaction is held across a provider call. A message is committed as
+``sending`` just before the call, so a crash mid-call leaves it ``sending`` and the sweep
+turns it ``unknown`` (never silently sent twice).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from campaign.channels.base import (
+    Accepted,
+    Channel,
+    OutboundMessage,
+    PermanentSendError,
+    RetryableSendError,
+    SendError,
+    SendOutcomeUnknown,
+)
+from campaign.clock import Clock
+from campaign.dispatch.claims import ClaimedMessage, claim_due_messages, release
+from campaign.dispatch.composer import CampaignContent, Composer, Recipient
+from campaign.dispatch.ratelimit import TokenBucket
+from campaign.message_repository import Move, move_each, move_many
+from campaign.messages.render import TemplateProblem
+from campaign.states import MessageState
+from campaign.store.engine import Database
+from campaign.store.tables import messages
+
+log = logging.getLogger(__name__)
+
+_S = MessageState
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Bounded retries with exponential backoff: 30 s, 1 min, 2 min, … capped at one hour."""
+
+    max_attempts: int = 5
+    first_delay: float = 30.0
+    max_delay: float = 3600.0
+
+    def delay(self, attempts: int) -> timedelta:
+        return timedelta(seconds=min(self.max_delay, self.first_delay * 2 ** max(0, attempts - 1)))
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    message: ClaimedMessage
+    accepted: Accepted | None = None
+    error: SendError | None = None
+
+
+class DispatchWorker:
+    def __init__(
+        self,
+        database: Database,
+        clock: Clock,
+        channels: Mapping[str, Channel],
+        composer: Composer,
+        *,
+        worker_id: str,
+        channel_rates: Mapping[str, float],
+        batch_size: int = 200,
+        concurrency: int = 50,
+        lease_seconds: float = 120,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self._database = database
+        self._clock = clock
+        self._channels = channels
+        self._composer = composer
+        self.worker_id = worker_id
+        self._batch_size = batch_size
+        self._lease_seconds = lease_seconds
+        self._retry = retry or RetryPolicy()
+        self._in_flight = asyncio.Semaphore(concurrency)
+        self._channel_buckets = {c: TokenBucket(clock, r) for c, r in channel_rates.items()}
+        self._campaign_buckets: dict[int, TokenBucket] = {}
+
+    async def run_once(self) -> int:
+        """Claim one batch and see it through; return how many messages were claimed."""
+        now = self._clock.now()
+        claimed = await claim_due_messages(
+            self._database,
+            self.worker_id,
+            now,
+            limit=self._batch_size,
+            lease_seconds=self._lease_seconds,
+        )
+        if not claimed:
+            return 0
+        ready = await self._prepare(claimed, now)
+        to_send = await self._mark_sending(ready)
+        outcomes = await asyncio.gather(*(self._send(m, out) for m, out in to_send))
+        await self._record(outcomes)
+        return len(claimed)
+
+    async def _prepare(
+        self, claimed: Sequence[ClaimedMessage], now: datetime
+    ) -> list[tuple[ClaimedMessage, OutboundMessage]]:
+        """Render what may go now; defer quiet hours, skip closed windows, fail bad renders."""
+        recipients = await self._composer.recipients(claimed)
+        ready, deferred, failed, closed = [], [], [], []
+        for message in claimed:
+            content = await self._composer.content(message.campaign_id)
+            recipient = recipients.get(message.contact_id) if message.contact_id else None
+            if _window_closed(content, now):
+                closed.append(message.id)
+                continue
+            resume_at = _quiet_until(content, recipient, now)
+            if resume_at is not None:
+                deferred.append((message.id, resume_at))
+                continue
+            try:
+                ready.append((message, self._composer.compose(message, content, recipient, now)))
+            except (TemplateProblem, KeyError) as exc:
+                failed.append(
+                    Move(
+                        message.id,
+                        _S.QUEUED,
+                        _S.FAILED_PERMANENT,
+                        reason=f"the message could not be written: {exc}",
+                    )
+                )
+        for message_id, resume_at in deferred:
+            await release(self._database, [message_id], self.worker_id, resume_at)
+        await self._finish_unsendable(closed, failed, now)
+        return ready
+
+    async def _finish_unsendable(
+        self, closed: list[int], failed: list[Move], now: datetime
+    ) -> None:
+        if not (closed or failed):
+            return
+        async with self._database.transaction() as session:
+            await move_many(
+                session,
+                closed,
+                [_S.QUEUED],
+                _S.SKIPPED,
+                now,
+                reason="window closed",
+                values={"reason": "window closed", "final_at": now},
+            )
+            await move_each(session, failed, now, final_at=[now] * len(failed))
+
+    async def _mark_sending(
+        self, ready: list[tuple[ClaimedMessage, OutboundMessage]]
+    ) -> list[tuple[ClaimedMessage, OutboundMessage]]:
+        """Commit ``sending`` for the batch; only what this commit moved may be sent."""
+        if not ready:
+            return []
+        now = self._clock.now()
+        by_id = {m.id: (m, out) for m, out in ready}
+        async with self._database.transaction() as session:
+            moved = await move_many(
+                session,
+                list(by_id),
+                [_S.QUEUED],
+                _S.SENDING,
+                now,
+                values={
+                    "lease_until": now + timedelta(seconds=self._lease_seconds),
+                    "attempts": messages.c.attempts + 1,
+                },
+            )
+        return [by_id[m.message_id] for m in moved]
+
+    async def _send(self, message: ClaimedMessage, outbound: OutboundMessage) -> Outcome:
+        channel = self._channels[message.channel]
+        await self._channel_buckets[message.channel].take()
+        await self._campaign_bucket(message.campaign_id).take()
+        async with self._in_flight:
+            try:
+                return Outcome(message, accepted=await channel.send(outbound))
+            except SendError as exc:
+                return Outcome(message, error=exc)
+            except Exception as exc:  # an adapter bug mid-call: the provider may have it
+                log.exception("channel %s failed on message %s", message.channel, message.id)
+                return Outcome(message, error=SendOutcomeUnknown(f"unexpected error: {exc}"))
+
+    def _campaign_bucket(self, campaign_id: int) -> TokenBucket:
+        bucket = self._campaign_buckets.get(campaign_id)
+        if bucket is None:
+            content = self._composer._content.get(campaign_id)
+            rate = content.campaign.draft.rate_per_second if content else 10.0
+            bucket = self._campaign_buckets[campaign_id] = TokenBucket(self._clock, rate)
+        return bucket
+
+    async def _record(self, outcomes: Sequence[Outcome]) -> None:
+        now = self._clock.now()
+        sent = [o for o in outcomes if o.accepted is not None]
+        failed = [o for o in outcomes if o.error is not None]
+        async with self._database.transaction() as session:
+            await move_each(
+                session,
+                [
+                    Move(
+                        o.message.id,
+                        _S.SENDING,
+                        _S.SENT,
+                        provider_status=o.accepted.provider_status,
+                    )  # type: ignore[union-attr]
+                    for o in sent
+                ],
+                now,
+                provider_id=[o.accepted.provider_id for o in sent],  # type: ignore[union-attr]
+                sent_at=[now] * len(sent),
+                lease_owner=[None] * len(sent),
+                final_at=[now if o.message.channel == "email" else None for o in sent],
+            )
+            retry_moves, final_moves = self._failure_moves(failed)
+            await move_each(
+                session,
+                retry_moves,
+                now,
+                next_attempt_at=[
+                    now + self._retry.delay(o.message.attempts + 1)
+                    for o in failed
+                    if self._will_retry(o)
+                ],
+                lease_owner=[None] * len(retry_moves),
+                lease_until=[None] * len(retry_moves),
+            )
+            await move_each(
+                session,
+                final_moves,
+                now,
+                final_at=[None if m.to_state is _S.UNKNOWN else now for m in final_moves],
+            )
+
+    def _will_retry(self, outcome: Outcome) -> bool:
+        return (
+            isinstance(outcome.error, RetryableSendError)
+            and outcome.message.attempts + 1 < self._retry.max_attempts
+        )
+
+    def _failure_moves(self, failed: Sequence[Outcome]) -> tuple[list[Move], list[Move]]:
+        retry, final = [], []
+        for o in failed:
+            error = o.error
+            assert error is not None
+            if self._will_retry(o):
+                retry.append(
+                    Move(
+                        o.message.id,
+                        _S.SENDING,
+                        _S.QUEUED,
+                        None,
+                        error.code,
+                        f"will try again: {error.reason}",
+                    )
+                )
+                continue
+            if isinstance(error, PermanentSendError):
+                target = _S.FAILED_PERMANENT
+            elif isinstance(error, SendOutcomeUnknown):
+                target = _S.UNKNOWN
+            else:
+                target = _S.FAILED_TEMPORARY
+            final.append(Move(o.message.id, _S.SENDING, target, None, error.code, error.reason))
+        return retry, final
+
+    async def run_forever(self, stop: asyncio.Event, *, idle_seconds: float = 0.5) -> None:
+        """Work until ``stop`` is set; sleep a little when there is nothing to do."""
+        while not stop.is_set():
+            try:
+                claimed = await self.run_once()
+            except Exception:
+                log.exception("dispatch batch failed; retrying shortly")
+                claimed = 0
+            if claimed == 0:
+                try:
+                    await asyncio.wait_for(stop.wait(), timeout=idle_seconds)
+                except TimeoutError:
+                    pass
+
+
+def _window_closed(content: CampaignContent, now: datetime) -> bool:
+    ends = content.campaign.draft.window_ends_at
+    return ends is not None and now >= ends
+
+
+def _quiet_until(
+    content: CampaignContent, recipient: Recipient | None, now: datetime
+) -> datetime | None:
+    """When the recipient's quiet hours end, if they are in them now."""
+    quiet = content.campaign.draft.quiet_hours
+    if quiet is None or recipient is None:
+        return None
+    local = now.astimezone(recipient.time_zone)
+    if not quiet.contains(local.time()):
+        return None
+    end = local.replace(hour=quiet.end.hour, minute=quiet.end.minute, second=0, microsecond=0)
+    if end <= local:
+        end += timedelta(days=1)
+    return end.astimezone(now.tzinfo)

@@ -1,0 +1,45 @@
+"""Who is acting: a user, an API key acting for its user, or the system itself (the clock)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    EDITOR = "editor"
+    APPROVER = "approver"
+    VIEWER = "viewer"
+    PARTNER = "partner"
+
+
+# What each role may do, beyond reading. Admins may do everything.
+_WRITES: dict[Role, frozenset[str]] = {
+    Role.ADMIN: frozenset({"contacts", "templates", "campaigns", "approve", "users", "keys"}),
+    Role.EDITOR: frozenset({"contacts", "templates", "campaigns"}),
+    Role.APPROVER: frozenset({"approve"}),
+    Role.VIEWER: frozenset(),
+    Role.PARTNER: frozenset({"contacts"}),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """An authenticated actor. ``user_id`` is None only for the system and user-less keys."""
+
+    role: Role
+    label: str  # how the audit trail names the actor: an email, a key name, "system"
+    user_id: int | None = None
+    partner_id: int | None = None
+    api_key_id: int | None = None
+
+    def may(self, permission: str) -> bool:
+        return permission in _WRITES[self.role]
+
+    @property
+    def is_partner(self) -> bool:
+        return self.role is Role.PARTNER
+
+
+SYSTEM = Identity(role=Role.ADMIN, label="system")

@@ -1,0 +1,87 @@
+"""The process roles: serve (HTTP), worker (dispatch and events), scheduler (the clock).
+
+``run`` starts all three in one process: the embedded default. Each role runs until the
+shared ``stop`` event is set (SIGINT or SIGTERM), then finishes what it holds and returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from campaign.bootstrap import Services
+
+log = logging.getLogger(__name__)
+
+
+async def serve(services: Services, stop: asyncio.Event, host: str, port: int) -> None:
+    from campaign.web.app import create_app
+
+    runner = web.AppRunner(create_app(services), access_log=None, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    log.info("serving on http://%s:%s", host, port)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+
+
+async def work(services: Services, stop: asyncio.Event) -> None:
+    worker = services.dispatch_worker()
+    events = services.outbox_dispatcher()
+    log.info("worker %s started", worker.worker_id)
+    await asyncio.gather(worker.run_forever(stop), _poll(events.dispatch_once, stop))
+
+
+async def keep_time(services: Services, stop: asyncio.Event) -> None:
+    clock = services.campaign_clock()
+    await clock.start()
+    log.info("scheduler started")
+    try:
+        await stop.wait()
+    finally:
+        await clock.stop()
+
+
+async def _poll(step: Callable[[], Awaitable[int]], stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        try:
+            done = await step()
+        except Exception:
+            log.exception("event dispatch failed; retrying shortly")
+            done = 0
+        if done == 0:
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=1.0)
+            except TimeoutError:
+                pass
+
+
+def stop_on_signals(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+
+
+async def run_roles(
+    services: Services, roles: list[Callable[[asyncio.Event], Awaitable[None]]]
+) -> None:
+    """Run ``roles`` until a signal; then close every adapter."""
+    stop = asyncio.Event()
+    stop_on_signals(stop)
+    try:
+        tasks = [asyncio.create_task(role(stop)) for role in roles]
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        for task in done:
+            if task.exception() is not None:
+                stop.set()
+        await asyncio.gather(*tasks)
+    finally:
+        await services.close()
+        log.info("stopped cleanly")

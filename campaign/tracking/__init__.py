@@ -1,0 +1,1 @@
+"""Delivery receipts, bounces, inbound SMS and opt-out, statistics."""
