@@ -1,0 +1,168 @@
+"""One campaign through every stage, on SQLite and PostgreSQL, with time moved by hand."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from campaign.channels.base import DeliveryReport
+from campaign.channels.sandbox import SandboxChannel, sandbox_email, sandbox_sms
+from campaign.clock import ManualClock
+from campaign.dispatch.composer import Composer
+from campaign.dispatch.worker import DispatchWorker, RetryPolicy
+from campaign.errors import Forbidden
+from campaign.identity import Identity, Role
+from campaign.messages.render import Renderer
+from campaign.model import CampaignDraft
+from campaign.security import Signer
+from campaign.service import CampaignService
+from campaign.states import CampaignAction, CampaignState, MessageState
+from campaign.store.engine import Database
+from campaign.store.tables import delivery_events, messages
+from campaign.tracking.receipts import ReceiptRecorder
+from campaign.tracking.stats import campaign_stats
+from tests.campaign_factories import contact_row, sms_and_email_template, user_row
+
+
+class Flow:
+    def __init__(self, database: Database, clock: ManualClock) -> None:
+        self.database = database
+        self.clock = clock
+        self.receipts = ReceiptRecorder(database, clock)
+
+        async def sink(report: DeliveryReport) -> None:
+            await self.receipts.record(report)
+
+        self.sms: SandboxChannel = sandbox_sms(sink, clock, report_delay=1)
+        self.email: SandboxChannel = sandbox_email(sink, clock, report_delay=1)
+        composer = Composer(database, Renderer(), Signer(b"s" * 32),
+                            base_url="http://127.0.0.1:8080",
+                            default_time_zone="Europe/Brussels",
+                            sender_is_alphanumeric=False)  # fmt: skip
+        self.worker = DispatchWorker(
+            database, clock, {"sms": self.sms, "email": self.email}, composer,
+            worker_id="test", channel_rates={"sms": 1000, "email": 1000},
+            retry=RetryPolicy(max_attempts=2, first_delay=10),
+        )  # fmt: skip
+        self.campaigns = CampaignService(database, clock)
+
+    async def drain(self) -> None:
+        """Send everything due, then let every promised receipt arrive."""
+        while await self.worker.run_once():
+            pass
+        self.clock.advance(1)
+        await self.sms.flush()
+        await self.email.flush()
+
+    async def states(self) -> dict[str, str]:
+        async with self.database.read_session() as session:
+            rows = await session.execute(select(messages.c.address, messages.c.state))
+            return {address: state for address, state in rows}
+
+
+@pytest.fixture
+async def flow(database: Database, clock: ManualClock) -> Flow:
+    return Flow(database, clock)
+
+
+async def _approved_campaign(flow: Flow, query: str = "language IS SET") -> int:
+    clock, db = flow.clock, flow.database
+    editor = Identity(Role.EDITOR, "ed", user_id=await user_row(db, clock, "ed@x.org", "editor"))
+    approver = Identity(Role.APPROVER, "ap",
+                        user_id=await user_row(db, clock, "ap@x.org", "approver"))  # fmt: skip
+    version = await sms_and_email_template(db, clock)
+    draft = CampaignDraft(name="Flow", template_version_id=version, audience_query=query,
+                          starts_at=clock.now(), rate_per_second=1000)  # fmt: skip
+    campaign = await flow.campaigns.create(editor, draft)
+    await flow.campaigns.act(editor, campaign.id, CampaignAction.SUBMIT)
+    with pytest.raises(Forbidden, match="author"):
+        await flow.campaigns.act(editor, campaign.id, CampaignAction.APPROVE)
+    approved = await flow.campaigns.act(approver, campaign.id, CampaignAction.APPROVE)
+    assert approved.state is CampaignState.SCHEDULED
+    return campaign.id
+
+
+async def test_a_campaign_reaches_a_final_state_for_every_message(flow: Flow) -> None:
+    db, clock = flow.database, flow.clock
+    await contact_row(db, clock, phone="+32470000001", first_name="An", preferred_channel="sms")
+    await contact_row(db, clock, phone="+32470000002", first_name="Zoë", language="ar")
+    # A household: two people, one phone: one SMS.
+    await contact_row(db, clock, phone="+32470000003", first_name="Jan")
+    await contact_row(db, clock, phone="+32470000003", first_name="Mia")
+    await contact_row(
+        db, clock, email="els@example.org", first_name="Els", preferred_channel="email"
+    )
+    await contact_row(db, clock, phone="+32470000009", consent_sms=False)  # no consent: left out
+    campaign_id = await _approved_campaign(flow)
+
+    assert await flow.campaigns.start_due() == [campaign_id]
+    assert await flow.campaigns.start_due() == []  # idempotent
+    await flow.drain()
+    assert await flow.campaigns.complete_finished() == [campaign_id]
+
+    campaign = await flow.campaigns.get(Identity(Role.VIEWER, "v"), campaign_id)
+    assert campaign.state is CampaignState.COMPLETED
+    assert await flow.states() == {
+        "+32470000001": "delivered",
+        "+32470000002": "delivered",
+        "+32470000003": "delivered",
+        "els@example.org": "sent",  # email: final at the provider's acceptance
+    }
+    texts = {m.to: m.text for m in flow.sms.sent}
+    assert texts["+32470000001"].startswith("Dag An.")
+    assert texts["+32470000002"].startswith("Hello Zoë.")  # Arabic falls back to English
+    stats = await campaign_stats(db, campaign_id)
+    assert stats["total"] == 4
+    assert stats["by_status"] == {"delivered": 3, "sent": 1}
+    assert stats["by_channel"]["sms"] == {"total": 3, "by_status": {"delivered": 3}}
+    assert stats["by_language"]["en"]["total"] == 1
+
+
+async def test_simulated_failures_end_in_their_documented_states(flow: Flow) -> None:
+    db, clock = flow.database, flow.clock
+    for number in ("+32499000001", "+32499000002", "+32499000003", "+32499000004",
+                   "+32499000005"):  # fmt: skip
+        await contact_row(db, clock, phone=number, preferred_channel="sms")
+    campaign_id = await _approved_campaign(flow)
+    await flow.campaigns.start_due()
+
+    await flow.drain()
+    states = await flow.states()
+    assert states["+32499000001"] == "failed_permanent"  # unknown number, by receipt
+    assert states["+32499000002"] == "failed_temporary"  # phone unreachable, by receipt
+    assert states["+32499000003"] == "failed_permanent"  # refused at send
+    assert states["+32499000004"] == "queued"  # busy: retried later
+    assert states["+32499000005"] == "delivered"  # timed out, then its receipt came
+
+    clock.advance(11)
+    await flow.drain()
+    assert (await flow.states())["+32499000004"] == "failed_temporary"  # retries exhausted
+    assert await flow.campaigns.complete_finished() == [campaign_id]
+
+    async with db.read_session() as session:
+        trail = (
+            await session.execute(
+                select(delivery_events.c.from_state, delivery_events.c.to_state)
+                .join(messages, messages.c.id == delivery_events.c.message_id)
+                .where(messages.c.address == "+32499000005")
+                .order_by(delivery_events.c.id)
+            )
+        ).all()
+    assert [tuple(t) for t in trail] == [
+        ("queued", "sending"),
+        ("sending", "unknown"),
+        ("unknown", "delivered"),
+    ]
+
+
+async def test_a_late_sent_report_does_not_undo_delivered(flow: Flow) -> None:
+    db, clock = flow.database, flow.clock
+    await contact_row(db, clock, phone="+32470000001", preferred_channel="sms")
+    await _approved_campaign(flow)
+    await flow.campaigns.start_due()
+    await flow.drain()
+    async with db.read_session() as session:
+        message_id = (await session.execute(select(messages.c.id))).scalar_one()
+    late = DeliveryReport(message_id, "x", MessageState.SENT, "sent")
+    assert await flow.receipts.record(late) is False
+    assert (await flow.states())["+32470000001"] == "delivered"
