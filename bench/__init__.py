@@ -1,0 +1,1 @@
+"""Benchmarks: they print figures and write docs/benchmarks.md; they never assert on time."""

@@ -1,0 +1,20 @@
+"""Run every benchmark and rewrite docs/benchmarks.md: ``python -m bench [NAME ...]``."""
+
+from __future__ import annotations
+
+import sys
+
+from bench import make_run
+from bench.report import write_report
+
+BENCHMARKS = {"make_run": make_run.run}
+
+
+def main(names: list[str]) -> None:
+    chosen = names or list(BENCHMARKS)
+    sections = [BENCHMARKS[name]() for name in chosen]
+    write_report(sections)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,101 @@
+"""The clock: leader election on PostgreSQL, jobs rebuilt from the database, sweeps."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from scheduler.clock import CampaignClock, ClockWork
+from scheduler.leader import AlwaysLeader, PostgresAdvisoryLeader
+
+
+async def test_only_one_scheduler_leads_and_another_takes_over(postgres_url: str) -> None:
+    first = PostgresAdvisoryLeader(postgres_url, key=4242)
+    second = PostgresAdvisoryLeader(postgres_url, key=4242)
+    try:
+        assert await first.acquire() is True
+        assert await second.acquire() is False
+        assert await first.acquire() is True  # staying leader is checked, not assumed
+        await first.release()
+        assert await second.acquire() is True
+        assert await first.acquire() is False
+    finally:
+        await first.release()
+        await second.release()
+
+
+async def test_a_dropped_connection_stands_the_leader_down(postgres_url: str) -> None:
+    leader = PostgresAdvisoryLeader(postgres_url, key=4343)
+    other = PostgresAdvisoryLeader(postgres_url, key=4343)
+    try:
+        assert await leader.acquire() is True
+        assert leader._connection is not None
+        leader._connection.terminate()  # as if the network dropped
+        assert await other.acquire() is True  # the server released the lock with the session
+        assert await leader.acquire() is False
+    finally:
+        await leader.release()
+        await other.release()
+
+
+class _Work:
+    def __init__(self, starts: list[tuple[int, datetime]]) -> None:
+        self.starts = starts
+        self.calls: list[str] = []
+
+    def clock_work(self) -> ClockWork:
+        async def start_due() -> None:
+            self.calls.append("start_due")
+
+        async def complete_finished() -> None:
+            self.calls.append("complete_finished")
+
+        async def housekeeping() -> None:
+            self.calls.append("housekeeping")
+
+        async def scheduled_starts() -> list[tuple[int, datetime]]:
+            return self.starts
+
+        return ClockWork(start_due, complete_finished, housekeeping, scheduled_starts)
+
+
+async def test_jobs_are_rebuilt_from_the_database_and_the_sweep_runs() -> None:
+    soon = datetime.now(UTC) + timedelta(hours=1)
+    work = _Work([(7, soon), (8, soon + timedelta(hours=1))])
+    clock = CampaignClock(work.clock_work(), AlwaysLeader(), sweep_seconds=0.05)
+    await clock.start()
+    try:
+        jobs = {job.id for job in clock._scheduler.get_jobs()}
+        assert {"campaign-start:7", "campaign-start:8", "sweep"} <= jobs
+        work.starts = [(8, soon)]  # campaign 7 was withdrawn meanwhile
+        await clock.reconcile()
+        jobs = {job.id for job in clock._scheduler.get_jobs()}
+        assert "campaign-start:7" not in jobs
+        assert "campaign-start:8" in jobs
+        for _ in range(100):
+            if "complete_finished" in work.calls:
+                break
+            await asyncio.sleep(0.02)
+        assert work.calls[:2] == ["start_due", "complete_finished"]
+    finally:
+        await clock.stop()
+
+
+class _Never:
+    async def acquire(self) -> bool:
+        return False
+
+    async def release(self) -> None:
+        return None
+
+
+async def test_a_standby_scheduler_does_nothing() -> None:
+    work = _Work([(7, datetime.now(UTC) + timedelta(hours=1))])
+    clock = CampaignClock(work.clock_work(), _Never(), sweep_seconds=0.05)
+    await clock.start()
+    try:
+        await asyncio.sleep(0.3)
+        assert work.calls == []
+        assert not any(j.id.startswith("campaign-start:") for j in clock._scheduler.get_jobs())
+    finally:
+        await clock.stop()
