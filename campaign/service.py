@@ -95,7 +95,7 @@ class CampaignService:
         async with self._database.read_session() as session:
             return await self._get(session, actor, campaign_id)
 
-    async def list(self, actor: Identity, *, limit: int = 100, offset: int = 0) -> list[Campaign]:
+    async def visible(self, actor: Identity, *, limit: int = 100, offset: int = 0) -> list[Campaign]:
         async with self._database.read_session() as session:
             return await repo.list_campaigns(
                 session, partner_id=actor.partner_id, limit=limit, offset=offset

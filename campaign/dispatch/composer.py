@@ -74,6 +74,10 @@ class Composer:
             self._content[campaign_id] = cached
         return cached
 
+    def cached(self, campaign_id: int) -> CampaignContent | None:
+        """The campaign's content if this process has loaded it already."""
+        return self._content.get(campaign_id)
+
     async def _load_content(self, session: AsyncSession, campaign_id: int) -> CampaignContent:
         campaign = await repo.get_campaign(session, campaign_id)
         if campaign is None:

@@ -188,32 +188,27 @@ class DispatchWorker:
     def _campaign_bucket(self, campaign_id: int) -> TokenBucket:
         bucket = self._campaign_buckets.get(campaign_id)
         if bucket is None:
-            content = self._composer._content.get(campaign_id)
+            content = self._composer.cached(campaign_id)
             rate = content.campaign.draft.rate_per_second if content else 10.0
             bucket = self._campaign_buckets[campaign_id] = TokenBucket(self._clock, rate)
         return bucket
 
     async def _record(self, outcomes: Sequence[Outcome]) -> None:
         now = self._clock.now()
-        sent = [o for o in outcomes if o.accepted is not None]
+        sent = [(o, o.accepted) for o in outcomes if o.accepted is not None]
         failed = [o for o in outcomes if o.error is not None]
         async with self._database.transaction() as session:
             await move_each(
                 session,
                 [
-                    Move(
-                        o.message.id,
-                        _S.SENDING,
-                        _S.SENT,
-                        provider_status=o.accepted.provider_status,
-                    )  # type: ignore[union-attr]
-                    for o in sent
+                    Move(o.message.id, _S.SENDING, _S.SENT, provider_status=a.provider_status)
+                    for o, a in sent
                 ],
                 now,
-                provider_id=[o.accepted.provider_id for o in sent],  # type: ignore[union-attr]
+                provider_id=[a.provider_id for _, a in sent],
                 sent_at=[now] * len(sent),
                 lease_owner=[None] * len(sent),
-                final_at=[now if o.message.channel == "email" else None for o in sent],
+                final_at=[now if o.message.channel == "email" else None for o, _ in sent],
             )
             retry_moves, final_moves = self._failure_moves(failed)
             await move_each(

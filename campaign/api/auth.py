@@ -1,0 +1,31 @@
+"""Bearer API keys for ``/api/v1``: every request but the OpenAPI document needs one."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from campaign.api.context import ACCOUNTS, IDENTITY
+from campaign.api.problems import problem
+
+PUBLIC_PATHS = frozenset({"/api/v1/openapi.json"})
+
+
+@web.middleware
+async def api_key_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if not request.path.startswith("/api/") or request.path in PUBLIC_PATHS:
+        return await handler(request)
+    scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        return _unauthorised("send an API key as 'Authorization: Bearer KEY'")
+    found = await request.app[ACCOUNTS].authenticate(secret.strip())
+    if found is None:
+        return _unauthorised("the API key is unknown or revoked")
+    request[IDENTITY] = found
+    return await handler(request)
+
+
+def _unauthorised(detail: str) -> web.Response:
+    response = problem(401, "Unauthorised", detail)
+    response.headers["WWW-Authenticate"] = 'Bearer realm="campaign"'
+    return response

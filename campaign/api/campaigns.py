@@ -1,0 +1,151 @@
+"""Campaign reads, creation and edits, and the staff actions of the state table."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+from typing import Any
+
+from aiohttp import web
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from campaign.api.bodies import int_param, read_model
+from campaign.api.context import identity, services
+from campaign.errors import NotFound
+from campaign.model import Campaign, CampaignDraft, QuietHours
+from campaign.states import STAFF_ACTIONS, CampaignAction
+from campaign.tracking.stats import campaign_stats
+
+
+class QuietHoursBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    start: time
+    end: time
+
+
+class CampaignBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=200)
+    template_version_id: int
+    audience_query: str = Field(min_length=1)
+    starts_at: AwareDatetime
+    channels: tuple[str, ...] = ("sms", "email")
+    honour_contact_channel: bool = True
+    language_fallback: tuple[str, ...] = ("en", "fr", "nl")
+    window_ends_at: AwareDatetime | None = None
+    quiet_hours: QuietHoursBody | None = None
+    rate_per_second: float = Field(default=10.0, gt=0, le=1000)
+    spend_cap: float | None = Field(default=None, ge=0)
+    measure_ids: tuple[int, ...] = ()
+
+    def draft(self) -> CampaignDraft:
+        quiet = self.quiet_hours
+        return CampaignDraft(
+            name=self.name,
+            template_version_id=self.template_version_id,
+            audience_query=self.audience_query,
+            starts_at=self.starts_at.astimezone(UTC),
+            channels=self.channels,
+            honour_contact_channel=self.honour_contact_channel,
+            language_fallback=self.language_fallback,
+            window_ends_at=self.window_ends_at.astimezone(UTC) if self.window_ends_at else None,
+            quiet_hours=QuietHours(quiet.start, quiet.end) if quiet else None,
+            rate_per_second=self.rate_per_second,
+            spend_cap=self.spend_cap,
+            measure_ids=self.measure_ids,
+        )
+
+
+class ActionBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str | None = None
+
+
+async def list_campaigns(request: web.Request) -> web.Response:
+    limit = int_param(request, "limit", 50, low=1, high=200)
+    offset = int_param(request, "offset", 0, low=0, high=10**9)
+    found = await services(request).campaigns.visible(identity(request), limit=limit, offset=offset)
+    items = [await _with_stats(request, c) for c in found]
+    return web.json_response({"items": items, "limit": limit, "offset": offset})
+
+
+async def get_campaign(request: web.Request) -> web.Response:
+    campaign = await services(request).campaigns.get(identity(request), _id(request))
+    return web.json_response(await _with_stats(request, campaign))
+
+
+async def get_stats(request: web.Request) -> web.Response:
+    campaign = await services(request).campaigns.get(identity(request), _id(request))
+    return web.json_response(await campaign_stats(services(request).database, campaign.id))
+
+
+async def create_campaign(request: web.Request) -> web.Response:
+    body = await read_model(request, CampaignBody)
+    campaign = await services(request).campaigns.create(identity(request), body.draft())
+    response = web.json_response(await _with_stats(request, campaign), status=201)
+    response.headers["Location"] = f"/api/v1/campaigns/{campaign.id}"
+    return response
+
+
+async def edit_campaign(request: web.Request) -> web.Response:
+    body = await read_model(request, CampaignBody)
+    campaign = await services(request).campaigns.edit(identity(request), _id(request), body.draft())
+    return web.json_response(await _with_stats(request, campaign))
+
+
+async def act_on_campaign(request: web.Request) -> web.Response:
+    action = _action(request.match_info["action"])
+    body = await read_model(request, ActionBody, optional=True)
+    campaign = await services(request).campaigns.act(
+        identity(request), _id(request), action, reason=body.reason
+    )
+    return web.json_response(await _with_stats(request, campaign))
+
+
+def _id(request: web.Request) -> int:
+    raw = request.match_info["campaign_id"]
+    if not raw.isdigit():
+        raise NotFound(f"no campaign {raw!r}")
+    return int(raw)
+
+
+def _action(name: str) -> CampaignAction:
+    try:
+        action = CampaignAction(name)
+    except ValueError:
+        action = None
+    if action is None or action not in STAFF_ACTIONS:
+        names = ", ".join(sorted(a.value for a in STAFF_ACTIONS))
+        raise NotFound(f"no campaign action {name!r}; the actions are {names}")
+    return action
+
+
+async def _with_stats(request: web.Request, campaign: Campaign) -> dict[str, Any]:
+    return campaign_json(campaign) | {
+        "stats": await campaign_stats(services(request).database, campaign.id)
+    }
+
+
+def campaign_json(campaign: Campaign) -> dict[str, Any]:
+    draft = campaign.draft
+    return {
+        "id": campaign.id,
+        "name": draft.name,
+        "state": campaign.state.value,
+        "template_version_id": draft.template_version_id,
+        "audience_query": draft.audience_query,
+        "channels": list(draft.channels),
+        "honour_contact_channel": draft.honour_contact_channel,
+        "language_fallback": list(draft.language_fallback),
+        "starts_at": _iso(draft.starts_at),
+        "window_ends_at": _iso(draft.window_ends_at),
+        "quiet_hours": draft.quiet_hours.as_json() if draft.quiet_hours else None,
+        "rate_per_second": draft.rate_per_second,
+        "spend_cap": draft.spend_cap,
+        "measure_ids": list(campaign.measure_ids or draft.measure_ids),
+        "created_at": _iso(campaign.created_at),
+        "updated_at": _iso(campaign.updated_at),
+    }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None

@@ -1,0 +1,30 @@
+"""Liveness and readiness: ``/healthz`` says the process answers; ``/readyz`` that it can work."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+
+from campaign.api.context import services
+from campaign.store.migrate import is_current
+
+log = logging.getLogger(__name__)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    try:
+        current = await is_current(services(request).database)
+    except Exception as exc:  # any failure to reach the database means "not ready"
+        log.warning("readiness: database unreachable: %s", exc)
+        return web.json_response({"status": "unavailable", "database": "unreachable"}, status=503)
+    if not current:
+        return web.json_response(
+            {"status": "unavailable", "database": "reachable", "migrations": "behind"},
+            status=503,
+        )
+    return web.json_response({"status": "ok", "database": "reachable", "migrations": "current"})

@@ -1,0 +1,208 @@
+"""The OpenAPI 3.1 document of what exists. A test keeps it and the router in step."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from campaign.api.campaigns import ActionBody, CampaignBody
+from campaign.states import STAFF_ACTIONS, CampaignState
+
+_INTRO = (
+    "Plain-language SMS and email campaigns. Authenticate with 'Authorization: Bearer KEY' "
+    "(keys from `campaign api-keys create`). Errors are RFC 9457 problem details."
+)
+_ACTION_RULES = (
+    "Reject and cancel need a reason. Approve needs a second person: nobody who created or "
+    "edited the campaign, so a key must act for a user."
+)
+_PROBLEM = {"$ref": "#/components/responses/Problem"}
+_ERRORS = {"401": _PROBLEM, "403": _PROBLEM, "404": _PROBLEM, "409": _PROBLEM, "422": _PROBLEM}
+
+
+def _json(schema_ref: str, description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema_ref}"}}},
+    }
+
+
+def _campaign_id() -> dict[str, Any]:
+    return {"name": "campaign_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+
+
+def _paths() -> dict[str, Any]:
+    paging = [
+        {
+            "name": "limit",
+            "in": "query",
+            "schema": {"type": "integer", "minimum": 1, "maximum": 200},
+        },
+        {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}},
+    ]
+    body = {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CampaignBody"}}},
+    }
+    action_body = {
+        "required": False,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionBody"}}},
+    }
+    actions = ", ".join(sorted(a.value for a in STAFF_ACTIONS))
+    return {
+        "/healthz": {
+            "get": {
+                "summary": "The process answers",
+                "security": [],
+                "responses": {"200": {"description": "alive"}},
+            }
+        },
+        "/readyz": {
+            "get": {
+                "summary": "The database is reachable and its migrations current",
+                "security": [],
+                "responses": {"200": {"description": "ready"}, "503": {"description": "not ready"}},
+            }
+        },
+        "/api/v1/openapi.json": {
+            "get": {
+                "summary": "This document",
+                "security": [],
+                "responses": {"200": {"description": "OpenAPI 3.1"}},
+            }
+        },
+        "/api/v1/campaigns": {
+            "get": {
+                "summary": "List campaigns, newest first, each with its stats",
+                "parameters": paging,
+                "responses": {"200": _json("CampaignList", "campaigns"), **_ERRORS},
+            },
+            "post": {
+                "summary": "Create a draft campaign (editor)",
+                "requestBody": body,
+                "responses": {"201": _json("Campaign", "created"), **_ERRORS},
+            },
+        },
+        "/api/v1/campaigns/{campaign_id}": {
+            "parameters": [_campaign_id()],
+            "get": {
+                "summary": "One campaign with its stats",
+                "responses": {"200": _json("Campaign", "the campaign"), **_ERRORS},
+            },
+            "put": {
+                "summary": "Edit a campaign; an approved campaign goes back to draft",
+                "requestBody": body,
+                "responses": {"200": _json("Campaign", "edited"), **_ERRORS},
+            },
+        },
+        "/api/v1/campaigns/{campaign_id}/stats": {
+            "parameters": [_campaign_id()],
+            "get": {
+                "summary": "Every message counted once by status, channel and language",
+                "responses": {"200": _json("Stats", "stats"), **_ERRORS},
+            },
+        },
+        "/api/v1/campaigns/{campaign_id}/{action}": {
+            "parameters": [
+                _campaign_id(),
+                {
+                    "name": "action",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "string", "enum": sorted(a.value for a in STAFF_ACTIONS)},
+                },
+            ],
+            "post": {
+                "summary": f"A staff action: {actions}",
+                "description": _ACTION_RULES,
+                "requestBody": action_body,
+                "responses": {"200": _json("Campaign", "the campaign after the action"), **_ERRORS},
+            },
+        },
+    }
+
+
+def _bucket() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {
+            "total": {"type": "integer"},
+            "by_status": {"type": "object", "additionalProperties": {"type": "integer"}},
+        },
+    }
+
+
+def _schemas() -> dict[str, Any]:
+    stats = _bucket()
+    stats["properties"] |= {
+        "by_channel": {"type": "object", "additionalProperties": _bucket()},
+        "by_language": {"type": "object", "additionalProperties": _bucket()},
+    }
+    campaign = {
+        "type": "object",
+        "required": ["id", "name", "state", "stats"],
+        "properties": {
+            "id": {"type": "integer"},
+            "name": {"type": "string"},
+            "state": {"type": "string", "enum": [s.value for s in CampaignState]},
+            "stats": {"$ref": "#/components/schemas/Stats"},
+        },
+    }
+    return {
+        "Stats": stats,
+        "Campaign": campaign,
+        "CampaignList": {
+            "type": "object",
+            "properties": {
+                "items": {"type": "array", "items": {"$ref": "#/components/schemas/Campaign"}},
+                "limit": {"type": "integer"},
+                "offset": {"type": "integer"},
+            },
+        },
+        "CampaignBody": CampaignBody.model_json_schema(ref_template="#/components/schemas/{model}"),
+        "ActionBody": ActionBody.model_json_schema(),
+        "Problem": {
+            "type": "object",
+            "properties": {
+                "type": {"type": "string"},
+                "title": {"type": "string"},
+                "status": {"type": "integer"},
+                "detail": {"type": "string"},
+                "where": {"type": "string"},
+            },
+        },
+    }
+
+
+def document() -> dict[str, Any]:
+    schemas = _schemas()
+    schemas |= schemas["CampaignBody"].pop("$defs", {})
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Campaign service",
+            "version": "1",
+            "description": _INTRO,
+        },
+        "security": [{"bearer": []}],
+        "paths": _paths(),
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": schemas,
+            "responses": {
+                "Problem": {
+                    "description": "An error, as RFC 9457 problem details",
+                    "content": {
+                        "application/problem+json": {
+                            "schema": {"$ref": "#/components/schemas/Problem"}
+                        }
+                    },
+                }
+            },
+        },
+    }
+
+
+async def openapi_json(request: web.Request) -> web.Response:
+    return web.json_response(document())

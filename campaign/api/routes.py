@@ -1,0 +1,23 @@
+"""Every API route in one table, so the OpenAPI test can compare them."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from campaign.api import campaigns, health, openapi
+
+
+def add_api_routes(app: web.Application) -> None:
+    app.router.add_routes(
+        [
+            web.get("/healthz", health.healthz),
+            web.get("/readyz", health.readyz),
+            web.get("/api/v1/openapi.json", openapi.openapi_json),
+            web.get("/api/v1/campaigns", campaigns.list_campaigns),
+            web.post("/api/v1/campaigns", campaigns.create_campaign),
+            web.get(r"/api/v1/campaigns/{campaign_id}", campaigns.get_campaign),
+            web.put(r"/api/v1/campaigns/{campaign_id}", campaigns.edit_campaign),
+            web.get(r"/api/v1/campaigns/{campaign_id}/stats", campaigns.get_stats),
+            web.post(r"/api/v1/campaigns/{campaign_id}/{action}", campaigns.act_on_campaign),
+        ]
+    )

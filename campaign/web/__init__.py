@@ -1,0 +1,1 @@
+"""Server-rendered pages and the aiohttp application that serves them and the API."""
