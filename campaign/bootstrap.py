@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from audiences.addresses import AddressKeys
-
 from campaign.channels.base import Channel, DeliveryReport
 from campaign.channels.sandbox import sandbox_email, sandbox_sms
 from campaign.clock import Clock, SystemClock

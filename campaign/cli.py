@@ -243,7 +243,6 @@ def contacts() -> None:
 def contacts_import(file: Path, dry_run: bool) -> None:
     """Import contacts from a CSV file."""
     from audiences.importer import import_contacts
-
     from campaign.messages.language import SUPPORTED_LANGUAGES
 
     async def body(services: Any) -> Any:

@@ -12,12 +12,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from audiences.model import Channel
-from audiences.reachability import reachable
 from sqlalchemy import ColumnElement, and_, case, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from audiences.model import Channel
+from audiences.reachability import reachable
 from campaign.messages.language import choose_language
 from campaign.states import MessageState
 from campaign.store.tables import contacts, messages

@@ -10,12 +10,12 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from audiences.fields import load_registry
-from audiences.segments import audience_condition
-from audiences.segments.errors import SegmentError
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from audiences.fields import load_registry
+from audiences.segments import audience_condition
+from audiences.segments.errors import SegmentError
 from campaign import repository as repo
 from campaign import template_repository as templates
 from campaign.clock import Clock
@@ -95,7 +95,9 @@ class CampaignService:
         async with self._database.read_session() as session:
             return await self._get(session, actor, campaign_id)
 
-    async def visible(self, actor: Identity, *, limit: int = 100, offset: int = 0) -> list[Campaign]:
+    async def visible(
+        self, actor: Identity, *, limit: int = 100, offset: int = 0
+    ) -> list[Campaign]:
         async with self._database.read_session() as session:
             return await repo.list_campaigns(
                 session, partner_id=actor.partner_id, limit=limit, offset=offset

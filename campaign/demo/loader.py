@@ -10,18 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from audiences.importer import import_contacts
-from audiences.model import ImportReport
-from campaign.accounts import Accounts
-from campaign.demo.contacts import demo_contacts_csv
-from campaign.demo.content import MEASURES
-from campaign.messages.language import SUPPORTED_LANGUAGES
-from campaign.messages.library import load_library
 from sqlalchemy import func, insert, select
 
+from audiences.importer import import_contacts
+from audiences.model import ImportReport
 from campaign import template_repository as templates
+from campaign.accounts import Accounts
 from campaign.bootstrap import Services
+from campaign.demo.contacts import demo_contacts_csv
+from campaign.demo.content import MEASURES
 from campaign.identity import Identity, Role
+from campaign.messages.language import SUPPORTED_LANGUAGES
+from campaign.messages.library import load_library
 from campaign.model import CampaignDraft
 from campaign.states import CampaignAction
 from campaign.store.tables import campaigns, measures

@@ -1,0 +1,1 @@
+"""Rendering: template loading, languages, SMS encoding. Pure: text in, text out."""
