@@ -25,7 +25,7 @@ from campaign.messages.render import CompiledVariant, Renderer
 from campaign.model import Campaign
 from campaign.security import Signer
 from campaign.store.engine import Database
-from campaign.store.tables import contacts, measures
+from campaign.store.tables import contacts, measures, messages
 
 LINK_LIFETIME = timedelta(days=90)
 
@@ -108,6 +108,21 @@ class Composer:
             )
             for r in rows
         }
+
+    async def web_copy(self, message_id: int, now: datetime) -> OutboundMessage | None:
+        """The message as its recipient got it (re-rendered from the pinned version)."""
+        async with self._database.read_session() as session:
+            row = (
+                await session.execute(select(messages).where(messages.c.id == message_id))
+            ).first()
+        if row is None or row.contact_id is None or row.address is None:
+            return None  # erased: nothing personal is kept to show
+        claimed = ClaimedMessage(
+            row.id, row.campaign_id, row.contact_id, row.channel, row.address, row.language, 0
+        )
+        content = await self.content(row.campaign_id)
+        recipient = (await self.recipients([claimed])).get(row.contact_id)
+        return self.compose(claimed, content, recipient, now)
 
     def compose(
         self,

@@ -1,0 +1,73 @@
+"""Opting out from a link in a message: the person stops getting messages on that channel.
+
+The address goes on the suppression list as a keyed hash (so the opt-out survives erasure of
+the contact, and covers everyone sharing that phone or mailbox, as a provider's STOP does),
+and the contact is marked opted out on the channel. Doing it twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from audiences.addresses import AddressKeys
+from campaign.clock import Clock
+from campaign.events.outbox import emit
+from campaign.store.engine import Database
+from campaign.store.tables import contacts, messages, suppressions
+
+
+@dataclass(frozen=True, slots=True)
+class OptOut:
+    message_id: int
+    channel: str
+    language: str
+    changed: bool  # False when the person had opted out already
+
+
+async def opt_out_from_message(
+    database: Database, clock: Clock, keys: AddressKeys, message_id: int, source: str
+) -> OptOut | None:
+    """Opt out the address (and contact) a message went to; None for an unknown message."""
+    now = clock.now()
+    async with database.transaction() as session:
+        row = (
+            await session.execute(
+                select(
+                    messages.c.channel,
+                    messages.c.address,
+                    messages.c.language,
+                    messages.c.contact_id,
+                ).where(messages.c.id == message_id)
+            )
+        ).first()
+        if row is None:
+            return None
+        changed = False
+        if row.address:
+            insert_module = postgresql if database.dialect == "postgresql" else sqlite
+            added = await session.execute(
+                insert_module.insert(suppressions)
+                .values(
+                    channel=row.channel,
+                    address_key=keys.key(row.channel, row.address),
+                    reason=source,
+                    created_at=now,
+                )
+                .on_conflict_do_nothing(index_elements=["channel", "address_key"])
+            )
+            changed = bool(added.rowcount)  # type: ignore[attr-defined]
+        if row.contact_id is not None:
+            column = f"opted_out_{row.channel}_at"
+            marked = await session.execute(
+                update(contacts)
+                .where(contacts.c.id == row.contact_id, contacts.c[column].is_(None))
+                .values({column: now, "updated_at": now})
+            )
+            changed = changed or bool(marked.rowcount)  # type: ignore[attr-defined]
+        if changed:
+            payload = {"contact_id": row.contact_id, "channel": row.channel, "source": source}
+            await emit(session, "contact.opted_out", payload, now)
+    return OptOut(message_id, row.channel, row.language, changed)

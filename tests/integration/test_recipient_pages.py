@@ -1,0 +1,126 @@
+"""The unsubscribe link and the web copy, as a recipient (or their mail client) uses them."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+from sqlalchemy import func, insert, select
+
+from campaign.bootstrap import Services, build
+from campaign.clock import ManualClock
+from campaign.settings import load_settings
+from campaign.states import CampaignState, MessageState
+from campaign.store.engine import Database
+from campaign.store.tables import campaign_runs, contacts, messages, outbox, suppressions
+from campaign.web.app import create_app
+from tests.campaign_factories import campaign_row, contact_row, sms_and_email_template
+
+Client = TestClient[web.Request, web.Application]
+ClientFactory = Callable[[web.Application], Awaitable[Client]]
+
+
+@pytest.fixture
+async def services(database: Database, clock: ManualClock) -> AsyncIterator[Services]:
+    url = database.engine.url.render_as_string(hide_password=False)
+    built = build(load_settings(database_url=url, secret_key="k" * 32), clock=clock)
+    yield built
+    await built.close()
+
+
+async def _sent_message(services: Services, channel: str, address: str) -> tuple[int, int]:
+    db, clock = services.database, services.clock
+    version = await sms_and_email_template(db, clock)
+    contact = await contact_row(db, clock, phone="+32470000001", email="ann@example.org",
+                                first_name="Ann", language="nl")  # fmt: skip
+    campaign = await campaign_row(
+        db, clock, state=CampaignState.COMPLETED, template_version_id=version
+    )
+    now = clock.now()
+    async with db.transaction() as session:
+        run = await session.execute(
+            insert(campaign_runs).values(campaign_id=campaign, sequence=1, due_at=now)
+        )
+        message = await session.execute(
+            insert(messages).values(
+                run_id=run.inserted_primary_key[0],
+                campaign_id=campaign,
+                contact_id=contact,
+                channel=channel,
+                address=address,
+                language="nl",
+                state=MessageState.DELIVERED.value,
+                attempts=1,
+                next_attempt_at=now,
+                created_at=now,
+                updated_at=now,
+            )  # fmt: skip
+        )
+    return int(message.inserted_primary_key[0]), contact
+
+
+async def _client(services: Services, aiohttp_client: ClientFactory) -> Client:
+    return await aiohttp_client(create_app(services))
+
+
+async def test_one_click_unsubscribe_stops_the_address_once(
+    services: Services, aiohttp_client: ClientFactory
+) -> None:
+    message_id, contact_id = await _sent_message(services, "sms", "+32470000001")
+    token = services.signer.sign("unsub", message_id, services.clock.now() + timedelta(days=1))
+    client = await _client(services, aiohttp_client)
+
+    asked = await client.get(f"/u/{token}")
+    page = await asked.text()
+    assert asked.status == 200 and '<html lang="nl"' in page and 'method="post"' in page
+
+    for _ in range(2):  # a mail client may post twice
+        done = await client.post(f"/u/{token}", data={"List-Unsubscribe": "One-Click"})
+        assert done.status == 200
+        assert "geen sms meer" in (await done.text())
+
+    async with services.database.read_session() as session:
+        opted_out = (
+            await session.execute(
+                select(contacts.c.opted_out_sms_at).where(contacts.c.id == contact_id)
+            )
+        ).scalar_one()
+        keys = (await session.execute(select(suppressions.c.address_key))).scalars().all()
+        events = (
+            await session.execute(select(func.count()).where(outbox.c.topic == "contact.opted_out"))
+        ).scalar_one()
+    assert opted_out == services.clock.now()
+    assert keys == [services.address_keys.key("sms", "+32470000001")]
+    assert events == 1
+
+
+async def test_forged_expired_or_misused_links_do_nothing(
+    services: Services, aiohttp_client: ClientFactory
+) -> None:
+    message_id, _ = await _sent_message(services, "sms", "+32470000001")
+    now = services.clock.now()
+    expired = services.signer.sign("unsub", message_id, now - timedelta(seconds=1))
+    web_token = services.signer.sign("web", message_id, now + timedelta(days=1))
+    good = services.signer.sign("unsub", message_id, now + timedelta(days=1))
+    forged = good[:-2] + ("AA" if not good.endswith("AA") else "BB")
+    client = await _client(services, aiohttp_client)
+    for token in (expired, web_token, forged):
+        response = await client.post(f"/u/{token}", data={"List-Unsubscribe": "One-Click"})
+        assert response.status == 404
+    async with services.database.read_session() as session:
+        assert (await session.execute(select(func.count()).select_from(suppressions))).scalar() == 0
+
+
+async def test_the_web_copy_shows_the_message_in_its_language(
+    services: Services, aiohttp_client: ClientFactory
+) -> None:
+    message_id, _ = await _sent_message(services, "email", "ann@example.org")
+    token = services.signer.sign("web", message_id, services.clock.now() + timedelta(days=1))
+    client = await _client(services, aiohttp_client)
+    response = await client.get(f"/m/{token}")
+    html = await response.text()
+    assert response.status == 200
+    assert '<html lang="nl" dir="ltr">' in html and "Dag Ann" in html
