@@ -8,6 +8,7 @@ blocks a writer.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -44,16 +45,35 @@ def _apply_sqlite_discipline(engine: AsyncEngine) -> None:
         # Let us issue BEGIN ourselves instead of the driver's implicit deferred BEGIN.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
+        # The busy timeout first: switching a new file to WAL takes a lock another
+        # process may hold at the same moment.
+        cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+        dbapi_connection.create_function("translate", 3, _translate, deterministic=True)
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
         read_only = connection.get_execution_options().get(_READ_ONLY, False)
         connection.exec_driver_sql("BEGIN DEFERRED" if read_only else "BEGIN IMMEDIATE")
+
+
+@functools.lru_cache(maxsize=16)
+def _translation(source: str, target: str) -> dict[int, str | None]:
+    # PostgreSQL's rules: the first occurrence in source wins; extra source characters delete.
+    table: dict[int, str | None] = {}
+    for index, char in enumerate(source):
+        table.setdefault(ord(char), target[index] if index < len(target) else None)
+    return table
+
+
+def _translate(value: object, source: str | None, target: str | None) -> str | None:
+    """PostgreSQL's ``translate()`` on SQLite, so segment folding is the same on both."""
+    if value is None or source is None or target is None:
+        return None
+    return str(value).translate(_translation(source, target))
 
 
 class Database:

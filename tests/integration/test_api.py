@@ -22,7 +22,7 @@ from campaign.identity import Role
 from campaign.settings import load_settings
 from campaign.store.engine import Database
 from campaign.web.app import create_app
-from tests.campaign_factories import contact_row, sms_and_email_template
+from tests.factories import contact, sms_and_email_template
 
 ClientFactory = Callable[[web.Application], Awaitable[TestClient[web.Request, web.Application]]]
 
@@ -69,7 +69,7 @@ async def api(
 async def _campaign_body(api: Api) -> dict[str, Any]:
     clock = api.services.clock
     version = await sms_and_email_template(api.services.database, clock)
-    await contact_row(api.services.database, clock, phone="+32470000001", region="Vlaanderen")
+    await contact(api.services.database, clock, phone="+32470000001", region="Vlaanderen")
     return {
         "name": "Energy help",
         "template_version_id": version,

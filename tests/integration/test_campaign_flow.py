@@ -21,7 +21,7 @@ from campaign.store.engine import Database
 from campaign.store.tables import delivery_events, messages
 from campaign.tracking.receipts import ReceiptRecorder
 from campaign.tracking.stats import campaign_stats
-from tests.campaign_factories import contact_row, sms_and_email_template, user_row
+from tests.factories import contact, sms_and_email_template, user_row
 
 
 class Flow:
@@ -67,7 +67,8 @@ async def flow(database: Database, clock: ManualClock) -> Flow:
 
 async def _approved_campaign(flow: Flow, query: str = "language IS SET") -> int:
     clock, db = flow.clock, flow.database
-    editor = Identity(Role.EDITOR, "ed", user_id=await user_row(db, clock, "ed@x.org", "editor"))
+    # An admin may approve, so only the four-eyes rule stops the author approving.
+    editor = Identity(Role.ADMIN, "ad", user_id=await user_row(db, clock, "ad@x.org", "admin"))
     approver = Identity(Role.APPROVER, "ap",
                         user_id=await user_row(db, clock, "ap@x.org", "approver"))  # fmt: skip
     version = await sms_and_email_template(db, clock)
@@ -84,15 +85,13 @@ async def _approved_campaign(flow: Flow, query: str = "language IS SET") -> int:
 
 async def test_a_campaign_reaches_a_final_state_for_every_message(flow: Flow) -> None:
     db, clock = flow.database, flow.clock
-    await contact_row(db, clock, phone="+32470000001", first_name="An", preferred_channel="sms")
-    await contact_row(db, clock, phone="+32470000002", first_name="Zoë", language="ar")
+    await contact(db, clock, phone="+32470000001", first_name="An", preferred_channel="sms")
+    await contact(db, clock, phone="+32470000002", first_name="Zoë", language="ar")
     # A household: two people, one phone: one SMS.
-    await contact_row(db, clock, phone="+32470000003", first_name="Jan")
-    await contact_row(db, clock, phone="+32470000003", first_name="Mia")
-    await contact_row(
-        db, clock, email="els@example.org", first_name="Els", preferred_channel="email"
-    )
-    await contact_row(db, clock, phone="+32470000009", consent_sms=False)  # no consent: left out
+    await contact(db, clock, phone="+32470000003", first_name="Jan")
+    await contact(db, clock, phone="+32470000003", first_name="Mia")
+    await contact(db, clock, email="els@example.org", first_name="Els", preferred_channel="email")
+    await contact(db, clock, phone="+32470000009", consent_sms=False)  # no consent: left out
     campaign_id = await _approved_campaign(flow)
 
     assert await flow.campaigns.start_due() == [campaign_id]
@@ -122,7 +121,7 @@ async def test_simulated_failures_end_in_their_documented_states(flow: Flow) -> 
     db, clock = flow.database, flow.clock
     for number in ("+32499000001", "+32499000002", "+32499000003", "+32499000004",
                    "+32499000005"):  # fmt: skip
-        await contact_row(db, clock, phone=number, preferred_channel="sms")
+        await contact(db, clock, phone=number, preferred_channel="sms")
     campaign_id = await _approved_campaign(flow)
     await flow.campaigns.start_due()
 
@@ -157,7 +156,7 @@ async def test_simulated_failures_end_in_their_documented_states(flow: Flow) -> 
 
 async def test_a_late_sent_report_does_not_undo_delivered(flow: Flow) -> None:
     db, clock = flow.database, flow.clock
-    await contact_row(db, clock, phone="+32470000001", preferred_channel="sms")
+    await contact(db, clock, phone="+32470000001", preferred_channel="sms")
     await _approved_campaign(flow)
     await flow.campaigns.start_due()
     await flow.drain()

@@ -13,7 +13,7 @@ from campaign.dispatch.claims import claim_due_messages
 from campaign.states import CampaignState
 from campaign.store.engine import Database, create_engine
 from campaign.store.tables import campaigns, messages
-from tests.campaign_factories import queued_messages
+from tests.factories import queued_messages
 
 
 async def _claim_all(url: str, worker: str, clock: ManualClock) -> list[int]:

@@ -15,9 +15,10 @@ from campaign.clock import ManualClock
 from campaign.settings import load_settings
 from campaign.states import CampaignState, MessageState
 from campaign.store.engine import Database
+from campaign.store.results import inserted_id
 from campaign.store.tables import campaign_runs, contacts, messages, outbox, suppressions
 from campaign.web.app import create_app
-from tests.campaign_factories import campaign_row, contact_row, sms_and_email_template
+from tests.factories import campaign_row, contact, sms_and_email_template
 
 Client = TestClient[web.Request, web.Application]
 ClientFactory = Callable[[web.Application], Awaitable[Client]]
@@ -34,7 +35,7 @@ async def services(database: Database, clock: ManualClock) -> AsyncIterator[Serv
 async def _sent_message(services: Services, channel: str, address: str) -> tuple[int, int]:
     db, clock = services.database, services.clock
     version = await sms_and_email_template(db, clock)
-    contact = await contact_row(db, clock, phone="+32470000001", email="ann@example.org",
+    contact_id = await contact(db, clock, phone="+32470000001", email="ann@example.org",
                                 first_name="Ann", language="nl")  # fmt: skip
     campaign = await campaign_row(
         db, clock, state=CampaignState.COMPLETED, template_version_id=version
@@ -46,9 +47,9 @@ async def _sent_message(services: Services, channel: str, address: str) -> tuple
         )
         message = await session.execute(
             insert(messages).values(
-                run_id=run.inserted_primary_key[0],
+                run_id=inserted_id(run),
                 campaign_id=campaign,
-                contact_id=contact,
+                contact_id=contact_id,
                 channel=channel,
                 address=address,
                 language="nl",
@@ -59,7 +60,7 @@ async def _sent_message(services: Services, channel: str, address: str) -> tuple
                 updated_at=now,
             )  # fmt: skip
         )
-    return int(message.inserted_primary_key[0]), contact
+    return inserted_id(message), contact_id
 
 
 async def _client(services: Services, aiohttp_client: ClientFactory) -> Client:

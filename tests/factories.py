@@ -1,16 +1,113 @@
-"""Builders for campaign-side test data (templates, campaigns, runs, messages)."""
+"""Builders for test data, in one place: contacts, fields, CSV files, imports, templates,
+campaigns, runs and messages."""
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
+from audiences.addresses import AddressKeys
+from audiences.fields import register_fields
+from audiences.importer import import_contacts
+from audiences.model import FieldType, ImportReport
 from campaign.clock import Clock
+from campaign.messages.library import TemplateSource, VariantSource
 from campaign.states import CampaignState, MessageState
 from campaign.store.engine import Database
-from campaign.store.tables import campaign_runs, campaigns, messages, template_versions, templates
+from campaign.store.results import inserted_id
+from campaign.store.tables import (
+    campaign_runs,
+    campaigns,
+    contacts,
+    messages,
+    template_versions,
+    templates,
+    users,
+)
+from campaign.template_repository import save_version
+
+KEYS = AddressKeys(b"test-secret-for-address-keys")
+LANGUAGES = ("nl", "fr", "de", "en")
+
+
+async def contact(database: Database, clock: Clock, **values: Any) -> int:
+    """A contact (Dutch, consent on both channels) with ``values`` on top; returns its id."""
+    now = clock.now()
+    row: dict[str, Any] = {
+        "language": "nl",
+        "time_zone": "Europe/Brussels",
+        "attributes": {},
+        "consent_sms": True,
+        "consent_email": True,
+        "created_at": now,
+        "updated_at": now,
+    } | values
+    if row.get("phone") and "phone_key" not in values:
+        row["phone_key"] = KEYS.key("sms", row["phone"])
+    if row.get("email") and "email_key" not in values:
+        row["email_key"] = KEYS.key("email", row["email"])
+    async with database.transaction() as session:
+        result = await session.execute(insert(contacts).values(**row).returning(contacts.c.id))
+        return int(result.scalar_one())
+
+
+async def register(database: Database, **types: FieldType) -> None:
+    async with database.transaction() as session:
+        await register_fields(session, types)
+
+
+def csv_text(rows: Sequence[Mapping[str, str]], delimiter: str = ",") -> str:
+    """A CSV file's text with a header from the first row's keys."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), delimiter=delimiter, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def person(**values: str) -> dict[str, str]:
+    """One CSV row of a contact who can be reached by SMS, with ``values`` on top."""
+    return {
+        "external_id": "",
+        "phone": "0470 12 34 56",
+        "email": "",
+        "language": "nl",
+        "first_name": "An",
+        "consent_sms": "ja",
+        "consent_email": "",
+    } | values
+
+
+async def run_import(
+    database: Database,
+    clock: Clock,
+    data: bytes | str,
+    languages: Sequence[str] = LANGUAGES,
+    **options: Any,
+) -> ImportReport:
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    return await import_contacts(
+        database,
+        raw,
+        keys=KEYS,
+        clock=clock,
+        default_region="BE",
+        default_time_zone="Europe/Brussels",
+        languages=languages,
+        **options,
+    )
+
+
+async def all_contacts(database: Database) -> list[dict[str, Any]]:
+    async with database.read_session() as session:
+        result = await session.execute(select(contacts).order_by(contacts.c.id))
+        return [dict(row) for row in result.mappings()]
+
 
 SMS_BODY = (
     "Hallo {{ first_name }}. {{ measure.title }}. Bel {{ measure.contact_point }}. {{ stop }}"
@@ -19,13 +116,13 @@ SMS_BODY = (
 
 async def template_version(database: Database, now: datetime, slug: str = "t") -> int:
     async with database.transaction() as session:
-        template_id = (
+        template_id = inserted_id(
             await session.execute(insert(templates).values(slug=slug, name=slug, created_at=now))
-        ).inserted_primary_key[0]
+        )
         result = await session.execute(
             insert(template_versions).values(template_id=template_id, version=1, created_at=now)
         )
-        return int(result.inserted_primary_key[0])
+        return inserted_id(result)
 
 
 async def campaign_row(
@@ -47,7 +144,7 @@ async def campaign_row(
         "updated_at": now,
     } | values
     async with database.transaction() as session:
-        return int((await session.execute(insert(campaigns).values(**row))).inserted_primary_key[0])
+        return inserted_id(await session.execute(insert(campaigns).values(**row)))
 
 
 async def queued_messages(
@@ -57,7 +154,7 @@ async def queued_messages(
     now = clock.now()
     campaign_id = campaign_id or await campaign_row(database, clock)
     async with database.transaction() as session:
-        run_id = (
+        run_id = inserted_id(
             await session.execute(
                 insert(campaign_runs).values(
                     campaign_id=campaign_id,
@@ -67,7 +164,7 @@ async def queued_messages(
                     message_count=count,
                 )
             )
-        ).inserted_primary_key[0]
+        )
         rows = [
             {
                 "run_id": run_id,
@@ -91,38 +188,15 @@ async def queued_messages(
 
 
 async def user_row(database: Database, clock: Clock, email: str, role: str) -> int:
-    from campaign.store.tables import users
-
     async with database.transaction() as session:
         result = await session.execute(
             insert(users).values(email=email, password_hash="x", role=role, created_at=clock.now())
         )
-        return int(result.inserted_primary_key[0])
-
-
-async def contact_row(database: Database, clock: Clock, **values: Any) -> int:
-    """A contact with consent on both channels unless ``values`` say otherwise."""
-    from campaign.store.tables import contacts
-
-    now = clock.now()
-    row = {
-        "language": "nl",
-        "time_zone": "Europe/Brussels",
-        "attributes": {},
-        "consent_sms": True,
-        "consent_email": True,
-        "created_at": now,
-        "updated_at": now,
-    } | values
-    async with database.transaction() as session:
-        return int((await session.execute(insert(contacts).values(**row))).inserted_primary_key[0])
+        return inserted_id(result)
 
 
 async def sms_and_email_template(database: Database, clock: Clock) -> int:
     """A template version with nl and en variants on both channels."""
-    from campaign.messages.library import TemplateSource, VariantSource
-    from campaign.template_repository import save_version
-
     variants = (
         VariantSource("nl", "sms", None, "Dag {{ first_name }}. Hulp? Bel 1700. {{ stop }}"),
         VariantSource("en", "sms", None, "Hello {{ first_name }}. Help? Call 1700. {{ stop }}"),

@@ -1,0 +1,180 @@
+"""Checking one CSV record of a contact import: a ``ContactRow`` or the reasons it is rejected.
+
+Pure: no database. Each problem names the column, so a person can find and fix it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from audiences.addresses import AddressError, normalise_email, normalise_phone
+from audiences.model import Channel, FieldType, RejectedRow
+from audiences.values import JsonValue, parse_boolean, parse_datetime, parse_typed
+
+TEXT_COLUMNS = ("first_name", "postcode", "municipality", "province", "region")
+
+
+@dataclass(frozen=True, slots=True)
+class Consent:
+    given: bool
+    source: str | None
+    at: datetime | None
+
+
+@dataclass(slots=True)
+class ContactRow:
+    """A valid row: the contact columns the file gives, and its attributes."""
+
+    line: int
+    external_id: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    columns: dict[str, object] = field(default_factory=dict)
+    consent: dict[Channel, Consent] = field(default_factory=dict)
+    attributes: dict[str, JsonValue] = field(default_factory=dict)
+    cleared: set[str] = field(default_factory=set)  # attribute columns left empty
+
+    @property
+    def first_name(self) -> str | None:
+        value = self.columns.get("first_name")
+        return value if isinstance(value, str) else None
+
+
+class RowProblem(ValueError):
+    def __init__(self, column: str, reason: str) -> None:
+        super().__init__(reason)
+        self.column = column
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class RowRules:
+    """What a valid row looks like for this import."""
+
+    default_region: str
+    default_time_zone: str
+    languages: Collection[str]
+    attribute_types: Mapping[str, FieldType]
+
+
+def _text(value: str) -> str | None:
+    return value.strip() or None
+
+
+class RowChecker:
+    """Turns a record (column name → text) into a ``ContactRow``, collecting every problem."""
+
+    def __init__(self, rules: RowRules) -> None:
+        self._rules = rules
+        self._zone = ZoneInfo(rules.default_time_zone)
+        self._builtin: dict[str, Callable[[ContactRow, str], None]] = {
+            "external_id": self._external_id,
+            "phone": self._phone,
+            "email": self._email,
+            "language": self._language,
+            "preferred_channel": self._preferred_channel,
+            "time_zone": self._time_zone,
+        } | {name: self._plain_text(name) for name in TEXT_COLUMNS}
+
+    def check(self, line: int, record: Mapping[str, str]) -> ContactRow | list[RejectedRow]:
+        row = ContactRow(line)
+        problems: list[RejectedRow] = []
+        for column, value in record.items():
+            try:
+                self._check_column(row, column, value)
+            except RowProblem as problem:
+                problems.append(RejectedRow(line, problem.column, problem.reason))
+        for check in (self._check_consent, self._check_reachable):
+            try:
+                check(row, record)
+            except RowProblem as problem:
+                problems.append(RejectedRow(line, problem.column, problem.reason))
+        return problems or row
+
+    def _check_column(self, row: ContactRow, column: str, value: str) -> None:
+        if column in self._builtin:
+            self._builtin[column](row, value)
+        elif column in self._rules.attribute_types:
+            self._attribute(row, column, value)
+
+    def _plain_text(self, column: str) -> Callable[[ContactRow, str], None]:
+        def store(row: ContactRow, value: str) -> None:
+            row.columns[column] = _text(value)
+
+        return store
+
+    def _external_id(self, row: ContactRow, value: str) -> None:
+        row.external_id = _text(value)
+        row.columns["external_id"] = row.external_id
+
+    def _phone(self, row: ContactRow, value: str) -> None:
+        try:
+            row.phone = normalise_phone(value, self._rules.default_region) if _text(value) else None
+        except AddressError as exc:
+            raise RowProblem("phone", str(exc)) from exc
+        row.columns["phone"] = row.phone
+
+    def _email(self, row: ContactRow, value: str) -> None:
+        try:
+            row.email = normalise_email(value) if _text(value) else None
+        except AddressError as exc:
+            raise RowProblem("email", str(exc)) from exc
+        row.columns["email"] = row.email
+
+    def _language(self, row: ContactRow, value: str) -> None:
+        language = value.strip().lower()
+        if language not in self._rules.languages:
+            expected = ", ".join(self._rules.languages)
+            shown = f"{value.strip()!r}" if language else "nothing"
+            raise RowProblem("language", f"expected one of {expected}, got {shown}")
+        row.columns["language"] = language
+
+    def _preferred_channel(self, row: ContactRow, value: str) -> None:
+        channel = value.strip().lower()
+        if channel and channel not in (Channel.SMS, Channel.EMAIL):
+            raise RowProblem("preferred_channel", f"expected sms, email or nothing, got {value!r}")
+        row.columns["preferred_channel"] = channel or None
+
+    def _time_zone(self, row: ContactRow, value: str) -> None:
+        name = value.strip() or self._rules.default_time_zone
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise RowProblem("time_zone", f"not a time zone: {value!r}") from exc
+        row.columns["time_zone"] = name
+
+    def _attribute(self, row: ContactRow, column: str, value: str) -> None:
+        if not value.strip():
+            row.cleared.add(column)
+            return
+        type_ = self._rules.attribute_types[column]
+        try:
+            row.attributes[column] = parse_typed(value, type_)
+        except ValueError as exc:
+            raise RowProblem(column, f"{column} is a {type_} field: {exc}") from exc
+
+    def _check_consent(self, row: ContactRow, record: Mapping[str, str]) -> None:
+        source = _text(record.get("consent_source", ""))
+        at: datetime | None = None
+        if _text(record.get("consent_at", "")):
+            try:
+                at = parse_datetime(record["consent_at"], self._zone)
+            except ValueError as exc:
+                raise RowProblem("consent_at", str(exc)) from exc
+        for channel in Channel:
+            column = f"consent_{channel}"
+            if column not in record:
+                continue
+            try:
+                given = parse_boolean(record[column]) if _text(record[column]) else False
+            except ValueError as exc:
+                raise RowProblem(column, str(exc)) from exc
+            row.consent[channel] = Consent(given, source, at)
+
+    def _check_reachable(self, row: ContactRow, record: Mapping[str, str]) -> None:
+        if not _text(record.get("phone", "")) and not _text(record.get("email", "")):
+            reason = "no phone number and no email address: at least one is needed"
+            raise RowProblem("phone", reason)

@@ -1,0 +1,183 @@
+"""Compiling a segment syntax tree to a SQLAlchemy condition over ``contacts``.
+
+Never string-built SQL: values are bound parameters. The semantics are the same on SQLite and
+PostgreSQL (docs/decisions/0010-segment-semantics.md):
+
+- a comparison with an unset value is false, also under NOT: ``NOT x = "a"`` is compiled as
+  ``x is set AND NOT x = "a"``, so it leaves out contacts without ``x`` as ``x != "a"`` does;
+- ``=`` and ``IN`` on text ignore case, ``~`` ignores case and accents (one folding table);
+- dates are ISO ``YYYY-MM-DD`` text on both sides, so they compare as dates;
+- ``<``, ``>`` and friends are for numbers and dates only.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, not_, or_, true
+
+from audiences.model import BUILT_IN_FIELDS, FieldType
+from audiences.segments.errors import TypeMismatch, UnknownField
+from audiences.segments.folding import CASE_FROM, CASE_TO, FOLD_FROM, FOLD_TO, fold, fold_case
+from audiences.segments.syntax import (
+    And,
+    BareField,
+    Comparison,
+    InList,
+    IsSet,
+    Node,
+    Not,
+    Operator,
+    Or,
+    Position,
+    Value,
+)
+from audiences.values import parse_boolean, parse_date, parse_number
+from campaign.store.tables import contacts
+
+_ORDERING: dict[Operator, Callable[[Any, Any], ColumnElement[bool]]] = {
+    Operator.EQ: lambda a, b: a == b,
+    Operator.NE: lambda a, b: a != b,
+    Operator.LT: lambda a, b: a < b,
+    Operator.LE: lambda a, b: a <= b,
+    Operator.GT: lambda a, b: a > b,
+    Operator.GE: lambda a, b: a >= b,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Field:
+    name: str
+    type: FieldType
+    value: ColumnElement[Any]
+    is_set: ColumnElement[bool]
+    position: Position
+
+    def mismatch(self, what: str) -> TypeMismatch:
+        return TypeMismatch(
+            f"{self.name} is a {self.type} field: {what}", self.position.line, self.position.column
+        )
+
+
+def _builtin(name: str, position: Position) -> _Field:
+    type_ = BUILT_IN_FIELDS[name]
+    if name.startswith("opted_out_"):
+        opted_out = contacts.c[f"{name}_at"].is_not(None)
+        return _Field(name, type_, opted_out, true(), position)
+    column = contacts.c[name]
+    if type_ is FieldType.BOOLEAN:
+        return _Field(name, type_, column == true(), true(), position)
+    return _Field(name, type_, column, and_(column.is_not(None), column != ""), position)
+
+
+def _attribute(name: str, type_: FieldType, position: Position) -> _Field:
+    element = contacts.c.attributes[name]
+    if type_ is FieldType.NUMBER:
+        value: ColumnElement[Any] = element.as_float()
+    elif type_ is FieldType.BOOLEAN:
+        value = element.as_boolean()
+    else:
+        value = element.as_string()
+    truth = value == true() if type_ is FieldType.BOOLEAN else value
+    return _Field(name, type_, truth, value.is_not(None), position)
+
+
+class _Compiler:
+    def __init__(self, registry: Mapping[str, object]) -> None:
+        self._types = {name: FieldType(str(type_)) for name, type_ in registry.items()}
+
+    def field(self, name: str, position: Position) -> _Field:
+        if name in BUILT_IN_FIELDS:
+            return _builtin(name, position)
+        if name in self._types:
+            return _attribute(name, self._types[name], position)
+        close = difflib.get_close_matches(name, [*BUILT_IN_FIELDS, *self._types], n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise UnknownField(name, position.line, position.column, hint)
+
+    def node(self, node: Node, negate: bool = False) -> ColumnElement[bool]:
+        if isinstance(node, Not):
+            return self.node(node.operand, not negate)
+        if isinstance(node, And | Or):
+            parts = [self.node(operand, negate) for operand in node.operands]
+            # De Morgan: NOT (a AND b) is (NOT a) OR (NOT b), each keeping its own guard.
+            combine = and_ if isinstance(node, And) != negate else or_
+            return combine(*parts)
+        if isinstance(node, IsSet):
+            is_set = self.field(node.field, node.position).is_set
+            return not_(is_set) if node.negated != negate else is_set
+        return self._condition(node, negate)
+
+    def _condition(
+        self, node: Comparison | InList | BareField, negate: bool
+    ) -> ColumnElement[bool]:
+        field = self.field(node.field, node.position)
+        if isinstance(node, BareField):
+            if field.type is not FieldType.BOOLEAN:
+                raise field.mismatch(f"on its own it needs a boolean; try {field.name} IS SET")
+            condition = field.value
+        elif isinstance(node, InList):
+            condition = _in_list(field, node.values)
+        else:
+            condition = _comparison(field, node.operator, node.value)
+        # The guard stays outside the negation: an unset value never matches either way.
+        return and_(field.is_set, not_(condition) if negate else condition)
+
+
+def _operand(field: _Field, value: Value) -> Any:
+    """The value as the field's type, for SQL: folded text, a number, an ISO date, a boolean."""
+    try:
+        if field.type is FieldType.NUMBER:
+            return float(value) if isinstance(value, float) else float(parse_number(value))
+        if field.type is FieldType.DATE:
+            return parse_date(_text(field, value)).isoformat()
+        if field.type is FieldType.BOOLEAN:
+            return parse_boolean(value if isinstance(value, str) else f"{value:g}")
+    except ValueError as exc:
+        raise field.mismatch(str(exc)) from exc
+    return fold_case(_text(field, value))
+
+
+def _text(field: _Field, value: Value) -> str:
+    if not isinstance(value, str):
+        raise field.mismatch(f'expected a "quoted" value, got {value:g}')
+    return value
+
+
+def _folded_case(value: ColumnElement[Any]) -> ColumnElement[str]:
+    return func.translate(value, CASE_FROM, CASE_TO)
+
+
+def _comparison(field: _Field, operator: Operator, value: Value) -> ColumnElement[bool]:
+    if operator is Operator.CONTAINS:
+        if field.type is not FieldType.TEXT:
+            raise field.mismatch("~ (contains) is for text")
+        needle = fold(_text(field, value))
+        return func.translate(field.value, FOLD_FROM, FOLD_TO).contains(needle, autoescape=True)
+    operand = _operand(field, value)
+    if field.type is FieldType.BOOLEAN:
+        if operator not in (Operator.EQ, Operator.NE):
+            raise field.mismatch(f"{operator} needs a number or a date")
+        wanted = operand if operator is Operator.EQ else not operand
+        return field.value if wanted else not_(field.value)
+    if field.type is FieldType.TEXT:
+        if operator not in (Operator.EQ, Operator.NE):
+            raise field.mismatch(f"{operator} needs a number or a date; use = != IN or ~")
+        return _ORDERING[operator](_folded_case(field.value), operand)
+    return _ORDERING[operator](field.value, operand)
+
+
+def _in_list(field: _Field, values: tuple[Value, ...]) -> ColumnElement[bool]:
+    if field.type is FieldType.BOOLEAN:
+        raise field.mismatch("IN is for text, numbers and dates; use the field on its own")
+    operands = [_operand(field, value) for value in values]
+    left = _folded_case(field.value) if field.type is FieldType.TEXT else field.value
+    return left.in_(operands)
+
+
+def compile_query(node: Node, registry: Mapping[str, object]) -> ColumnElement[bool]:
+    """The condition over ``contacts`` for a parsed query; registry maps field names to types."""
+    return _Compiler(registry).node(node)

@@ -1,0 +1,95 @@
+"""Typed values from CSV text: booleans in several languages, numbers, ISO dates.
+
+Pure functions shared by the importer (typing attributes) and the segment compiler.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import date, datetime, tzinfo
+
+from audiences.model import FieldType
+
+TRUE_WORDS = frozenset({"yes", "ja", "oui", "true", "1"})
+FALSE_WORDS = frozenset({"no", "nee", "non", "nein", "false", "0"})
+_NUMBER = re.compile(r"[+-]?(\d+([.,]\d+)?|[.,]\d+)")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+JsonValue = str | float | int | bool
+
+
+def parse_boolean(text: str) -> bool:
+    """``yes``/``ja``/``oui``/``true``/``1``… or their opposites; ValueError otherwise."""
+    word = text.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    words = "ja/nee, oui/non, ja/nein, true/false, 1/0"
+    raise ValueError(f"expected yes or no ({words}), got {text!r}")
+
+
+def parse_number(text: str) -> int | float:
+    """An integer or decimal; a decimal comma is accepted (Belgian spreadsheets write one)."""
+    word = text.strip()
+    if not _NUMBER.fullmatch(word):
+        raise ValueError(f"expected a number, got {text!r}")
+    word = word.replace(",", ".")
+    number = float(word)
+    return int(number) if number.is_integer() and "." not in word else number
+
+
+def parse_date(text: str) -> date:
+    """An ISO date, ``YYYY-MM-DD``."""
+    word = text.strip()
+    if not _ISO_DATE.fullmatch(word):
+        raise ValueError(f"expected a date as YYYY-MM-DD, got {text!r}")
+    try:
+        return date.fromisoformat(word)
+    except ValueError as exc:
+        raise ValueError(f"not a real date: {text!r}") from exc
+
+
+def parse_datetime(text: str, default_zone: tzinfo) -> datetime:
+    """An ISO date and time; without an offset it is local time in ``default_zone``."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise ValueError(
+            f"expected an ISO date and time such as 2020-03-15T10:00:00+01:00, got {text!r}"
+        ) from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=default_zone)
+    return moment
+
+
+def parse_typed(text: str, type_: FieldType) -> JsonValue:
+    """The JSON value stored for ``text`` as a ``type_`` attribute; ValueError if it is not one."""
+    if type_ is FieldType.NUMBER:
+        return parse_number(text)
+    if type_ is FieldType.DATE:
+        return parse_date(text).isoformat()
+    if type_ is FieldType.BOOLEAN:
+        return parse_boolean(text)
+    return text.strip()
+
+
+def _all_parse(values: list[str], type_: FieldType) -> bool:
+    try:
+        for value in values:
+            parse_typed(value, type_)
+    except ValueError:
+        return False
+    return True
+
+
+def infer_type(values: Iterable[str]) -> FieldType | None:
+    """The narrowest type all non-empty values fit; None when every value is empty."""
+    present = [v for v in values if v.strip()]
+    if not present:
+        return None
+    for type_ in (FieldType.NUMBER, FieldType.DATE, FieldType.BOOLEAN):
+        if _all_parse(present, type_):
+            return type_
+    return FieldType.TEXT
