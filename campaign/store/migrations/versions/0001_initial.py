@@ -1,22 +1,23 @@
-"""initial schema
+"""Initial schema: every table of campaign.store.tables, as its metadata has it.
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 01:18:30.376702
+Create Date: 2026-11-25 01:19:36.043992
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
 import campaign.store.types
 
-
-revision = '0001'
-down_revision = None
-branch_labels = None
-depends_on = None
+revision: str = '0001'
+down_revision: str | Sequence[str] | None = None
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
@@ -34,13 +35,13 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('amount', sa.String(length=100), nullable=True),
     sa.Column('eligibility', sa.Text(), nullable=True),
-    sa.Column('valid_from', campaign.store.types.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('valid_until', campaign.store.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('valid_from', campaign.store.types.UTCDateTime(), nullable=True),
+    sa.Column('valid_until', campaign.store.types.UTCDateTime(), nullable=True),
     sa.Column('contact_point', sa.String(length=300), nullable=True),
     sa.Column('link', sa.String(length=500), nullable=True),
     sa.Column('translations', campaign.store.types.JSONDocument(), nullable=False),
-    sa.Column('created_at', campaign.store.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', campaign.store.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', campaign.store.types.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', campaign.store.types.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_measures')),
     sa.UniqueConstraint('slug', name=op.f('uq_measures_slug'))
     )
@@ -48,12 +49,12 @@ def upgrade() -> None:
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('topic', sa.String(length=64), nullable=False),
     sa.Column('payload', campaign.store.types.JSONDocument(), nullable=False),
-    sa.Column('created_at', campaign.store.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('available_at', campaign.store.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('processed_at', campaign.store.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', campaign.store.types.UTCDateTime(), nullable=False),
+    sa.Column('available_at', campaign.store.types.UTCDateTime(), nullable=False),
+    sa.Column('processed_at', campaign.store.types.UTCDateTime(), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('last_error', sa.Text(), nullable=True),
-    sa.Column('lease_until', campaign.store.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('lease_until', campaign.store.types.UTCDateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox'))
     )
     with op.batch_alter_table('outbox', schema=None) as batch_op:
@@ -63,7 +64,7 @@ def upgrade() -> None:
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('slug', sa.String(length=64), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
-    sa.Column('created_at', campaign.store.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', campaign.store.types.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_partners')),
     sa.UniqueConstraint('slug', name=op.f('uq_partners_slug'))
     )
@@ -72,7 +73,7 @@ def upgrade() -> None:
     sa.Column('channel', sa.String(length=8), nullable=False),
     sa.Column('address_key', sa.String(length=64), nullable=False),
     sa.Column('reason', sa.String(length=200), nullable=False),
-    sa.Column('created_at', campaign.store.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', campaign.store.types.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_suppressions')),
     sa.UniqueConstraint('channel', 'address_key', name=op.f('uq_suppressions_channel_address_key'))
     )
@@ -80,7 +81,7 @@ def upgrade() -> None:
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('slug', sa.String(length=100), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
-    sa.Column('created_at', campaign.store.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', campaign.store.types.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_templates')),
     sa.UniqueConstraint('slug', name=op.f('uq_templates_slug'))
     )
@@ -102,16 +103,16 @@ def upgrade() -> None:
     sa.Column('attributes', campaign.store.types.JSONDocument(), nullable=False),
     sa.Column('consent_sms', sa.Boolean(), nullable=False),
     sa.Column('consent_sms_source', sa.String(length=200), nullable=True),
-    sa.Column('consent_sms_at', campaign.store.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('consent_sms_at', campaign.store.types.UTCDateTime(), nullable=True),
     sa.Column('consent_email', sa.Boolean(), nullable=False),
     sa.Column('consent_email_source', sa.String(length=200), nullable=True),
-    sa.Column('consent_email_at', campaign.store.types.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('opted_out_sms_at', campaign.store.types.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('opted_out_email_at', campaign.store.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('consent_email_at', campaign.store.types.UTCDateTime(), nullable=True),
+    sa.Column('opted_out_sms_at', campaign.store.types.UTCDateTime(), nullable=True),
+    sa.Column('opted_out_email_at', campaign.store.types.UTCDateTime(), nullable=True),
     sa.Column('owner_partner_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
-    sa.Column('created_at', campaign.store.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', campaign.store.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('erased_at', campaign.store.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', campaign.store.types.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', campaign.store.types.UTCDateTime(), nullable=False),
+    sa.Column('erased_at', campaign.store.types.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['owner_partner_id'], ['partners.id'], name=op.f('fk_contacts_owner_partner_id_partners')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_contacts')),
     sa.UniqueConstraint('owner_partner_id', 'external_id', name=op.f('uq_contacts_owner_partner_id_external_id'))
@@ -127,7 +128,7 @@ def upgrade() -> None:
     sa.Column('password_hash', sa.String(length=300), nullable=False),
     sa.Column('role', sa.String(length=16), nullable=False),
     sa.Column('partner_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
-    sa.Column('created_at', campaign.store.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', campaign.store.types.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], name=op.f('fk_users_partner_id_partners')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('email', name=op.f('uq_users_email'))
@@ -140,9 +141,9 @@ def upgrade() -> None:
     sa.Column('role', sa.String(length=16), nullable=False),
     sa.Column('user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('partner_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
-    sa.Column('created_at', campaign.store.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('last_used_at', campaign.store.types.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('revoked_at', campaign.store.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', campaign.store.types.UTCDateTime(), nullable=False),
+    sa.Column('last_used_at', campaign.store.types.UTCDateTime(), nullable=True),
+    sa.Column('revoked_at', campaign.store.types.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], name=op.f('fk_api_keys_partner_id_partners')),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_api_keys_user_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_keys')),
@@ -162,8 +163,8 @@ def upgrade() -> None:
     sa.Column('query', sa.Text(), nullable=False),
     sa.Column('owner_partner_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('created_by', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
-    sa.Column('created_at', campaign.store.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', campaign.store.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', campaign.store.types.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', campaign.store.types.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_segments_created_by_users')),
     sa.ForeignKeyConstraint(['owner_partner_id'], ['partners.id'], name=op.f('fk_segments_owner_partner_id_partners')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_segments'))
@@ -173,7 +174,7 @@ def upgrade() -> None:
     sa.Column('template_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('created_by', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
-    sa.Column('created_at', campaign.store.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', campaign.store.types.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_template_versions_created_by_users')),
     sa.ForeignKeyConstraint(['template_id'], ['templates.id'], name=op.f('fk_template_versions_template_id_templates')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_template_versions')),
@@ -189,16 +190,16 @@ def upgrade() -> None:
     sa.Column('channels', campaign.store.types.JSONDocument(), nullable=False),
     sa.Column('honour_contact_channel', sa.Boolean(), nullable=False),
     sa.Column('language_fallback', campaign.store.types.JSONDocument(), nullable=False),
-    sa.Column('starts_at', campaign.store.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('window_ends_at', campaign.store.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('starts_at', campaign.store.types.UTCDateTime(), nullable=False),
+    sa.Column('window_ends_at', campaign.store.types.UTCDateTime(), nullable=True),
     sa.Column('quiet_hours', campaign.store.types.JSONDocument(), nullable=True),
     sa.Column('rate_per_second', sa.Float(), nullable=False),
     sa.Column('spend_cap', sa.Float(), nullable=True),
     sa.Column('approval_override', sa.Text(), nullable=True),
     sa.Column('owner_partner_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('created_by', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
-    sa.Column('created_at', campaign.store.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', campaign.store.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', campaign.store.types.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', campaign.store.types.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_campaigns_created_by_users')),
     sa.ForeignKeyConstraint(['owner_partner_id'], ['partners.id'], name=op.f('fk_campaigns_owner_partner_id_partners')),
     sa.ForeignKeyConstraint(['segment_id'], ['segments.id'], name=op.f('fk_campaigns_segment_id_segments')),
@@ -228,7 +229,7 @@ def upgrade() -> None:
     sa.Column('actor_user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('actor', sa.String(length=320), nullable=False),
     sa.Column('reason', sa.Text(), nullable=True),
-    sa.Column('at', campaign.store.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', campaign.store.types.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['actor_user_id'], ['users.id'], name=op.f('fk_campaign_audit_actor_user_id_users')),
     sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_campaign_audit_campaign_id_campaigns'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_campaign_audit'))
@@ -247,9 +248,9 @@ def upgrade() -> None:
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('campaign_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('sequence', sa.Integer(), nullable=False),
-    sa.Column('due_at', campaign.store.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('started_at', campaign.store.types.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('completed_at', campaign.store.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('due_at', campaign.store.types.UTCDateTime(), nullable=False),
+    sa.Column('started_at', campaign.store.types.UTCDateTime(), nullable=True),
+    sa.Column('completed_at', campaign.store.types.UTCDateTime(), nullable=True),
     sa.Column('message_count', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_campaign_runs_campaign_id_campaigns'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_campaign_runs')),
@@ -265,9 +266,9 @@ def upgrade() -> None:
     sa.Column('language', sa.String(length=8), nullable=False),
     sa.Column('state', sa.String(length=24), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('next_attempt_at', campaign.store.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('next_attempt_at', campaign.store.types.UTCDateTime(), nullable=False),
     sa.Column('lease_owner', sa.String(length=64), nullable=True),
-    sa.Column('lease_until', campaign.store.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('lease_until', campaign.store.types.UTCDateTime(), nullable=True),
     sa.Column('provider_id', sa.String(length=64), nullable=True),
     sa.Column('provider_status', sa.String(length=32), nullable=True),
     sa.Column('error_code', sa.String(length=32), nullable=True),
@@ -275,10 +276,10 @@ def upgrade() -> None:
     sa.Column('segments', sa.Integer(), nullable=True),
     sa.Column('encoding', sa.String(length=8), nullable=True),
     sa.Column('cost', sa.Float(), nullable=True),
-    sa.Column('created_at', campaign.store.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', campaign.store.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('sent_at', campaign.store.types.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('final_at', campaign.store.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', campaign.store.types.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', campaign.store.types.UTCDateTime(), nullable=False),
+    sa.Column('sent_at', campaign.store.types.UTCDateTime(), nullable=True),
+    sa.Column('final_at', campaign.store.types.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_messages_campaign_id_campaigns'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], name=op.f('fk_messages_contact_id_contacts'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['run_id'], ['campaign_runs.id'], name=op.f('fk_messages_run_id_campaign_runs'), ondelete='CASCADE'),
@@ -293,7 +294,7 @@ def upgrade() -> None:
     op.create_table('delivery_events',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('message_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('at', campaign.store.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', campaign.store.types.UTCDateTime(), nullable=False),
     sa.Column('from_state', sa.String(length=24), nullable=True),
     sa.Column('to_state', sa.String(length=24), nullable=False),
     sa.Column('provider_status', sa.String(length=32), nullable=True),
@@ -304,7 +305,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('delivery_events', schema=None) as batch_op:
         batch_op.create_index('ix_delivery_events_message_id', ['message_id'], unique=False)
-
 
 
 def downgrade() -> None:

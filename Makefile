@@ -1,0 +1,41 @@
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+MYPY_TARGETS := campaign audiences scheduler tests bench
+DEMO_EDITOR := editor@demo.example.org
+
+.PHONY: setup test run bench clean reset
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -e '.[dev]'
+	touch $@
+
+test: $(STAMP)
+	$(BIN)/ruff check
+	$(BIN)/mypy $(MYPY_TARGETS)
+	$(BIN)/pytest
+
+run: $(STAMP)
+	$(BIN)/campaign db upgrade
+	$(BIN)/campaign demo --if-new
+	@out=$$($(BIN)/campaign api-keys create --role editor --name make-run --user $(DEMO_EDITOR)) || exit 1; \
+	key=$$(printf '%s\n' "$$out" | tail -n 1); \
+	url=http://$${CAMPAIGN_HOST:-127.0.0.1}:$${CAMPAIGN_PORT:-8080}; \
+	echo "Demo API key: $$key (acting for $(DEMO_EDITOR))"; \
+	echo "Service: $$url  API: $$url/api/v1/campaigns (described at $$url/api/v1/openapi.json)"; \
+	echo "  curl -H 'Authorization: Bearer $$key' $$url/api/v1/campaigns"
+	exec $(BIN)/campaign run
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+reset:
+	rm -f campaign.db campaign.db-wal campaign.db-shm campaign.db.secret
