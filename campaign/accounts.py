@@ -18,6 +18,7 @@ from campaign.errors import Conflict, InvalidInput, NotFound
 from campaign.identity import Identity, Role
 from campaign.security import API_KEY_PREFIX, api_key_digest, hash_password, new_api_key
 from campaign.store.engine import Database
+from campaign.store.results import inserted_id
 from campaign.store.tables import api_keys, partners, users
 
 # Recording every use would turn each read request into a write; once a minute is enough.
@@ -38,7 +39,7 @@ class Accounts:
             result = await session.execute(
                 insert(partners).values(slug=slug, name=name or slug, created_at=self._clock.now())
             )
-            return int(result.inserted_primary_key[0])  # type: ignore[index]
+            return inserted_id(result)
 
     async def create_user(
         self, email: str, role: Role, password: str, *, partner_slug: str | None = None
@@ -59,7 +60,7 @@ class Accounts:
                     created_at=self._clock.now(),
                 )
             )
-            return int(result.inserted_primary_key[0])  # type: ignore[index]
+            return inserted_id(result)
 
     async def user_by_email(self, email: str) -> Row[Any] | None:
         async with self._database.read_session() as session:

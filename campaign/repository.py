@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from campaign.identity import Identity
 from campaign.model import AuditEntry, Campaign, CampaignDraft, QuietHours, Run
 from campaign.states import CampaignState
+from campaign.store.results import affected, inserted_id
 from campaign.store.tables import campaign_audit, campaign_measures, campaign_runs, campaigns
 
 
@@ -71,9 +72,7 @@ async def insert_campaign(
         "created_at": now,
         "updated_at": now,
     }
-    campaign_id = int(
-        (await session.execute(insert(campaigns).values(**values))).inserted_primary_key[0]
-    )  # type: ignore[index]
+    campaign_id = inserted_id(await session.execute(insert(campaigns).values(**values)))
     await _set_measures(session, campaign_id, draft.measure_ids)
     return campaign_id
 
@@ -137,7 +136,7 @@ async def move_state(
         .where(campaigns.c.id == campaign_id, campaigns.c.state == expected.value)
         .values(state=target.value, updated_at=now, **extra)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(affected(result))
 
 
 async def record_audit(
@@ -233,7 +232,7 @@ async def insert_run(
             message_count=0,
         )
     )
-    run_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+    run_id = inserted_id(result)
     return Run(run_id, campaign_id, sequence, due_at, now, None, 0)
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 from aiohttp import web
 
@@ -70,7 +71,7 @@ def stop_on_signals(stop: asyncio.Event) -> None:
 
 
 async def run_roles(
-    services: Services, roles: list[Callable[[asyncio.Event], Awaitable[None]]]
+    services: Services, roles: list[Callable[[asyncio.Event], Coroutine[Any, Any, None]]]
 ) -> None:
     """Run ``roles`` until a signal; then close every adapter."""
     stop = asyncio.Event()

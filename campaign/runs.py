@@ -126,7 +126,7 @@ async def materialise_run(
         "created_at",
         "updated_at",
     ]
-    dialect = session.bind.dialect.name
+    dialect = session.get_bind().dialect.name
     insert_module = postgresql if dialect == "postgresql" else sqlite
     statement = (
         insert_module.insert(messages)

@@ -162,9 +162,7 @@ def _check_providers(settings: Settings) -> None:
     if settings.sms_provider is SmsProvider.TWILIO:
         for name in ("twilio_account_sid", "twilio_auth_token"):
             if getattr(settings, name) is None:
-                raise SettingsError(
-                    f"{_ALIASES[name]}: required when CAMPAIGN_SMS_PROVIDER=twilio"
-                )
+                raise SettingsError(f"{_ALIASES[name]}: required when CAMPAIGN_SMS_PROVIDER=twilio")
         if not (settings.twilio_messaging_service_sid or settings.twilio_from):
             raise SettingsError(
                 "TWILIO_FROM: set it or TWILIO_MESSAGING_SERVICE_SID "

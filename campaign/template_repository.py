@@ -9,6 +9,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campaign.messages.library import TemplateSource, VariantSource
+from campaign.store.results import inserted_id
 from campaign.store.tables import template_variants, template_versions, templates
 
 
@@ -61,7 +62,7 @@ async def save_version(
         result = await session.execute(
             insert(templates).values(slug=source.slug, name=source.name, created_at=now)
         )
-        template_id = result.inserted_primary_key[0]  # type: ignore[index]
+        template_id = inserted_id(result)
     latest = (
         await session.execute(
             select(func.max(template_versions.c.version)).where(
@@ -77,7 +78,7 @@ async def save_version(
             created_at=now,
         )
     )
-    version_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+    version_id = inserted_id(result)
     await session.execute(
         insert(template_variants),
         [

@@ -26,179 +26,260 @@ def _measure(slug: str, level: str, theme: str, status: str, **fields: Any) -> d
 
 MEASURES: list[dict[str, Any]] = [
     _measure(
-        "water-energy-temporary-unemployed", "regional", "energy", "new",
+        "water-energy-temporary-unemployed",
+        "regional",
+        "energy",
+        "new",
         amount="€ 202.68 once",
         eligibility="temporary_unemployed",
         link="https://www.vlaanderen.be/",
         translations={
-            "nl": _t("Hulp bij uw water- en energiefactuur",
-                     "Bent u tijdelijk werkloos? Dan krijgt u extra geld voor water en energie.",
-                     "U hoeft niets te doen. Het geld komt vanzelf op uw factuur. Lukt het niet? "
-                     "Bel ons, dan helpen wij u."),
-            "fr": _t("Aide pour votre facture d'eau et d'énergie",
-                     "Vous êtes en chômage temporaire ? Vous recevez de l'argent en plus pour "
-                     "l'eau et l'énergie.",
-                     "Vous ne devez rien faire. L'argent arrive sur votre facture. Un problème ? "
-                     "Appelez-nous, nous vous aidons."),
-            "de": _t("Hilfe bei Ihrer Wasser- und Energierechnung",
-                     "Sind Sie vorübergehend arbeitslos? Dann bekommen Sie mehr Geld für Wasser "
-                     "und Energie.",
-                     "Sie müssen nichts tun. Das Geld kommt auf Ihre Rechnung. Ein Problem? "
-                     "Rufen Sie uns an. Wir helfen Ihnen."),
-            "en": _t("Help with your water and energy bill",
-                     "Are you temporarily unemployed? Then you get extra money for water and "
-                     "energy.",
-                     "You do not have to do anything. The money comes on your bill. A problem? "
-                     "Call us and we will help you."),
+            "nl": _t(
+                "Hulp bij uw water- en energiefactuur",
+                "Bent u tijdelijk werkloos? Dan krijgt u extra geld voor water en energie.",
+                "U hoeft niets te doen. Het geld komt vanzelf op uw factuur. Lukt het niet? "
+                "Bel ons, dan helpen wij u.",
+            ),
+            "fr": _t(
+                "Aide pour votre facture d'eau et d'énergie",
+                "Vous êtes en chômage temporaire ? Vous recevez de l'argent en plus pour "
+                "l'eau et l'énergie.",
+                "Vous ne devez rien faire. L'argent arrive sur votre facture. Un problème ? "
+                "Appelez-nous, nous vous aidons.",
+            ),
+            "de": _t(
+                "Hilfe bei Ihrer Wasser- und Energierechnung",
+                "Sind Sie vorübergehend arbeitslos? Dann bekommen Sie mehr Geld für Wasser "
+                "und Energie.",
+                "Sie müssen nichts tun. Das Geld kommt auf Ihre Rechnung. Ein Problem? "
+                "Rufen Sie uns an. Wir helfen Ihnen.",
+            ),
+            "en": _t(
+                "Help with your water and energy bill",
+                "Are you temporarily unemployed? Then you get extra money for water and energy.",
+                "You do not have to do anything. The money comes on your bill. A problem? "
+                "Call us and we will help you.",
+            ),
         },
     ),  # fmt: skip
     _measure(
-        "no-energy-cut-offs-evictions", "regional", "housing", "new",
+        "no-energy-cut-offs-evictions",
+        "regional",
+        "housing",
+        "new",
         translations={
-            "nl": _t("Geen afsluiting en geen uithuiszetting",
-                     "Ook als u uw factuur of huur niet kunt betalen: uw gas, stroom en water "
-                     "blijven aan en u mag in uw huis blijven.",
-                     "Krijgt u toch een brief over afsluiten of uithuiszetten? Bel ons meteen."),
-            "fr": _t("Pas de coupure et pas d'expulsion",
-                     "Même si vous ne pouvez pas payer votre facture ou votre loyer, le gaz, "
-                     "l'électricité et l'eau restent. Vous restez dans votre logement.",
-                     "Vous recevez quand même une lettre de coupure ou d'expulsion ? "
-                     "Appelez-nous tout de suite."),
-            "de": _t("Keine Sperre und keine Räumung",
-                     "Auch wenn Sie Rechnung oder Miete nicht zahlen können: Gas, Strom und "
-                     "Wasser bleiben an. Sie dürfen in Ihrer Wohnung bleiben.",
-                     "Bekommen Sie trotzdem einen Brief über eine Sperre oder Räumung? "
-                     "Rufen Sie uns sofort an."),
-            "en": _t("No cut-offs and no evictions",
-                     "Even if you cannot pay your bill or rent, your gas, electricity and water "
-                     "stay on, and you can stay in your home.",
-                     "Did you still get a letter about a cut-off or eviction? Call us straight "
-                     "away."),
+            "nl": _t(
+                "Geen afsluiting en geen uithuiszetting",
+                "Ook als u uw factuur of huur niet kunt betalen: uw gas, stroom en water "
+                "blijven aan en u mag in uw huis blijven.",
+                "Krijgt u toch een brief over afsluiten of uithuiszetten? Bel ons meteen.",
+            ),
+            "fr": _t(
+                "Pas de coupure et pas d'expulsion",
+                "Même si vous ne pouvez pas payer votre facture ou votre loyer, le gaz, "
+                "l'électricité et l'eau restent. Vous restez dans votre logement.",
+                "Vous recevez quand même une lettre de coupure ou d'expulsion ? "
+                "Appelez-nous tout de suite.",
+            ),
+            "de": _t(
+                "Keine Sperre und keine Räumung",
+                "Auch wenn Sie Rechnung oder Miete nicht zahlen können: Gas, Strom und "
+                "Wasser bleiben an. Sie dürfen in Ihrer Wohnung bleiben.",
+                "Bekommen Sie trotzdem einen Brief über eine Sperre oder Räumung? "
+                "Rufen Sie uns sofort an.",
+            ),
+            "en": _t(
+                "No cut-offs and no evictions",
+                "Even if you cannot pay your bill or rent, your gas, electricity and water "
+                "stay on, and you can stay in your home.",
+                "Did you still get a letter about a cut-off or eviction? Call us straight away.",
+            ),
         },
     ),  # fmt: skip
     _measure(
-        "childcare-vulnerable-families", "regional", "childcare", "new",
+        "childcare-vulnerable-families",
+        "regional",
+        "childcare",
+        "new",
         eligibility="income_support",
         translations={
-            "nl": _t("Opvang voor uw kinderen",
-                     "Hebt u het moeilijk? Uw kinderen kunnen naar de kinderopvang, ook nu.",
-                     "Bel ons. Wij zoeken samen met u een plaats dicht bij huis."),
-            "fr": _t("Accueil pour vos enfants",
-                     "Vous êtes en difficulté ? Vos enfants peuvent aller à la crèche, même "
-                     "maintenant.",
-                     "Appelez-nous. Nous cherchons avec vous une place près de chez vous."),
-            "de": _t("Betreuung für Ihre Kinder",
-                     "Haben Sie es schwer? Ihre Kinder können in die Kinderbetreuung, auch jetzt.",
-                     "Rufen Sie uns an. Wir suchen mit Ihnen einen Platz in Ihrer Nähe."),
-            "en": _t("Care for your children",
-                     "Is life hard for you right now? Your children can go to childcare, "
-                     "even now.",
-                     "Call us. We will find a place near your home with you."),
+            "nl": _t(
+                "Opvang voor uw kinderen",
+                "Hebt u het moeilijk? Uw kinderen kunnen naar de kinderopvang, ook nu.",
+                "Bel ons. Wij zoeken samen met u een plaats dicht bij huis.",
+            ),
+            "fr": _t(
+                "Accueil pour vos enfants",
+                "Vous êtes en difficulté ? Vos enfants peuvent aller à la crèche, même maintenant.",
+                "Appelez-nous. Nous cherchons avec vous une place près de chez vous.",
+            ),
+            "de": _t(
+                "Betreuung für Ihre Kinder",
+                "Haben Sie es schwer? Ihre Kinder können in die Kinderbetreuung, auch jetzt.",
+                "Rufen Sie uns an. Wir suchen mit Ihnen einen Platz in Ihrer Nähe.",
+            ),
+            "en": _t(
+                "Care for your children",
+                "Is life hard for you right now? Your children can go to childcare, even now.",
+                "Call us. We will find a place near your home with you.",
+            ),
         },
     ),  # fmt: skip
     _measure(
-        "free-easter-childcare", "regional", "childcare", "new",
+        "free-easter-childcare",
+        "regional",
+        "childcare",
+        "new",
         amount="free",
         valid_until=datetime(2020, 4, 19, tzinfo=UTC),
         translations={
-            "nl": _t("Gratis opvang in de paasvakantie",
-                     "In de paasvakantie is de opvang voor uw kinderen gratis.",
-                     "Vraag een plaats aan bij de opvang in uw gemeente. Hulp nodig? Bel ons."),
-            "fr": _t("Accueil gratuit pendant les vacances de Pâques",
-                     "Pendant les vacances de Pâques, l'accueil de vos enfants est gratuit.",
-                     "Demandez une place dans votre commune. Besoin d'aide ? Appelez-nous."),
-            "de": _t("Kostenlose Betreuung in den Osterferien",
-                     "In den Osterferien ist die Betreuung Ihrer Kinder kostenlos.",
-                     "Fragen Sie in Ihrer Gemeinde nach einem Platz. Hilfe nötig? Rufen Sie an."),
-            "en": _t("Free childcare in the Easter holiday",
-                     "In the Easter holiday, care for your children is free.",
-                     "Ask for a place in your town. Need help? Call us."),
+            "nl": _t(
+                "Gratis opvang in de paasvakantie",
+                "In de paasvakantie is de opvang voor uw kinderen gratis.",
+                "Vraag een plaats aan bij de opvang in uw gemeente. Hulp nodig? Bel ons.",
+            ),
+            "fr": _t(
+                "Accueil gratuit pendant les vacances de Pâques",
+                "Pendant les vacances de Pâques, l'accueil de vos enfants est gratuit.",
+                "Demandez une place dans votre commune. Besoin d'aide ? Appelez-nous.",
+            ),
+            "de": _t(
+                "Kostenlose Betreuung in den Osterferien",
+                "In den Osterferien ist die Betreuung Ihrer Kinder kostenlos.",
+                "Fragen Sie in Ihrer Gemeinde nach einem Platz. Hilfe nötig? Rufen Sie an.",
+            ),
+            "en": _t(
+                "Free childcare in the Easter holiday",
+                "In the Easter holiday, care for your children is free.",
+                "Ask for a place in your town. Need help? Call us.",
+            ),
         },
     ),  # fmt: skip
     _measure(
-        "help-lines", "regional", "wellbeing", "existing",
+        "help-lines",
+        "regional",
+        "wellbeing",
+        "existing",
         contact_point="106",
         translations={
-            "nl": _t("Iemand om mee te praten",
-                     "Voelt u zich alleen of onveilig? Bel, chat of mail. Het is gratis en "
-                     "anoniem.",
-                     "Bel 106, dag en nacht. U kunt ook chatten op tele-onthaal.be."),
-            "fr": _t("Quelqu'un à qui parler",
-                     "Vous vous sentez seul ou en danger ? Appelez, chattez ou écrivez. C'est "
-                     "gratuit et anonyme.",
-                     "Appelez le 107, jour et nuit. Vous pouvez aussi chatter."),
-            "de": _t("Jemand zum Reden",
-                     "Fühlen Sie sich allein oder nicht sicher? Rufen Sie an, chatten Sie oder "
-                     "schreiben Sie. Es ist kostenlos und anonym.",
-                     "Rufen Sie 108 an, Tag und Nacht."),
-            "en": _t("Someone to talk to",
-                     "Do you feel alone or unsafe? Call, chat or write. It is free and "
-                     "anonymous.",
-                     "Call 106, day and night. You can also chat online."),
+            "nl": _t(
+                "Iemand om mee te praten",
+                "Voelt u zich alleen of onveilig? Bel, chat of mail. Het is gratis en anoniem.",
+                "Bel 106, dag en nacht. U kunt ook chatten op tele-onthaal.be.",
+            ),
+            "fr": _t(
+                "Quelqu'un à qui parler",
+                "Vous vous sentez seul ou en danger ? Appelez, chattez ou écrivez. C'est "
+                "gratuit et anonyme.",
+                "Appelez le 107, jour et nuit. Vous pouvez aussi chatter.",
+            ),
+            "de": _t(
+                "Jemand zum Reden",
+                "Fühlen Sie sich allein oder nicht sicher? Rufen Sie an, chatten Sie oder "
+                "schreiben Sie. Es ist kostenlos und anonym.",
+                "Rufen Sie 108 an, Tag und Nacht.",
+            ),
+            "en": _t(
+                "Someone to talk to",
+                "Do you feel alone or unsafe? Call, chat or write. It is free and anonymous.",
+                "Call 106, day and night. You can also chat online.",
+            ),
         },
     ),  # fmt: skip
     _measure(
-        "extra-allowance-temporary-unemployed", "federal", "income", "new",
+        "extra-allowance-temporary-unemployed",
+        "federal",
+        "income",
+        "new",
         amount="€ 5.63 a day",
         eligibility="temporary_unemployed",
         contact_point="0800 12 033",
         translations={
-            "nl": _t("Extra geld als u tijdelijk werkloos bent",
-                     "U krijgt € 5,63 extra per dag bovenop uw uitkering.",
-                     "U hoeft niets te doen. Uw uitbetalingsinstelling betaalt het uit."),
-            "fr": _t("De l'argent en plus si vous êtes en chômage temporaire",
-                     "Vous recevez 5,63 € en plus par jour, en plus de votre allocation.",
-                     "Vous ne devez rien faire. Votre organisme de paiement vous le verse."),
-            "de": _t("Mehr Geld bei vorübergehender Arbeitslosigkeit",
-                     "Sie bekommen 5,63 € mehr pro Tag zu Ihrem Arbeitslosengeld.",
-                     "Sie müssen nichts tun. Ihre Zahlstelle zahlt es aus."),
-            "en": _t("Extra money if you are temporarily unemployed",
-                     "You get € 5.63 more a day on top of your benefit.",
-                     "You do not have to do anything. Your payment office pays it."),
+            "nl": _t(
+                "Extra geld als u tijdelijk werkloos bent",
+                "U krijgt € 5,63 extra per dag bovenop uw uitkering.",
+                "U hoeft niets te doen. Uw uitbetalingsinstelling betaalt het uit.",
+            ),
+            "fr": _t(
+                "De l'argent en plus si vous êtes en chômage temporaire",
+                "Vous recevez 5,63 € en plus par jour, en plus de votre allocation.",
+                "Vous ne devez rien faire. Votre organisme de paiement vous le verse.",
+            ),
+            "de": _t(
+                "Mehr Geld bei vorübergehender Arbeitslosigkeit",
+                "Sie bekommen 5,63 € mehr pro Tag zu Ihrem Arbeitslosengeld.",
+                "Sie müssen nichts tun. Ihre Zahlstelle zahlt es aus.",
+            ),
+            "en": _t(
+                "Extra money if you are temporarily unemployed",
+                "You get € 5.63 more a day on top of your benefit.",
+                "You do not have to do anything. Your payment office pays it.",
+            ),
         },
     ),  # fmt: skip
     _measure(
-        "digital-divide", "federal", "digital", "new",
+        "digital-divide",
+        "federal",
+        "digital",
+        "new",
         contact_point="1700",
         translations={
-            "nl": _t("Hulp met computer en internet",
-                     "Hebt u geen computer of internet? U kunt er een lenen en gratis hulp "
-                     "krijgen.",
-                     "Bel ons. Wij zeggen waar u terechtkunt in uw buurt."),
-            "fr": _t("Aide pour l'ordinateur et internet",
-                     "Vous n'avez pas d'ordinateur ou d'internet ? Vous pouvez en emprunter un "
-                     "et recevoir de l'aide gratuite.",
-                     "Appelez-nous. Nous vous disons où aller près de chez vous."),
-            "de": _t("Hilfe mit Computer und Internet",
-                     "Haben Sie keinen Computer oder kein Internet? Sie können einen leihen "
-                     "und bekommen kostenlos Hilfe.",
-                     "Rufen Sie uns an. Wir sagen Ihnen, wohin Sie gehen können."),
-            "en": _t("Help with a computer and the internet",
-                     "No computer or internet at home? You can borrow one and get free help.",
-                     "Call us. We tell you where to go near your home."),
+            "nl": _t(
+                "Hulp met computer en internet",
+                "Hebt u geen computer of internet? U kunt er een lenen en gratis hulp krijgen.",
+                "Bel ons. Wij zeggen waar u terechtkunt in uw buurt.",
+            ),
+            "fr": _t(
+                "Aide pour l'ordinateur et internet",
+                "Vous n'avez pas d'ordinateur ou d'internet ? Vous pouvez en emprunter un "
+                "et recevoir de l'aide gratuite.",
+                "Appelez-nous. Nous vous disons où aller près de chez vous.",
+            ),
+            "de": _t(
+                "Hilfe mit Computer und Internet",
+                "Haben Sie keinen Computer oder kein Internet? Sie können einen leihen "
+                "und bekommen kostenlos Hilfe.",
+                "Rufen Sie uns an. Wir sagen Ihnen, wohin Sie gehen können.",
+            ),
+            "en": _t(
+                "Help with a computer and the internet",
+                "No computer or internet at home? You can borrow one and get free help.",
+                "Call us. We tell you where to go near your home.",
+            ),
         },
     ),  # fmt: skip
     _measure(
-        "vaccination", "federal", "vaccination", "new",
+        "vaccination",
+        "federal",
+        "vaccination",
+        "new",
         amount="free",
         contact_point="0800 14 689",
         translations={
-            "nl": _t("Gratis vaccin",
-                     "Het vaccin is gratis voor iedereen. Het beschermt u en uw familie.",
-                     "U krijgt een brief met een afspraak. Geen brief gekregen of hulp nodig "
-                     "om er te geraken? Bel ons."),
-            "fr": _t("Vaccin gratuit",
-                     "Le vaccin est gratuit pour tous. Il vous protège, vous et votre famille.",
-                     "Vous recevez une lettre avec un rendez-vous. Pas de lettre ou besoin "
-                     "d'aide pour y aller ? Appelez-nous."),
-            "de": _t("Kostenlose Impfung",
-                     "Die Impfung ist für alle kostenlos. Sie schützt Sie und Ihre Familie.",
-                     "Sie bekommen einen Brief mit einem Termin. Kein Brief oder Hilfe nötig? "
-                     "Rufen Sie uns an."),
-            "en": _t("Free vaccine",
-                     "The vaccine is free for everyone. It protects you and your family.",
-                     "You get a letter with an appointment. No letter, or need help getting "
-                     "there? Call us."),
+            "nl": _t(
+                "Gratis vaccin",
+                "Het vaccin is gratis voor iedereen. Het beschermt u en uw familie.",
+                "U krijgt een brief met een afspraak. Geen brief gekregen of hulp nodig "
+                "om er te geraken? Bel ons.",
+            ),
+            "fr": _t(
+                "Vaccin gratuit",
+                "Le vaccin est gratuit pour tous. Il vous protège, vous et votre famille.",
+                "Vous recevez une lettre avec un rendez-vous. Pas de lettre ou besoin "
+                "d'aide pour y aller ? Appelez-nous.",
+            ),
+            "de": _t(
+                "Kostenlose Impfung",
+                "Die Impfung ist für alle kostenlos. Sie schützt Sie und Ihre Familie.",
+                "Sie bekommen einen Brief mit einem Termin. Kein Brief oder Hilfe nötig? "
+                "Rufen Sie uns an.",
+            ),
+            "en": _t(
+                "Free vaccine",
+                "The vaccine is free for everyone. It protects you and your family.",
+                "You get a letter with an appointment. No letter, or need help getting "
+                "there? Call us.",
+            ),
         },
     ),  # fmt: skip
 ]

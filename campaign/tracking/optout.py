@@ -16,6 +16,7 @@ from audiences.addresses import AddressKeys
 from campaign.clock import Clock
 from campaign.events.outbox import emit
 from campaign.store.engine import Database
+from campaign.store.results import affected
 from campaign.store.tables import contacts, messages, suppressions
 
 
@@ -58,7 +59,7 @@ async def opt_out_from_message(
                 )
                 .on_conflict_do_nothing(index_elements=["channel", "address_key"])
             )
-            changed = bool(added.rowcount)  # type: ignore[attr-defined]
+            changed = bool(affected(added))
         if row.contact_id is not None:
             column = f"opted_out_{row.channel}_at"
             marked = await session.execute(
@@ -66,7 +67,7 @@ async def opt_out_from_message(
                 .where(contacts.c.id == row.contact_id, contacts.c[column].is_(None))
                 .values({column: now, "updated_at": now})
             )
-            changed = changed or bool(marked.rowcount)  # type: ignore[attr-defined]
+            changed = changed or bool(affected(marked))
         if changed:
             payload = {"contact_id": row.contact_id, "channel": row.channel, "source": source}
             await emit(session, "contact.opted_out", payload, now)

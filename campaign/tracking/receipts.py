@@ -17,6 +17,7 @@ from campaign.clock import Clock
 from campaign.message_repository import Move, record_moves
 from campaign.states import FINAL_STATES, states_a_report_moves
 from campaign.store.engine import Database
+from campaign.store.results import affected
 from campaign.store.tables import messages
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ class ReceiptRecorder:
                     .where(messages.c.id == report.message_id, messages.c.state == current.value)
                     .values(**values)
                 )
-                if result.rowcount:  # type: ignore[attr-defined]
+                if affected(result):
                     if report.provider_id:
                         await _remember_provider_id(session, report)
                     await record_moves(
