@@ -1,0 +1,52 @@
+"""A wrong setting stops the service with one line that names the variable."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from campaign.settings import SettingsError, load_settings
+
+
+def _campaign(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("CAMPAIGN_", "TWILIO_"))}
+    clean["CAMPAIGN_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'c.db'}"
+    return subprocess.run(
+        [sys.executable, "-m", "campaign", "db", "upgrade"],
+        env=clean | env, cwd=tmp_path, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({"CAMPAIGN_PORT": "eighty"}, "CAMPAIGN_PORT"),
+        ({"CAMPAIGN_SMS_PROVIDER": "carrier-pigeon"}, "CAMPAIGN_SMS_PROVIDER"),
+        ({"CAMPAIGN_SECRET_KEY": "short"}, "CAMPAIGN_SECRET_KEY"),
+        ({"CAMPAIGN_SMS_PROVIDER": "twilio"}, "TWILIO_ACCOUNT_SID"),
+    ],
+)
+def test_a_bad_setting_is_one_line_naming_the_variable(
+    tmp_path: Path, env: dict[str, str], variable: str
+) -> None:
+    result = _campaign(tmp_path, **env)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"campaign: {variable}: "), result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_outside_the_embedded_default_a_secret_key_is_required() -> None:
+    with pytest.raises(SettingsError, match="^CAMPAIGN_SECRET_KEY: required"):
+        load_settings(database_url="postgresql+asyncpg://x@127.0.0.1/none")
+
+
+def test_the_embedded_default_keeps_one_secret_beside_its_database(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'campaign.db'}"
+    first, second = load_settings(database_url=url), load_settings(database_url=url)
+    assert first.secret() == second.secret()
+    assert (tmp_path / "campaign.db.secret").stat().st_mode & 0o077 == 0
