@@ -6,6 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
+from campaign.api import measures
 from campaign.api.campaigns import ActionBody, CampaignBody
 from campaign.states import STAFF_ACTIONS, CampaignState
 
@@ -175,9 +176,17 @@ def _schemas() -> dict[str, Any]:
     }
 
 
+def _hoist_definitions(schemas: dict[str, Any]) -> dict[str, Any]:
+    """Pydantic nests referenced models under ``$defs``; OpenAPI wants them as components."""
+    for schema in list(schemas.values()):
+        if isinstance(schema, dict):
+            schemas |= schema.pop("$defs", {})
+    return schemas
+
+
 def document() -> dict[str, Any]:
-    schemas = _schemas()
-    schemas |= schemas["CampaignBody"].pop("$defs", {})
+    schemas = _hoist_definitions(_schemas() | measures.openapi_schemas())
+    paths = _paths() | measures.OPENAPI_PATHS
     return {
         "openapi": "3.1.0",
         "info": {
@@ -186,7 +195,7 @@ def document() -> dict[str, Any]:
             "description": _INTRO,
         },
         "security": [{"bearer": []}],
-        "paths": _paths(),
+        "paths": paths,
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": schemas,

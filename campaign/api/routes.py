@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from campaign.api import campaigns, health, openapi
+from campaign.api import campaigns, health, measures, openapi
 
 
 def add_api_routes(app: web.Application) -> None:
@@ -19,5 +19,9 @@ def add_api_routes(app: web.Application) -> None:
             web.put(r"/api/v1/campaigns/{campaign_id}", campaigns.edit_campaign),
             web.get(r"/api/v1/campaigns/{campaign_id}/stats", campaigns.get_stats),
             web.post(r"/api/v1/campaigns/{campaign_id}/{action}", campaigns.act_on_campaign),
+            web.get("/api/v1/measures", measures.list_measures),
+            web.post("/api/v1/measures", measures.create_measure),
+            web.get(r"/api/v1/measures/{measure_id}", measures.get_measure),
+            web.put(r"/api/v1/measures/{measure_id}", measures.update_measure),
         ]
     )

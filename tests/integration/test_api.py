@@ -6,64 +6,11 @@ the identity a key carries, four-eyes approval through keys, and the problem+jso
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestClient
-
-from campaign.accounts import Accounts
-from campaign.bootstrap import Services, build
-from campaign.clock import ManualClock
-from campaign.identity import Role
-from campaign.settings import load_settings
-from campaign.store.engine import Database
-from campaign.web.app import create_app
+from tests.api_client import Api
 from tests.factories import contact, sms_and_email_template
-
-ClientFactory = Callable[[web.Application], Awaitable[TestClient[web.Request, web.Application]]]
-
-
-@dataclass
-class Api:
-    client: TestClient[web.Request, web.Application]
-    services: Services
-    keys: dict[str, str]
-
-    async def call(
-        self, method: str, path: str, key: str | None = "editor", json: Any = None, data: Any = None
-    ) -> tuple[int, Any, str]:
-        headers = {"Authorization": f"Bearer {self.keys[key]}"} if key else {}
-        response = await self.client.request(method, path, headers=headers, json=json, data=data)
-        body = await response.json(content_type=None)
-        return response.status, body, response.content_type
-
-
-def _url(database: Database) -> str:
-    return database.engine.url.render_as_string(hide_password=False)
-
-
-@pytest.fixture
-async def api(
-    database: Database, clock: ManualClock, aiohttp_client: ClientFactory
-) -> AsyncIterator[Api]:
-    settings = load_settings(database_url=_url(database), secret_key="k" * 32)
-    services = build(settings, clock=clock)
-    accounts = Accounts(services.database, clock)
-    keys: dict[str, str] = {}
-    for role in (Role.EDITOR, Role.APPROVER, Role.VIEWER):
-        email = f"{role}@example.org"
-        await accounts.create_user(email, role, "a long password")
-        keys[role.value] = await accounts.create_api_key(role=role, name=role, user_email=email)
-    keys["userless"] = await accounts.create_api_key(role=Role.APPROVER, name="robot")
-    keys["partner"] = await accounts.create_api_key(
-        role=Role.PARTNER, name="ngo", partner_slug="ngo"
-    )
-    client = await aiohttp_client(create_app(services, close_services=True))
-    yield Api(client, services, keys)
 
 
 async def _campaign_body(api: Api) -> dict[str, Any]:

@@ -1,0 +1,150 @@
+"""The measures catalogue: read by anyone with a key, written by editors and admins."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from aiohttp import web
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from campaign.api.bodies import int_param, read_model
+from campaign.api.context import identity, services
+from campaign.errors import NotFound
+from campaign.measures import Catalogue, Level, MeasureDraft, MeasureStatus, Texts
+
+
+class TextsBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str = Field(min_length=1, max_length=200)
+    summary: str = ""
+    how_to: str = ""
+
+
+class MeasureBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,99}$")
+    level: Level
+    theme: str = Field(min_length=1, max_length=64)
+    status: MeasureStatus = MeasureStatus.NEW
+    translations: dict[str, TextsBody]
+    amount: str | None = None
+    eligibility: str | None = None
+    valid_from: AwareDatetime | None = None
+    valid_until: AwareDatetime | None = None
+    contact_point: str | None = None
+    link: str | None = None
+
+    def draft(self) -> MeasureDraft:
+        return MeasureDraft(
+            slug=self.slug,
+            level=self.level,
+            theme=self.theme,
+            status=self.status,
+            translations={
+                k: Texts(v.title, v.summary, v.how_to) for k, v in self.translations.items()
+            },
+            amount=self.amount,
+            eligibility=self.eligibility or None,
+            valid_from=self.valid_from.astimezone(UTC) if self.valid_from else None,
+            valid_until=self.valid_until.astimezone(UTC) if self.valid_until else None,
+            contact_point=self.contact_point,
+            link=self.link,
+        )
+
+
+def _catalogue(request: web.Request) -> Catalogue:
+    s = services(request)
+    return Catalogue(s.database, s.clock)
+
+
+def _id(request: web.Request) -> int:
+    raw = request.match_info["measure_id"]
+    if not raw.isdigit():
+        raise NotFound(f"no measure {raw!r}")
+    return int(raw)
+
+
+async def list_measures(request: web.Request) -> web.Response:
+    limit = int_param(request, "limit", 100, low=1, high=500)
+    offset = int_param(request, "offset", 0, low=0, high=10**9)
+    found = await _catalogue(request).list(limit=limit, offset=offset)
+    return web.json_response(
+        {"items": [m.as_json() for m in found], "limit": limit, "offset": offset}
+    )
+
+
+async def get_measure(request: web.Request) -> web.Response:
+    return web.json_response((await _catalogue(request).get(_id(request))).as_json())
+
+
+async def create_measure(request: web.Request) -> web.Response:
+    body = await read_model(request, MeasureBody)
+    measure = await _catalogue(request).create(identity(request), body.draft())
+    response = web.json_response(measure.as_json(), status=201)
+    response.headers["Location"] = f"/api/v1/measures/{measure.id}"
+    return response
+
+
+async def update_measure(request: web.Request) -> web.Response:
+    body = await read_model(request, MeasureBody)
+    measure = await _catalogue(request).update(identity(request), _id(request), body.draft())
+    return web.json_response(measure.as_json())
+
+
+def _ref(name: str) -> dict[str, object]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(name: str, description: str) -> dict[str, object]:
+    return {"description": description, "content": {"application/json": {"schema": _ref(name)}}}
+
+
+_PROBLEM = {"$ref": "#/components/responses/Problem"}
+_ERRORS = {code: _PROBLEM for code in ("401", "403", "404", "409", "422")}
+_BODY = {"required": True, "content": {"application/json": {"schema": _ref("MeasureBody")}}}
+_MEASURE_ID = {"name": "measure_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+
+OPENAPI_PATHS: dict[str, object] = {
+    "/api/v1/measures": {
+        "get": {
+            "summary": "The catalogue of measures, oldest first",
+            "responses": {"200": _json("MeasureList", "measures"), **_ERRORS},
+        },
+        "post": {
+            "summary": "Publish a measure (emits measure.published)",
+            "requestBody": _BODY,
+            "responses": {"201": _json("Measure", "created"), **_ERRORS},
+        },
+    },
+    "/api/v1/measures/{measure_id}": {
+        "parameters": [_MEASURE_ID],
+        "get": {
+            "summary": "One measure",
+            "responses": {"200": _json("Measure", "the measure"), **_ERRORS},
+        },
+        "put": {
+            "summary": "Change a measure (emits measure.updated)",
+            "requestBody": _BODY,
+            "responses": {"200": _json("Measure", "changed"), **_ERRORS},
+        },
+    },
+}
+
+
+def openapi_schemas() -> dict[str, object]:
+    body = MeasureBody.model_json_schema(ref_template="#/components/schemas/{model}")
+    measure = dict(body) | {"title": "Measure"}
+    measure["properties"] = dict(body["properties"]) | {
+        "id": {"type": "integer"},
+        "created_at": {"type": "string", "format": "date-time"},
+        "updated_at": {"type": "string", "format": "date-time"},
+    }
+    measure.pop("$defs", None)
+    return {
+        "MeasureBody": body,
+        "Measure": measure,
+        "MeasureList": {
+            "type": "object",
+            "properties": {"items": {"type": "array", "items": _ref("Measure")}},
+        },
+    }
