@@ -6,7 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
-from campaign.api import measures
+from campaign.api import measures, templates
 from campaign.api.campaigns import ActionBody, CampaignBody
 from campaign.states import STAFF_ACTIONS, CampaignState
 
@@ -185,8 +185,10 @@ def _hoist_definitions(schemas: dict[str, Any]) -> dict[str, Any]:
 
 
 def document() -> dict[str, Any]:
-    schemas = _hoist_definitions(_schemas() | measures.openapi_schemas())
-    paths = _paths() | measures.OPENAPI_PATHS
+    schemas = _hoist_definitions(
+        _schemas() | measures.openapi_schemas() | templates.openapi_schemas()
+    )
+    paths = _paths() | measures.OPENAPI_PATHS | templates.OPENAPI_PATHS
     return {
         "openapi": "3.1.0",
         "info": {

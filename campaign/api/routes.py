@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from campaign.api import campaigns, health, measures, openapi
+from campaign.api import campaigns, health, measures, openapi, templates
 
 
 def add_api_routes(app: web.Application) -> None:
@@ -23,5 +23,9 @@ def add_api_routes(app: web.Application) -> None:
             web.post("/api/v1/measures", measures.create_measure),
             web.get(r"/api/v1/measures/{measure_id}", measures.get_measure),
             web.put(r"/api/v1/measures/{measure_id}", measures.update_measure),
+            web.get("/api/v1/templates", templates.list_templates),
+            web.post(r"/api/v1/templates/{slug}/versions", templates.save_version),
+            web.get(r"/api/v1/template-versions/{version_id}", templates.get_version),
+            web.post(r"/api/v1/template-versions/{version_id}/preview", templates.preview_version),
         ]
     )
