@@ -1,17 +1,19 @@
-"""Importing contacts from a CSV file.
+"""Importing contacts from a CSV or XLSX file.
 
 Every row is checked; a bad row is rejected with its line, column and reason, and the good rows
 are imported. Rows match existing contacts by (owner, external_id) only: an address alone never
 merges two people, since households share phones and mailboxes (docs/decisions/0009). A row
 without external_id that has the address and first name of a contact already there is counted as
 unchanged when it says the same, and reported as ambiguous (nothing written) when it does not.
-Rows are written in chunks, one transaction each.
+
+The file is read twice and never held as rows: a first pass types the attribute columns, a
+second checks rows and writes them in chunks of ``CHUNK_SIZE``, one transaction each.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -22,26 +24,40 @@ from audiences.contact_repository import (
     insert_contacts,
     update_contacts,
 )
-from audiences.csvfile import CsvDocument, CsvFileError, read_csv
+from audiences.csvfile import CsvFileError
 from audiences.fields import load_registry, register_fields
 from audiences.importing import Decision, Matcher, RowWriter
 from audiences.model import BUILT_IN_FIELDS, CONTACT_COLUMNS, FieldType, ImportReport, RejectedRow
 from audiences.rows import ContactRow, RowChecker, RowRules
-from audiences.values import infer_type
+from audiences.sources import Table, open_table
+from audiences.values import TypeGuess
 from campaign.clock import Clock
 from campaign.store.engine import Database
 
-CHUNK_SIZE = 500
+CHUNK_SIZE = 1000
 _NAME = re.compile(r"[a-z_][a-z0-9_]{0,63}")
 _RESERVED = frozenset({"and", "or", "not", "in", "is", "set"})
 
 Record = tuple[int, dict[str, str]]
+Progress = Callable[[int, int], None]  # (records done, records in the file)
 
 
 @dataclass(slots=True)
 class _Plan:
     inserts: list[dict[str, Any]] = field(default_factory=list)
     updates: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Run:
+    """One import under way: what it writes with, and where it reports."""
+
+    database: Database
+    writer: RowWriter
+    matcher: Matcher
+    owner: int | None
+    dry_run: bool
+    report: ImportReport
 
 
 async def import_contacts(
@@ -55,45 +71,85 @@ async def import_contacts(
     languages: Collection[str],
     owner_partner_id: int | None = None,
     dry_run: bool = False,
+    mapping: Mapping[str, str] | None = None,
+    progress: Progress | None = None,
 ) -> ImportReport:
-    """Check every row of a contact CSV and import the good ones (or, in a dry run, only report)."""
+    """Check every row of a contact file and import the good ones (or, in a dry run, only report).
+
+    ``mapping`` renames file columns to ours (file column → our column) before the header is
+    checked. ``progress`` is called after every chunk with the records done and the total.
+    """
     report = ImportReport(dry_run=dry_run)
-    raw = data if isinstance(data, bytes) else data.read()
     try:
-        document = read_csv(raw)
+        table = open_table(data)
+        report.format, report.encoding = table.kind, table.encoding
+        report.delimiter = table.delimiter
+        columns, problems = check_header(apply_mapping(table.header, mapping or {}))
+        if problems:
+            report.rejected.extend(problems)
+            return report
+        async with database.read_session() as session:
+            registry = await load_registry(session)
+        new_fields = _type_attributes(columns, table, registry, report)
     except CsvFileError as exc:
         report.rejected.append(RejectedRow(1, "", str(exc)))
         return report
-    report.encoding, report.delimiter = document.encoding, document.delimiter
-    columns, problems = check_header(document.header)
-    if problems:
-        report.rejected.extend(problems)
-        return report
-    records = _records(document, columns, report)
-    async with database.read_session() as session:
-        registry = await load_registry(session)
-    new_fields = _type_attributes(columns, records, registry, report)
-    rules = RowRules(default_region, default_time_zone, languages, report.attributes)
-    rows = _check_rows(RowChecker(rules), records, report)
     if new_fields and not dry_run:
         async with database.transaction() as session:
             await register_fields(session, new_fields)
     writer = RowWriter(keys, clock.now(), default_time_zone, owner_partner_id, set(columns))
-    matcher = Matcher(writer)
-    for start in range(0, len(rows), CHUNK_SIZE):
-        chunk = rows[start : start + CHUNK_SIZE]
-        opener = database.read_session if dry_run else database.transaction
-        async with opener() as session:
-            found = await by_external_id(
-                session, owner_partner_id, [r.external_id for r in chunk if r.external_id]
-            )
-            phone_keys, email_keys = writer.address_keys([r for r in chunk if not r.external_id])
-            nearby = await by_address_key(session, owner_partner_id, phone_keys, email_keys)
-            plan = _plan(matcher, chunk, found, nearby, report)
-            if not dry_run:
-                await insert_contacts(session, plan.inserts, owner_partner_id)
-                await update_contacts(session, plan.updates)
+    run = _Run(database, writer, Matcher(writer), owner_partner_id, dry_run, report)
+    checker = RowChecker(RowRules(default_region, default_time_zone, languages, report.attributes))
+    await _import_rows(run, checker, _records(table, columns), progress)
     return report
+
+
+def apply_mapping(header: Sequence[str], mapping: Mapping[str, str]) -> list[str]:
+    """The header with mapped columns renamed; a key matches as written or once normalised."""
+    normalised = {normalise_column(k): v for k, v in mapping.items()}
+    return [mapping.get(name) or normalised.get(normalise_column(name)) or name for name in header]
+
+
+async def _import_rows(
+    run: _Run,
+    checker: RowChecker,
+    records: Iterator[Record | RejectedRow],
+    progress: Progress | None,
+) -> None:
+    first_line: dict[str, int] = {}
+    chunk: list[ContactRow] = []
+    done = 0
+    for item in records:
+        done += 1
+        if isinstance(item, RejectedRow):
+            run.report.rejected.append(item)
+            continue
+        row = _check_row(checker, item, first_line, run.report)
+        if row is not None:
+            chunk.append(row)
+        if len(chunk) >= CHUNK_SIZE:
+            await _write_chunk(run, chunk)
+            chunk = []
+            if progress is not None:
+                progress(done, run.report.rows)
+    if chunk:
+        await _write_chunk(run, chunk)
+    if progress is not None:
+        progress(run.report.rows, run.report.rows)
+
+
+async def _write_chunk(run: _Run, chunk: Sequence[ContactRow]) -> None:
+    opener = run.database.read_session if run.dry_run else run.database.transaction
+    async with opener() as session:
+        found = await by_external_id(
+            session, run.owner, [r.external_id for r in chunk if r.external_id]
+        )
+        phone_keys, email_keys = run.writer.address_keys([r for r in chunk if not r.external_id])
+        nearby = await by_address_key(session, run.owner, phone_keys, email_keys)
+        plan = _plan(run.matcher, chunk, found, nearby, run.report)
+        if not run.dry_run:
+            await insert_contacts(session, plan.inserts, run.owner)
+            await update_contacts(session, plan.updates)
 
 
 def normalise_column(name: str) -> str:
@@ -132,31 +188,39 @@ def _column_problems(columns: Sequence[str]) -> list[tuple[int, str, str]]:
     return problems
 
 
-def _records(document: CsvDocument, columns: list[str], report: ImportReport) -> list[Record]:
-    records = []
+def _records(table: Table, columns: list[str]) -> Iterator[Record | RejectedRow]:
     width = len(columns)
-    for record in document.records:
+    for record in table.records():
         if len(record.values) > width:
             reason = f"this row has {len(record.values)} values for {width} named columns"
-            report.rejected.append(RejectedRow(record.line, f"column {width + 1}", reason))
+            yield RejectedRow(record.line, f"column {width + 1}", reason)
             continue
         values = record.values + ("",) * (width - len(record.values))
-        records.append((record.line, dict(zip(columns, values, strict=True))))
-    return records
+        yield record.line, dict(zip(columns, values, strict=True))
 
 
 def _type_attributes(
     columns: Sequence[str],
-    records: Sequence[Record],
+    table: Table,
     registry: Mapping[str, FieldType],
     report: ImportReport,
 ) -> dict[str, FieldType]:
-    """Type every attribute column (the registry's type, else from its values); return new ones."""
-    new: dict[str, FieldType] = {}
-    for column in columns:
-        if column in CONTACT_COLUMNS:
+    """Type every attribute column (the registry's type, else from its values); return new ones.
+
+    This is the first pass over the file; it also counts the records for progress reports.
+    """
+    attributes = [c for c in columns if c not in CONTACT_COLUMNS]
+    guesses = {c: TypeGuess() for c in attributes if c not in registry}
+    for item in _records(table, list(columns)):
+        report.rows += 1
+        if isinstance(item, RejectedRow):
             continue
-        type_ = registry.get(column) or infer_type(values[column] for _, values in records)
+        values = item[1]
+        for column, guess in guesses.items():
+            guess.see(values[column])
+    new: dict[str, FieldType] = {}
+    for column in attributes:
+        type_ = registry.get(column) or guesses[column].result()
         if type_ is None:
             continue  # every value empty: nothing to store, nothing to type
         report.attributes[column] = type_
@@ -166,23 +230,21 @@ def _type_attributes(
     return new
 
 
-def _check_rows(
-    checker: RowChecker, records: Sequence[Record], report: ImportReport
-) -> list[ContactRow]:
-    rows: list[ContactRow] = []
-    first_line: dict[str, int] = {}
-    for line, values in records:
-        checked = checker.check(line, values)
-        if isinstance(checked, list):
-            report.rejected.extend(checked)
-        elif checked.external_id and checked.external_id in first_line:
-            reason = f"the same external_id as line {first_line[checked.external_id]}"
-            report.rejected.append(RejectedRow(line, "external_id", reason))
-        else:
-            if checked.external_id:
-                first_line[checked.external_id] = line
-            rows.append(checked)
-    return rows
+def _check_row(
+    checker: RowChecker, record: Record, first_line: dict[str, int], report: ImportReport
+) -> ContactRow | None:
+    line, values = record
+    checked = checker.check(line, values)
+    if isinstance(checked, list):
+        report.rejected.extend(checked)
+        return None
+    if checked.external_id and checked.external_id in first_line:
+        reason = f"the same external_id as line {first_line[checked.external_id]}"
+        report.rejected.append(RejectedRow(line, "external_id", reason))
+        return None
+    if checked.external_id:
+        first_line[checked.external_id] = line
+    return checked
 
 
 def _plan(

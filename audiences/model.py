@@ -85,8 +85,10 @@ class ImportReport:
     unchanged: int = 0
     rejected: list[RejectedRow] = field(default_factory=list)
     ambiguous: list[AmbiguousRow] = field(default_factory=list)
+    format: str = ""  # "csv" or "xlsx"
     encoding: str = ""
     delimiter: str = ""
+    rows: int = 0  # records read after the header
     attributes: dict[str, FieldType] = field(default_factory=dict)
     new_fields: list[str] = field(default_factory=list)
     dry_run: bool = False

@@ -93,3 +93,25 @@ def infer_type(values: Iterable[str]) -> FieldType | None:
         if _all_parse(present, type_):
             return type_
     return FieldType.TEXT
+
+
+class TypeGuess:
+    """``infer_type`` fed one value at a time, so a column is typed without keeping its values."""
+
+    __slots__ = ("_candidates", "_present")
+
+    def __init__(self) -> None:
+        self._candidates = [FieldType.NUMBER, FieldType.DATE, FieldType.BOOLEAN]
+        self._present = False
+
+    def see(self, value: str) -> None:
+        if not value.strip():
+            return
+        self._present = True
+        if self._candidates:
+            self._candidates = [t for t in self._candidates if _all_parse([value], t)]
+
+    def result(self) -> FieldType | None:
+        if not self._present:
+            return None
+        return self._candidates[0] if self._candidates else FieldType.TEXT

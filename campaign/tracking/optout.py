@@ -9,15 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select
 
 from audiences.addresses import AddressKeys
+from audiences.optout import mark_opted_out, suppress
 from campaign.clock import Clock
 from campaign.events.outbox import emit
 from campaign.store.engine import Database
-from campaign.store.results import affected
-from campaign.store.tables import contacts, messages, suppressions
+from campaign.store.tables import messages
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,26 +47,10 @@ async def opt_out_from_message(
             return None
         changed = False
         if row.address:
-            insert_module = postgresql if database.dialect == "postgresql" else sqlite
-            added = await session.execute(
-                insert_module.insert(suppressions)
-                .values(
-                    channel=row.channel,
-                    address_key=keys.key(row.channel, row.address),
-                    reason=source,
-                    created_at=now,
-                )
-                .on_conflict_do_nothing(index_elements=["channel", "address_key"])
-            )
-            changed = bool(affected(added))
+            changed = await suppress(session, keys, row.channel, row.address, source, now)
         if row.contact_id is not None:
-            column = f"opted_out_{row.channel}_at"
-            marked = await session.execute(
-                update(contacts)
-                .where(contacts.c.id == row.contact_id, contacts.c[column].is_(None))
-                .values({column: now, "updated_at": now})
-            )
-            changed = changed or bool(affected(marked))
+            marked = await mark_opted_out(session, row.contact_id, row.channel, now)
+            changed = changed or marked
         if changed:
             payload = {"contact_id": row.contact_id, "channel": row.channel, "source": source}
             await emit(session, "contact.opted_out", payload, now)

@@ -1,0 +1,31 @@
+"""The audit trail of what was done with a person's data (export, erasure, staff opt-out).
+
+Recorded as outbox events in the caller's transaction, so the record exists exactly when the
+act does, and handlers (a partner webhook, a log shipper) see it. No table of its own: the
+outbox keeps processed events; the payload names who acted and when, never the person's data.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from campaign.events.outbox import emit
+
+EXPORTED = "contact.exported"
+ERASED = "contact.erased"
+
+
+async def record(
+    session: AsyncSession,
+    topic: str,
+    contact_id: int,
+    actor: str,
+    now: datetime,
+    **details: Any,
+) -> None:
+    """Record that ``actor`` did ``topic`` to the contact at ``now``."""
+    payload = {"contact_id": contact_id, "actor": actor, "at": now.isoformat()} | details
+    await emit(session, topic, payload, now)

@@ -1,0 +1,170 @@
+"""Importing 1,000,000 generated contacts into PostgreSQL and into SQLite: rows per second and
+peak resident memory.
+
+Each run imports a fresh database (PostgreSQL: a database of its own, created and dropped;
+SQLite: a temporary file) in a child process, so the peak memory of one run is its own. The
+file is generated once, streamed to disk. ``BENCH_IMPORT_ROWS`` and ``BENCH_IMPORT_RUNS``
+change the size and the number of runs (fewer runs when one takes more than three minutes).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import asyncpg
+
+from bench.report import Section, median_line, stamp
+
+ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "1000000"))
+RUNS = int(os.environ.get("BENCH_IMPORT_RUNS", "3"))
+POSTGRES = os.environ.get(
+    "CAMPAIGN_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+)
+COLUMNS = (
+    "external_id", "phone", "email", "language", "first_name", "consent_sms", "consent_email",
+    "postcode", "municipality", "region", "age", "lives_alone", "temporary_unemployed",
+)  # fmt: skip
+_PLACES = [
+    ("9000", "Gent", "Vlaanderen"),
+    ("4000", "Liège", "Wallonie"),
+    ("1000", "Brussel", "Brussel"),
+]
+_NAMES = ["An", "Jan", "Marie", "Luc", "Jürgen", "Zoë", "Fatima", "Ayşe"]
+
+
+def write_file(path: Path, rows: int) -> None:
+    """A realistic semicolon-delimited Belgian export, written row by row."""
+    rng = random.Random(11)
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out, delimiter=";")
+        writer.writerow(COLUMNS)
+        for i in range(rows):
+            postcode, municipality, region = rng.choice(_PLACES)
+            has_email = rng.random() < 0.6
+            writer.writerow(
+                (
+                    f"b{i}",
+                    f"04{70 + i % 10} {i // 10000 % 100:02d} {i // 100 % 100:02d} {i % 100:02d}",
+                    f"person{i}@example.org" if has_email else "",
+                    rng.choice(("nl", "fr", "de", "en")),
+                    rng.choice(_NAMES),
+                    rng.choice(("ja", "nee", "oui")),
+                    "yes" if has_email else "",
+                    postcode,
+                    municipality,
+                    region,
+                    rng.randint(18, 99),
+                    rng.choice(("ja", "nee")),
+                    rng.choice(("yes", "no")),
+                )
+            )
+
+
+async def _import(url: str, path: Path) -> dict[str, float]:
+    from audiences.addresses import AddressKeys
+    from audiences.importer import import_contacts
+    from campaign.clock import SystemClock
+    from campaign.store.engine import Database, create_engine
+    from campaign.store.migrate import upgrade
+
+    await upgrade(url)
+    database = Database(create_engine(url))
+    try:
+        started = time.perf_counter()
+        with path.open("rb") as stream:
+            report = await import_contacts(
+                database,
+                stream,
+                keys=AddressKeys(b"bench"),
+                clock=SystemClock(),
+                default_region="BE",
+                default_time_zone="Europe/Brussels",
+                languages=("nl", "fr", "de", "en"),
+            )
+        seconds = time.perf_counter() - started
+    finally:
+        await database.dispose()
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {
+        "seconds": seconds,
+        "rows_per_second": report.created / seconds,
+        "created": report.created,
+        "rejected": len(report.rejected),
+        "peak_mib": peak_kib / 1024,
+    }
+
+
+def _child(url: str, path: Path) -> dict[str, float]:
+    answer = subprocess.run(
+        [sys.executable, "-m", "bench.import_contacts", url, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return dict(json.loads(answer.stdout.strip().splitlines()[-1]))
+
+
+async def _admin(statement: str) -> None:
+    conn = await asyncpg.connect(POSTGRES.replace("postgresql+asyncpg://", "postgresql://", 1))
+    try:
+        await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+def _postgres_run(path: Path) -> dict[str, float]:
+    name = f"bench_import_{uuid.uuid4().hex[:8]}"
+    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    try:
+        return _child(POSTGRES.rsplit("/", 1)[0] + "/" + name, path)
+    finally:
+        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def _sqlite_run(path: Path, folder: Path) -> dict[str, float]:
+    database = folder / f"{uuid.uuid4().hex[:8]}.db"
+    try:
+        return _child(f"sqlite+aiosqlite:///{database}", path)
+    finally:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{database}{suffix}").unlink(missing_ok=True)
+
+
+def run() -> Section:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "contacts.csv"
+        write_file(path, ROWS)
+        size_mib = path.stat().st_size / 1024 / 1024
+        results = {
+            "PostgreSQL": [_postgres_run(path) for _ in range(RUNS)],
+            "SQLite": [_sqlite_run(path, Path(folder)) for _ in range(RUNS)],
+        }
+    lines = [
+        stamp(),
+        "",
+        f"{ROWS:,} generated rows ({size_mib:.0f} MiB, semicolon CSV, 3 typed attributes), "
+        f"{RUNS} run(s) each, a fresh database per run. Target: 20,000 rows/s on PostgreSQL.",
+        "",
+        "| figure | median | runs |",
+        "|---|---|---|",
+    ]
+    for engine, runs in results.items():
+        lines.append(median_line(f"{engine} rows/s", [r["rows_per_second"] for r in runs], ""))
+        lines.append(median_line(f"{engine} seconds", [r["seconds"] for r in runs], "s"))
+        lines.append(median_line(f"{engine} peak RSS", [r["peak_mib"] for r in runs], "MiB"))
+    return Section("Contact import", lines)
+
+
+if __name__ == "__main__":
+    print(json.dumps(asyncio.run(_import(sys.argv[1], Path(sys.argv[2])))))

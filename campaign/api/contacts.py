@@ -1,0 +1,208 @@
+"""Contacts: import a CSV or XLSX file, export a person's data, erase it, opt a person out."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field
+
+from audiences.model import Channel, ImportReport
+from campaign import contact_records
+from campaign.api.bodies import read_model
+from campaign.api.context import identity, services
+from campaign.errors import InvalidInput, NotFound
+
+
+class OptOutBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    channel: Literal["sms", "email"]
+    reason: str = Field(min_length=1, max_length=150)
+
+
+def parse_mapping(text: str) -> dict[str, str]:
+    """``old:new,old2:new2`` (file column → our column)."""
+    mapping: dict[str, str] = {}
+    for pair in filter(None, (p.strip() for p in text.split(","))):
+        old, sep, new = pair.partition(":")
+        if not sep or not old.strip() or not new.strip():
+            raise InvalidInput(f"map: expected old:new pairs, got {pair!r}", where="map")
+        mapping[old.strip()] = new.strip()
+    return mapping
+
+
+def _flag(request: web.Request, name: str) -> bool:
+    raw = request.query.get(name, "false").strip().lower()
+    if raw not in ("true", "false", "1", "0", ""):
+        raise InvalidInput(f"{name} must be true or false", where=name)
+    return raw in ("true", "1")
+
+
+def report_json(report: ImportReport) -> dict[str, Any]:
+    return {
+        "dry_run": report.dry_run,
+        "created": report.created,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+        "rejected": [
+            {"line": r.line, "column": r.column, "reason": r.reason} for r in report.rejected
+        ],
+        "ambiguous": [
+            {"line": a.line, "contact_ids": list(a.contact_ids), "reason": a.reason}
+            for a in report.ambiguous
+        ],
+        "detected": {
+            "format": report.format,
+            "encoding": report.encoding or None,
+            "delimiter": report.delimiter or None,
+            "rows": report.rows,
+            "attributes": {name: type_.value for name, type_ in report.attributes.items()},
+            "new_fields": report.new_fields,
+        },
+    }
+
+
+async def import_contacts(request: web.Request) -> web.Response:
+    data = await request.read()
+    if not data.strip():
+        raise InvalidInput("the request body must be the CSV or XLSX file", where="body")
+    report = await contact_records.import_file(
+        services(request),
+        identity(request),
+        data,
+        dry_run=_flag(request, "dry_run"),
+        mapping=parse_mapping(request.query.get("map", "")),
+    )
+    return web.json_response(report_json(report))
+
+
+async def export_contact(request: web.Request) -> web.Response:
+    data = await contact_records.export_contact(services(request), identity(request), _id(request))
+    return web.json_response(data)
+
+
+async def erase_contact(request: web.Request) -> web.Response:
+    await contact_records.erase_contact(services(request), identity(request), _id(request))
+    return web.Response(status=204)
+
+
+async def opt_out_contact(request: web.Request) -> web.Response:
+    body = await read_model(request, OptOutBody)
+    contact_id = _id(request)
+    changed = await contact_records.opt_out(
+        services(request), identity(request), contact_id, Channel(body.channel), body.reason
+    )
+    return web.json_response(
+        {"contact_id": contact_id, "channel": body.channel, "changed": changed}
+    )
+
+
+def _id(request: web.Request) -> int:
+    raw = request.match_info["contact_id"]
+    if not raw.isdigit():
+        raise NotFound(f"no contact {raw!r}")
+    return int(raw)
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json_response(name: str, description: str) -> Any:
+    return {"description": description, "content": {"application/json": {"schema": _ref(name)}}}
+
+
+_PROBLEM: dict[str, Any] = {"$ref": "#/components/responses/Problem"}
+_ERRORS: dict[str, Any] = {code: _PROBLEM for code in ("401", "403", "404", "409", "422")}
+_CONTACT_ID = {"name": "contact_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_SCOPE = "A partner key acts only on contacts its partner owns or is linked to (others: 404)."
+
+OPENAPI_PATHS: dict[str, Any] = {
+    "/api/v1/contacts/import": {
+        "post": {
+            "summary": "Import contacts from a CSV or XLSX file (the request body)",
+            "description": (
+                "Line 1 is the header; a row's line is the physical line where its record "
+                "starts (the row number in a spreadsheet). A partner key imports contacts "
+                "owned by its partner; editors and admins import the authority's contacts."
+            ),
+            "parameters": [
+                {"name": "dry_run", "in": "query", "schema": {"type": "boolean"}},
+                {
+                    "name": "map",
+                    "in": "query",
+                    "description": "Renames file columns: old:new,old2:new2",
+                    "schema": {"type": "string"},
+                },
+            ],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "text/csv": {"schema": {"type": "string"}},
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                        "schema": {"type": "string", "format": "binary"}
+                    },
+                },
+            },
+            "responses": {"200": _json_response("ImportReport", "what the import did"), **_ERRORS},
+        }
+    },
+    "/api/v1/contacts/{contact_id}/export": {
+        "parameters": [_CONTACT_ID],
+        "get": {
+            "summary": "Everything held about a person, as JSON (audited: contact.exported)",
+            "description": _SCOPE,
+            "responses": {"200": _json_response("ContactExport", "the person's data"), **_ERRORS},
+        },
+    },
+    "/api/v1/contacts/{contact_id}": {
+        "parameters": [_CONTACT_ID],
+        "delete": {
+            "summary": "Erase a person's data for good (audited: contact.erased)",
+            "description": "Messages keep their counts without the address. " + _SCOPE,
+            "responses": {"204": {"description": "erased"}, **_ERRORS},
+        },
+    },
+    "/api/v1/contacts/{contact_id}/opt-out": {
+        "parameters": [_CONTACT_ID],
+        "post": {
+            "summary": "Opt a person out of a channel and suppress the address",
+            "description": _SCOPE,
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": _ref("OptOutBody")}},
+            },
+            "responses": {"200": _json_response("OptOutResult", "done"), **_ERRORS},
+        },
+    },
+}
+
+
+def openapi_schemas() -> dict[str, object]:
+    rows = {"type": "array", "items": {"type": "object"}}
+    integer = {"type": "integer"}
+    return {
+        "ImportReport": {
+            "type": "object",
+            "required": ["created", "updated", "unchanged", "rejected", "ambiguous", "detected"],
+            "properties": {
+                "dry_run": {"type": "boolean"},
+                "created": integer,
+                "updated": integer,
+                "unchanged": integer,
+                "rejected": rows,
+                "ambiguous": rows,
+                "detected": {"type": "object"},
+            },
+        },
+        "ContactExport": {"type": "object"},
+        "OptOutBody": OptOutBody.model_json_schema(),
+        "OptOutResult": {
+            "type": "object",
+            "properties": {
+                "contact_id": integer,
+                "channel": {"type": "string"},
+                "changed": {"type": "boolean"},
+            },
+        },
+    }

@@ -1,0 +1,145 @@
+"""A person's records across the service: import, export, erasure and staff opt-out.
+
+Composes ``audiences`` (the contact, its partners, suppression) with the messages the service
+sent to the person, in one transaction each, audited through the outbox (``audiences.audit``).
+A partner acts only on contacts it owns or is linked to; anything else is "not found".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import IO, Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from audiences import audit
+from audiences.importer import Progress, import_contacts
+from audiences.model import Channel, ImportReport
+from audiences.optout import opt_out_contact
+from audiences.privacy import (
+    contact_json,
+    erase_contact_row,
+    owner_slug,
+    partner_links,
+    visible_contact,
+)
+from campaign.bootstrap import Services
+from campaign.errors import Forbidden, NotFound
+from campaign.identity import Identity
+from campaign.messages.language import SUPPORTED_LANGUAGES
+from campaign.store.tables import messages
+
+
+def _may_manage(identity: Identity) -> None:
+    if not identity.may("contacts"):
+        raise Forbidden(f"the {identity.role} role may not manage contacts")
+
+
+def _scope(identity: Identity) -> int | None:
+    return identity.partner_id if identity.is_partner else None
+
+
+async def import_file(
+    services: Services,
+    identity: Identity,
+    data: bytes | IO[bytes],
+    *,
+    dry_run: bool = False,
+    mapping: Mapping[str, str] | None = None,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import a contact file: a partner's contacts are its own, staff's the authority's."""
+    _may_manage(identity)
+    if identity.is_partner and identity.partner_id is None:
+        raise Forbidden("this partner key belongs to no partner")
+    s = services.settings
+    return await import_contacts(
+        services.database,
+        data,
+        keys=services.address_keys,
+        clock=services.clock,
+        default_region=s.default_region,
+        default_time_zone=s.default_time_zone,
+        languages=SUPPORTED_LANGUAGES,
+        owner_partner_id=_scope(identity),
+        dry_run=dry_run,
+        mapping=mapping,
+        progress=progress,
+    )
+
+
+async def _visible(session: AsyncSession, identity: Identity, contact_id: int) -> dict[str, Any]:
+    row = await visible_contact(session, contact_id, _scope(identity))
+    if row is None:
+        raise NotFound(f"no contact {contact_id}")
+    return row
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+async def _messages_of(session: AsyncSession, contact_id: int) -> list[dict[str, Any]]:
+    rows = await session.execute(
+        select(messages).where(messages.c.contact_id == contact_id).order_by(messages.c.id)
+    )
+    return [
+        {
+            "id": m["id"],
+            "campaign_id": m["campaign_id"],
+            "channel": m["channel"],
+            "address": m["address"],
+            "language": m["language"],
+            "state": m["state"],
+            "reason": m["reason"],
+            "created_at": _iso(m["created_at"]),
+            "sent_at": _iso(m["sent_at"]),
+            "final_at": _iso(m["final_at"]),
+        }
+        for m in rows.mappings()
+    ]
+
+
+async def export_contact(services: Services, identity: Identity, contact_id: int) -> dict[str, Any]:
+    """Everything held about the person, as JSON; the export itself is audited."""
+    _may_manage(identity)
+    now = services.clock.now()
+    async with services.database.transaction() as session:
+        row = await _visible(session, identity, contact_id)
+        owner = await owner_slug(session, row["owner_partner_id"])
+        data = contact_json(row, owner, await partner_links(session, contact_id))
+        data["messages"] = await _messages_of(session, contact_id)
+        await audit.record(session, audit.EXPORTED, contact_id, identity.label, now)
+    return data
+
+
+async def erase_contact(services: Services, identity: Identity, contact_id: int) -> bool:
+    """Erase the person's data for good; False when it was erased before (nothing changes)."""
+    _may_manage(identity)
+    now = services.clock.now()
+    async with services.database.transaction() as session:
+        row = await _visible(session, identity, contact_id)
+        if row["erased_at"] is not None:
+            return False
+        await erase_contact_row(session, contact_id, now)
+        await session.execute(
+            update(messages).where(messages.c.contact_id == contact_id).values(address=None)
+        )
+        await audit.record(session, audit.ERASED, contact_id, identity.label, now)
+    return True
+
+
+async def opt_out(
+    services: Services, identity: Identity, contact_id: int, channel: Channel, reason: str
+) -> bool:
+    """Staff (or a partner, for its contacts) opt a person out of a channel; audited."""
+    _may_manage(identity)
+    now = services.clock.now()
+    source = f"{'partner' if identity.is_partner else 'staff'}: {identity.label}: {reason}"
+    async with services.database.transaction() as session:
+        await _visible(session, identity, contact_id)
+        return await opt_out_contact(
+            session, services.address_keys, contact_id, channel, source, now
+        )

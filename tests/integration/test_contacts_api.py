@@ -1,0 +1,230 @@
+"""Contacts through the JSON API, on SQLite and PostgreSQL: import, partner isolation, export,
+erasure and staff opt-out (and that an opt-out survives re-import and erasure)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+from sqlalchemy import func, select
+
+from audiences.model import Channel
+from audiences.reachability import reachable
+from campaign.accounts import Accounts
+from campaign.bootstrap import Services, build
+from campaign.clock import ManualClock
+from campaign.demo.contacts import COLUMNS, demo_rows
+from campaign.identity import Role
+from campaign.settings import load_settings
+from campaign.states import MessageState
+from campaign.store.engine import Database
+from campaign.store.tables import contacts, messages, outbox, suppressions
+from campaign.web.app import create_app
+from tests.factories import all_contacts, csv_text, message_for, person
+
+ClientFactory = Callable[[web.Application], Awaitable[TestClient[web.Request, web.Application]]]
+
+
+@dataclass
+class Api:
+    client: TestClient[web.Request, web.Application]
+    services: Services
+    keys: dict[str, str]
+
+    async def call(
+        self, method: str, path: str, key: str = "editor", data: Any = None, json: Any = None
+    ) -> tuple[int, Any]:
+        headers = {"Authorization": f"Bearer {self.keys[key]}"}
+        response = await self.client.request(method, path, headers=headers, data=data, json=json)
+        if response.status == 204:
+            return 204, None
+        return response.status, await response.json(content_type=None)
+
+    async def import_csv(self, text: str, key: str = "editor", query: str = "") -> dict[str, Any]:
+        status, body = await self.call("POST", f"/api/v1/contacts/import{query}", key, text)
+        assert status == 200, body
+        return dict(body)
+
+
+@pytest.fixture
+async def api(
+    database: Database, clock: ManualClock, aiohttp_client: ClientFactory
+) -> AsyncIterator[Api]:
+    url = database.engine.url.render_as_string(hide_password=False)
+    services = build(load_settings(database_url=url, secret_key="k" * 32), clock=clock)
+    accounts = Accounts(services.database, clock)
+    keys: dict[str, str] = {}
+    for role in (Role.EDITOR, Role.VIEWER):
+        email = f"{role}@example.org"
+        await accounts.create_user(email, role, "a long password")
+        keys[role.value] = await accounts.create_api_key(role=role, name=role, user_email=email)
+    for slug in ("ngo", "other"):
+        keys[slug] = await accounts.create_api_key(role=Role.PARTNER, name=slug, partner_slug=slug)
+    client = await aiohttp_client(create_app(services, close_services=True))
+    yield Api(client, services, keys)
+
+
+async def _topics(database: Database) -> list[tuple[str, dict[str, Any]]]:
+    async with database.read_session() as session:
+        rows = await session.execute(select(outbox.c.topic, outbox.c.payload).order_by(outbox.c.id))
+        return [(t, dict(p)) for t, p in rows]
+
+
+async def test_import_reports_broken_rows_with_their_lines_and_columns(api: Api) -> None:
+    text = (
+        "external_id;GSM;email;language;first_name;consent_sms;age\n"
+        "p1;0470 12 34 56;;nl;An;ja;70\n"
+        'p2;0470 12 34 57;;nl;"Jan\nPeeters";misschien;71\n'  # two physical lines
+        "p3;12;;fr;Luc;oui;40\n"
+        "p4;;not-an-email;xx;Els;;\n"
+        "p5;+32 470 12 34 58;;de;Jörg;ja;\n"
+    )
+    body = await api.import_csv(text, query="?map=GSM:phone")
+    rejected = [(r["line"], r["column"]) for r in body["rejected"]]
+    assert sorted(rejected) == [(3, "consent_sms"), (5, "phone"), (6, "email"), (6, "language")]
+    assert (body["created"], body["updated"], body["unchanged"]) == (2, 0, 0)
+    assert body["detected"] == {
+        "format": "csv",
+        "encoding": "utf-8",
+        "delimiter": ";",
+        "rows": 5,
+        "attributes": {"age": "number"},
+        "new_fields": ["age"],
+    }
+    dry = await api.import_csv(text, query="?map=GSM:phone&dry_run=true")
+    assert dry["dry_run"] is True and (dry["created"], dry["unchanged"]) == (0, 2)
+
+
+async def test_a_partner_imports_and_sees_only_its_own_contacts(api: Api) -> None:
+    await api.import_csv(csv_text([person(external_id="a", phone="0470 00 00 01")]))
+    await api.import_csv(csv_text([person(external_id="a", phone="0470 00 00 02")]), key="ngo")
+    await api.import_csv(csv_text([person(external_id="a", phone="0470 00 00 03")]), key="other")
+    authority, ngo, other = await all_contacts(api.services.database)
+    assert (authority["owner_partner_id"], ngo["phone"]) == (None, "+32470000002")
+    status, body = await api.call("GET", f"/api/v1/contacts/{ngo['id']}/export", "ngo")
+    assert status == 200 and body["owner_partner"] == "ngo" and body["partners"] == ["ngo"]
+    for contact_id in (authority["id"], other["id"]):
+        status, _ = await api.call("GET", f"/api/v1/contacts/{contact_id}/export", "ngo")
+        assert status == 404
+        status, _ = await api.call("DELETE", f"/api/v1/contacts/{contact_id}", "ngo")
+        assert status == 404
+    status, _ = await api.call("GET", f"/api/v1/contacts/{ngo['id']}/export", "editor")
+    assert status == 200  # staff see every contact
+    status, _ = await api.call("GET", f"/api/v1/contacts/{ngo['id']}/export", "viewer")
+    assert status == 403
+
+
+async def test_export_gives_consent_opt_outs_partners_and_messages(
+    api: Api, clock: ManualClock
+) -> None:
+    row = person(external_id="x1", consent_source="OCMW intake", first_name="=HYPERLINK(1)")
+    await api.import_csv(csv_text([row]), key="ngo")
+    (contact,) = await all_contacts(api.services.database)
+    await message_for(
+        api.services.database, clock, contact["id"], "+32470123456", MessageState.DELIVERED
+    )
+    body = {"channel": "email", "reason": "asked by phone"}
+    status, _ = await api.call("POST", f"/api/v1/contacts/{contact['id']}/opt-out", json=body)
+    assert status == 200
+    status, data = await api.call("GET", f"/api/v1/contacts/{contact['id']}/export", "ngo")
+    assert status == 200
+    assert data["phone"] == "+32470123456" and data["first_name"] == "=HYPERLINK(1)"
+    assert data["consent"]["sms"] == {
+        "given": True, "source": "OCMW intake", "at": clock.now().isoformat(),
+    }  # fmt: skip
+    assert data["opted_out"] == {"sms": None, "email": clock.now().isoformat()}
+    assert data["partners"] == ["ngo"]
+    (message,) = data["messages"]
+    assert (message["state"], message["address"]) == ("delivered", "+32470123456")
+    assert message["sent_at"] == clock.now().isoformat()
+    exported = [p for t, p in await _topics(api.services.database) if t == "contact.exported"]
+    assert exported == [
+        {"contact_id": contact["id"], "actor": "key:ngo", "at": clock.now().isoformat()}
+    ]
+
+
+async def test_erasure_removes_personal_data_and_keeps_message_counts(
+    api: Api, clock: ManualClock
+) -> None:
+    await api.import_csv(csv_text([person(external_id="e1", email="an@example.org")]))
+    (contact,) = await all_contacts(api.services.database)
+    for state in (MessageState.DELIVERED, MessageState.FAILED_PERMANENT):
+        await message_for(api.services.database, clock, contact["id"], "+32470123456", state)
+    status, _ = await api.call("DELETE", f"/api/v1/contacts/{contact['id']}")
+    assert status == 204
+    (erased,) = await all_contacts(api.services.database)
+    personal = ("phone", "email", "phone_key", "email_key", "first_name", "consent_sms_source")
+    assert all(erased[c] is None for c in personal)
+    assert erased["attributes"] == {} and erased["erased_at"] == clock.now()
+    async with api.services.database.read_session() as session:
+        rows = (await session.execute(select(messages.c.state, messages.c.address))).all()
+    assert sorted(rows) == [("delivered", None), ("failed_permanent", None)]
+    erasures = [p for t, p in await _topics(api.services.database) if t == "contact.erased"]
+    assert erasures == [
+        {"contact_id": contact["id"], "actor": "editor@example.org", "at": clock.now().isoformat()}
+    ]
+    status, _ = await api.call("DELETE", f"/api/v1/contacts/{contact['id']}")
+    assert status == 204  # erasing twice changes nothing, records nothing more
+    assert len([t for t, _ in await _topics(api.services.database) if t == "contact.erased"]) == 1
+    again = await api.import_csv(csv_text([person(external_id="e1")]))
+    assert again["created"] == 0 and again["rejected"][0]["column"] == "external_id"
+
+
+async def _reachable_by_sms(database: Database) -> int:
+    async with database.read_session() as session:
+        query = select(func.count()).select_from(contacts).where(reachable(Channel.SMS))
+        return int((await session.execute(query)).scalar_one())
+
+
+async def test_an_opt_out_survives_re_import_and_erasure(api: Api) -> None:
+    row = person(external_id="o1", consent_sms="ja")
+    await api.import_csv(csv_text([row]))
+    (contact,) = await all_contacts(api.services.database)
+    assert await _reachable_by_sms(api.services.database) == 1
+    body = {"channel": "sms", "reason": "asked at the counter"}
+    status, answer = await api.call("POST", f"/api/v1/contacts/{contact['id']}/opt-out", json=body)
+    assert status == 200 and answer["changed"] is True
+    reimport = await api.import_csv(csv_text([row | {"first_name": "Anne"}]))
+    assert reimport["updated"] == 1
+    (updated,) = await all_contacts(api.services.database)
+    assert updated["opted_out_sms_at"] is not None and updated["consent_sms"] is True
+    assert await _reachable_by_sms(api.services.database) == 0
+    status, _ = await api.call("DELETE", f"/api/v1/contacts/{contact['id']}")
+    assert status == 204
+    # The same person, imported afresh under a new id, is still suppressed.
+    await api.import_csv(csv_text([row | {"external_id": "o2"}]))
+    assert await _reachable_by_sms(api.services.database) == 0
+    async with api.services.database.read_session() as session:
+        kept = (await session.execute(select(func.count()).select_from(suppressions))).scalar()
+    assert kept == 1
+    topics = [t for t, _ in await _topics(api.services.database)]
+    assert topics.count("contact.opted_out") == 1
+
+
+async def test_a_realistic_5000_row_export_rejects_exactly_the_broken_lines(api: Api) -> None:
+    rows = demo_rows(5000)
+    broken = {
+        100: {"phone": "12", "email": ""},
+        1500: {"language": "xx"},
+        3000: {"consent_sms": "misschien"},
+        4999: {"phone": "", "email": "not an address"},
+    }
+    for index, values in broken.items():
+        rows[index] |= values
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, delimiter=";", lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    data = out.getvalue().encode("utf-8-sig")
+    status, body = await api.call("POST", "/api/v1/contacts/import", "editor", data)
+    assert status == 200
+    assert sorted({r["line"] for r in body["rejected"]}) == [i + 2 for i in sorted(broken)]
+    assert body["created"] == 5000 - len(broken) and body["ambiguous"] == []
+    assert body["detected"]["encoding"] == "utf-8-sig" and body["detected"]["rows"] == 5000
+    assert len(await all_contacts(api.services.database)) == 5000 - len(broken)
