@@ -7,17 +7,20 @@ PostgreSQL (docs/decisions/0010-segment-semantics.md):
   ``x is set AND NOT x = "a"``, so it leaves out contacts without ``x`` as ``x != "a"`` does;
 - ``=`` and ``IN`` on text ignore case, ``~`` ignores case and accents (one folding table);
 - dates are ISO ``YYYY-MM-DD`` text on both sides, so they compare as dates;
-- ``<``, ``>`` and friends are for numbers and dates only.
+- ``<``, ``>`` and friends are for numbers and dates only;
+- ``partner`` is the slug of a partner that owns or contributed the contact (a contact may have
+  several): ``partner = "x"`` is an EXISTS over the partners, ``IS SET`` means "has a partner".
 """
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, not_, or_, true
+from sqlalchemy import ColumnElement, and_, exists, func, not_, or_, select, true
 
 from audiences.model import BUILT_IN_FIELDS, FieldType
 from audiences.segments.errors import TypeMismatch, UnknownField
@@ -36,7 +39,7 @@ from audiences.segments.syntax import (
     Value,
 )
 from audiences.values import parse_boolean, parse_date, parse_number
-from campaign.store.tables import contacts
+from campaign.store.tables import contact_partners, contacts, partners
 
 _ORDERING: dict[Operator, Callable[[Any, Any], ColumnElement[bool]]] = {
     Operator.EQ: lambda a, b: a == b,
@@ -73,6 +76,32 @@ def _builtin(name: str, position: Position) -> _Field:
     return _Field(name, type_, column, and_(column.is_not(None), column != ""), position)
 
 
+PARTNER = "partner"
+
+
+def _partner_field(position: Position) -> _Field:
+    has_partner = or_(
+        contacts.c.owner_partner_id.is_not(None),
+        exists(select(contact_partners.c.partner_id).where(_linked())),
+    )
+    return _Field(PARTNER, FieldType.TEXT, partners.c.slug, has_partner, position)
+
+
+def _linked() -> ColumnElement[bool]:
+    return contact_partners.c.contact_id == contacts.c.id
+
+
+def _partner_condition(slug: ColumnElement[bool]) -> ColumnElement[bool]:
+    """The contact is owned by, or linked to, a partner whose slug satisfies ``slug``."""
+    owner = select(partners.c.id).where(partners.c.id == contacts.c.owner_partner_id, slug)
+    linked = (
+        select(contact_partners.c.partner_id)
+        .join(partners, partners.c.id == contact_partners.c.partner_id)
+        .where(_linked(), slug)
+    )
+    return or_(exists(owner), exists(linked))
+
+
 def _attribute(name: str, type_: FieldType, position: Position) -> _Field:
     element = contacts.c.attributes[name]
     if type_ is FieldType.NUMBER:
@@ -90,11 +119,14 @@ class _Compiler:
         self._types = {name: FieldType(str(type_)) for name, type_ in registry.items()}
 
     def field(self, name: str, position: Position) -> _Field:
+        if name == PARTNER:
+            return _partner_field(position)
         if name in BUILT_IN_FIELDS:
             return _builtin(name, position)
         if name in self._types:
             return _attribute(name, self._types[name], position)
-        close = difflib.get_close_matches(name, [*BUILT_IN_FIELDS, *self._types], n=1)
+        known = [*BUILT_IN_FIELDS, PARTNER, *self._types]
+        close = difflib.get_close_matches(name, known, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise UnknownField(name, position.line, position.column, hint)
 
@@ -115,6 +147,9 @@ class _Compiler:
         self, node: Comparison | InList | BareField, negate: bool
     ) -> ColumnElement[bool]:
         field = self.field(node.field, node.position)
+        if field.name == PARTNER and isinstance(node, Comparison) and node.operator is Operator.NE:
+            # A contact may have several partners: != means "not linked to", like NOT … = ….
+            node, negate = dataclasses.replace(node, operator=Operator.EQ), not negate
         if isinstance(node, BareField):
             if field.type is not FieldType.BOOLEAN:
                 raise field.mismatch(f"on its own it needs a boolean; try {field.name} IS SET")
@@ -123,6 +158,9 @@ class _Compiler:
             condition = _in_list(field, node.values)
         else:
             condition = _comparison(field, node.operator, node.value)
+        if field.name == PARTNER:
+            # The comparison was built on partners.slug: ask whether any partner satisfies it.
+            condition = _partner_condition(condition)
         # The guard stays outside the negation: an unset value never matches either way.
         return and_(field.is_set, not_(condition) if negate else condition)
 

@@ -1,0 +1,185 @@
+"""Saved segments and previews: read and previewed by any role, written by editors, admins
+and partners (a partner only its own, over its own contacts)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field
+
+from audiences.segment_service import MAX_SAMPLE, Segments
+from campaign.api.bodies import int_param, read_model
+from campaign.api.context import identity, services
+from campaign.errors import NotFound
+
+
+class SegmentBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=200)
+    query: str = Field(min_length=1, max_length=10_000)
+
+
+class PreviewBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    query: str = Field(min_length=1, max_length=10_000)
+    sample_size: int = Field(default=5, ge=0, le=MAX_SAMPLE)
+
+
+def _segments(request: web.Request) -> Segments:
+    s = services(request)
+    return Segments(s.database, s.clock)
+
+
+def _id(request: web.Request) -> int:
+    raw = request.match_info["segment_id"]
+    if not raw.isdigit():
+        raise NotFound(f"no segment {raw!r}")
+    return int(raw)
+
+
+async def list_segments(request: web.Request) -> web.Response:
+    limit = int_param(request, "limit", 100, low=1, high=500)
+    offset = int_param(request, "offset", 0, low=0, high=10**9)
+    found = await _segments(request).list(identity(request), limit=limit, offset=offset)
+    return web.json_response(
+        {"items": [s.as_json() for s in found], "limit": limit, "offset": offset}
+    )
+
+
+async def get_segment(request: web.Request) -> web.Response:
+    found = await _segments(request).get(identity(request), _id(request))
+    return web.json_response(found.as_json())
+
+
+async def create_segment(request: web.Request) -> web.Response:
+    body = await read_model(request, SegmentBody)
+    segment = await _segments(request).create(identity(request), body.name, body.query)
+    response = web.json_response(segment.as_json(), status=201)
+    response.headers["Location"] = f"/api/v1/segments/{segment.id}"
+    return response
+
+
+async def update_segment(request: web.Request) -> web.Response:
+    body = await read_model(request, SegmentBody)
+    segment = await _segments(request).update(
+        identity(request), _id(request), body.name, body.query
+    )
+    return web.json_response(segment.as_json())
+
+
+async def delete_segment(request: web.Request) -> web.Response:
+    await _segments(request).delete(identity(request), _id(request))
+    return web.Response(status=204)
+
+
+async def preview_segment(request: web.Request) -> web.Response:
+    body = await read_model(request, PreviewBody)
+    result = await _segments(request).preview(identity(request), body.query, body.sample_size)
+    return web.json_response(result.as_json())
+
+
+def _ref(name: str) -> dict[str, object]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(name: str, description: str) -> dict[str, object]:
+    return {"description": description, "content": {"application/json": {"schema": _ref(name)}}}
+
+
+def _body(name: str) -> dict[str, object]:
+    return {"required": True, "content": {"application/json": {"schema": _ref(name)}}}
+
+
+_PROBLEM = {"$ref": "#/components/responses/Problem"}
+_ERRORS = {code: _PROBLEM for code in ("401", "403", "404", "409", "422")}
+_SEGMENT_ID = {"name": "segment_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_COUNTS = {"type": "object", "additionalProperties": {"type": "integer"}}
+
+OPENAPI_PATHS: dict[str, object] = {
+    "/api/v1/segments": {
+        "get": {
+            "summary": "Saved segments by name (a partner sees only its own)",
+            "responses": {"200": _json("SegmentList", "segments"), **_ERRORS},
+        },
+        "post": {
+            "summary": "Save a segment; the query is checked first (editor, admin, partner)",
+            "requestBody": _body("SegmentBody"),
+            "responses": {"201": _json("Segment", "created"), **_ERRORS},
+        },
+    },
+    "/api/v1/segments/{segment_id}": {
+        "parameters": [_SEGMENT_ID],
+        "get": {
+            "summary": "One saved segment",
+            "responses": {"200": _json("Segment", "the segment"), **_ERRORS},
+        },
+        "put": {
+            "summary": "Change a segment's name and query",
+            "requestBody": _body("SegmentBody"),
+            "responses": {"200": _json("Segment", "changed"), **_ERRORS},
+        },
+        "delete": {
+            "summary": "Delete a segment (409 while a campaign uses it)",
+            "responses": {"204": {"description": "deleted"}, **_ERRORS},
+        },
+    },
+    "/api/v1/segments/preview": {
+        "post": {
+            "summary": "Counts by channel, language and reason, and a masked sample",
+            "description": (
+                "For each channel, matched = reachable + the sum of excluded; each contact is "
+                "counted under one reason: no_address, no_consent, opted_out, suppressed, "
+                "duplicate_address, in that order. See docs/segments.md."
+            ),
+            "requestBody": _body("PreviewBody"),
+            "responses": {"200": _json("Preview", "the preview"), **_ERRORS},
+        },
+    },
+}
+
+
+def openapi_schemas() -> dict[str, object]:
+    body = SegmentBody.model_json_schema()
+    segment = dict(body) | {"title": "Segment"}
+    segment["properties"] = dict(body["properties"]) | {
+        "id": {"type": "integer"},
+        "partner_id": {"type": ["integer", "null"]},
+        "created_at": {"type": "string", "format": "date-time"},
+        "updated_at": {"type": "string", "format": "date-time"},
+    }
+    sample = {
+        "type": "object",
+        "properties": {
+            name: {"type": ["string", "null"]}
+            for name in ("first_name", "phone", "email", "language", "municipality")
+        }
+        | {"id": {"type": "integer"}},
+    }
+    return {
+        "SegmentBody": body,
+        "Segment": segment,
+        "SegmentList": {
+            "type": "object",
+            "properties": {"items": {"type": "array", "items": _ref("Segment")}},
+        },
+        "PreviewBody": PreviewBody.model_json_schema(),
+        "Preview": {
+            "type": "object",
+            "required": ["matched", "reachable", "excluded", "sample"],
+            "properties": {
+                "matched": {"type": "integer"},
+                "reachable": {
+                    "type": "object",
+                    "properties": {
+                        "sms": {"type": "integer"},
+                        "email": {"type": "integer"},
+                        "by_language": _COUNTS,
+                    },
+                },
+                "excluded": {
+                    "type": "object",
+                    "properties": {"sms": _COUNTS, "email": _COUNTS},
+                },
+                "sample": {"type": "array", "items": sample},
+            },
+        },
+    }
