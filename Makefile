@@ -2,6 +2,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+REFERENCE := tests/reference/node_modules/.installed
 MYPY_TARGETS := campaign audiences scheduler tests bench
 DEMO_EDITOR := editor@demo.example.org
 
@@ -14,7 +15,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -e '.[dev]'
 	touch $@
 
-test: $(STAMP)
+# Twilio's own SMS segment calculator, the reference for our segment counts.
+$(REFERENCE): tests/reference/package.json tests/reference/package-lock.json
+	npm ci --prefix tests/reference --no-audit --no-fund
+	touch $@
+
+test: $(STAMP) $(REFERENCE)
 	$(BIN)/ruff check
 	$(BIN)/mypy $(MYPY_TARGETS)
 	$(BIN)/pytest
@@ -34,7 +40,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache tests/reference/node_modules
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
 reset:

@@ -13,9 +13,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from audiences.addresses import AddressKeys
+from campaign.approval_checks import ContentChecks
 from campaign.channels.base import Channel, DeliveryReport
 from campaign.channels.sandbox import sandbox_email, sandbox_sms
 from campaign.clock import Clock, SystemClock
+from campaign.cost import CostEstimator
 from campaign.dispatch.composer import Composer
 from campaign.dispatch.worker import DispatchWorker
 from campaign.events.outbox import Handler, OutboxDispatcher
@@ -41,6 +43,7 @@ class Services:
     campaigns: CampaignService
     channels: Mapping[str, Channel]
     composer: Composer
+    costs: CostEstimator
     event_handlers: dict[str, list[Handler]] = field(default_factory=dict)
 
     def dispatch_worker(self, worker_id: str | None = None) -> DispatchWorker:
@@ -102,9 +105,21 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Services:
         signer=signer,
         address_keys=AddressKeys(settings.secret()),
         receipts=receipts,
-        campaigns=CampaignService(database, clock),
+        campaigns=CampaignService(
+            database,
+            clock,
+            approval_check=ContentChecks(
+                database, Renderer(), alphanumeric=_alphanumeric_sender(settings)
+            ),
+        ),
         channels=channels,
         composer=composer,
+        costs=CostEstimator(
+            database,
+            Renderer(),
+            price=settings.sms_price,
+            alphanumeric=_alphanumeric_sender(settings),
+        ),
     )
 
 

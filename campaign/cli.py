@@ -238,36 +238,172 @@ def contacts() -> None:
     """Contacts."""
 
 
+def _parse_map(pairs: tuple[str, ...]) -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    for pair in pairs:
+        old, sep, new = pair.partition("=")
+        if not sep or not old.strip() or not new.strip():
+            _fail(f"--map expects old=new, got {pair!r}", 2)
+        mapping[old.strip()] = new.strip()
+    return mapping
+
+
+async def _acting(services: Any, partner: str | None) -> Any:
+    from audiences.privacy import partner_id_of
+    from campaign.errors import NotFound
+    from campaign.identity import Identity
+
+    if partner is None:
+        return Identity(role=Role.ADMIN, label="cli")
+    async with services.database.read_session() as session:
+        partner_id = await partner_id_of(session, partner)
+    if partner_id is None:
+        raise NotFound(f"no partner {partner!r}")
+    return Identity(role=Role.PARTNER, label=f"cli for {partner}", partner_id=partner_id)
+
+
+class _Progress:
+    """A progress bar over the file's records, on standard error, once their number is known."""
+
+    def __init__(self) -> None:
+        self._bar: Any = None
+        self._shown = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._bar is None:
+            self._bar = click.progressbar(length=total, label="importing", file=sys.stderr)
+            self._bar.__enter__()
+        self._bar.update(done - self._shown)
+        self._shown = done
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+
+
+def _summary(report: Any) -> list[str]:
+    if report.format == "xlsx":
+        detected = "XLSX workbook (first sheet)"
+    else:
+        delimiter = {",": "comma", ";": "semicolon"}.get(report.delimiter, report.delimiter)
+        detected = f"CSV, {report.encoding or '?'}, {delimiter or '?'} delimited"
+    attributes = ", ".join(f"{n} ({t})" for n, t in report.attributes.items()) or "none"
+    new = f"; new fields: {', '.join(report.new_fields)}" if report.new_fields else ""
+    return [
+        f"detected: {detected}; {report.rows} rows",
+        f"attributes: {attributes}{new}",
+        f"{'dry run: ' if report.dry_run else ''}{report.created} created, {report.updated} "
+        f"updated, {report.unchanged} unchanged, {len(report.ambiguous)} ambiguous, "
+        f"{len(report.rejected)} rejected",
+    ]
+
+
 @contacts.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Check the file and report; write nothing.")
-def contacts_import(file: Path, dry_run: bool) -> None:
-    """Import contacts from a CSV file."""
-    from audiences.importer import import_contacts
-    from campaign.messages.language import SUPPORTED_LANGUAGES
+@click.option("--map", "pairs", multiple=True, metavar="OLD=NEW", help="Rename a file column.")
+@click.option("--partner", help="Import as this partner's own contacts (partner slug).")
+@click.option(
+    "--rejects",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write the rejected rows (line, column, reason, values) to this CSV file.",
+)
+def contacts_import(
+    file: Path, dry_run: bool, pairs: tuple[str, ...], partner: str | None, rejects: Path | None
+) -> None:
+    """Import contacts from a CSV or XLSX file (told apart by content, not by name)."""
+    from campaign.contact_records import import_file
+
+    mapping = _parse_map(pairs)
+    progress = _Progress()
 
     async def body(services: Any) -> Any:
-        s = services.settings
+        identity = await _acting(services, partner)
         with file.open("rb") as stream:
-            return await import_contacts(
-                services.database,
-                stream,
-                keys=services.address_keys,
-                clock=services.clock,
-                default_region=s.default_region,
-                default_time_zone=s.default_time_zone,
-                languages=SUPPORTED_LANGUAGES,
-                dry_run=dry_run,
-            )
+            try:
+                return await import_file(
+                    services, identity, stream, dry_run=dry_run, mapping=mapping, progress=progress
+                )
+            finally:
+                progress.close()
 
     report = _with_services(body)
-    click.echo(
-        f"{'dry run: ' if dry_run else ''}{report.created} created, {report.updated} "
-        f"updated, {report.unchanged} unchanged, {len(report.ambiguous)} ambiguous, "
-        f"{len(report.rejected)} rejected"
-    )
+    for line in _summary(report):
+        click.echo(line)
+    for row in report.ambiguous:
+        click.echo(f"  line {row.line}, ambiguous: {row.reason}")
     for row in report.rejected:
         click.echo(f"  line {row.line}, {row.column}: {row.reason}")
+    if rejects is not None:
+        from audiences.spreadsheet import write_rejects
+
+        with file.open("rb") as stream, rejects.open("w", encoding="utf-8", newline="") as out:
+            count = write_rejects(out, stream, report, mapping)
+        click.echo(f"{count} rejected rows written to {rejects}")
+
+
+@contacts.command("export")
+@click.argument("contact_id", type=int)
+def contacts_export(contact_id: int) -> None:
+    """Print everything held about a person as JSON (audited)."""
+    import json
+
+    from campaign.contact_records import export_contact
+
+    async def body(services: Any) -> Any:
+        return await export_contact(services, await _acting(services, None), contact_id)
+
+    click.echo(json.dumps(_with_services(body), ensure_ascii=False, indent=2))
+
+
+@contacts.command("erase")
+@click.argument("contact_id", type=int)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def contacts_erase(contact_id: int, yes: bool) -> None:
+    """Erase a person's personal data for good (audited); suppressions stay."""
+    from campaign.contact_records import erase_contact
+
+    if not yes:
+        click.confirm(f"Erase contact {contact_id} for good? This cannot be undone", abort=True)
+
+    async def body(services: Any) -> bool:
+        return await erase_contact(services, await _acting(services, None), contact_id)
+
+    erased = _with_services(body)
+    click.echo(f"contact {contact_id} {'erased' if erased else 'was erased already'}")
+
+
+@main.command("check-message")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.option("--channel", type=click.Choice(["sms", "email"]), required=True)
+@click.option("--lang", "language", required=True, help="Language code: nl, fr, de, en, …")
+@click.option("--json", "as_json", is_flag=True, help="Print the analysis as JSON.")
+def check_message_command(file: Any, channel: str, language: str, as_json: bool) -> None:
+    """Check a rendered text (FILE, or - for standard input) for SMS cost and plain language."""
+    import json
+
+    from campaign.messages.checks import blocking_messages, check_message
+    from campaign.messages.language import SUPPORTED_LANGUAGES
+
+    if language not in SUPPORTED_LANGUAGES:
+        _fail(f"--lang: {language!r} is not one of {', '.join(SUPPORTED_LANGUAGES)}", 2)
+    result = check_message(channel, language, file.read())
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        _print_check(result)
+    sys.exit(1 if blocking_messages(result) else 0)
+
+
+def _print_check(result: dict[str, Any]) -> None:
+    sms, plain = result["sms"], result["plain_language"]
+    if sms:
+        click.echo(f"SMS: {sms['encoding']}, {sms['segments']} segment(s), "
+                   f"{sms['characters']} characters")  # fmt: skip
+    click.echo(f"Readability: {plain['score']} ({plain['grade']})")
+    for finding in (sms["findings"] if sms else []) + plain["findings"]:
+        mark = "must fix" if finding["blocking"] else "consider"
+        click.echo(f"  [{mark}] {finding['rule']}: {finding['message']}")
 
 
 @wraps(main)

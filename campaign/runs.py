@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -77,6 +78,41 @@ def _language(plans: Sequence[ChannelPlan], channel: ColumnElement[str]) -> Colu
         for p in plans
     ]
     return case(*whens, else_=None)
+
+
+def recipients(
+    audience: ColumnElement[bool], plans: Sequence[ChannelPlan], honour_contact_channel: bool
+) -> Select[Any]:
+    """One row per message a run would queue: contact, channel, address and language.
+
+    A household sharing an address gets one row (the lowest contact id), exactly as the
+    unique key does when a run is materialised.
+    """
+    chosen = _chosen_channel(plans, honour_contact_channel).label("channel")
+    inner = (
+        select(contacts.c.id.label("contact_id"), chosen)
+        .where(audience, contacts.c.erased_at.is_(None))
+        .subquery("chosen")
+    )
+    address = _address(inner.c.channel)
+    ranked = (
+        select(
+            contacts.c.id.label("contact_id"),
+            inner.c.channel,
+            address.label("address"),
+            _language(plans, inner.c.channel).label("language"),
+            contacts.c.language.label("contact_language"),
+            contacts.c.first_name,
+            contacts.c.municipality,
+            func.row_number()
+            .over(partition_by=(inner.c.channel, address), order_by=contacts.c.id)
+            .label("rank"),
+        )
+        .select_from(inner.join(contacts, contacts.c.id == inner.c.contact_id))
+        .where(inner.c.channel.is_not(None))
+        .subquery("ranked")
+    )
+    return select(ranked).where(ranked.c.rank == 1)
 
 
 async def materialise_run(

@@ -23,8 +23,11 @@ from campaign.store.results import inserted_id
 from campaign.store.tables import (
     campaign_runs,
     campaigns,
+    contact_partners,
     contacts,
     messages,
+    partners,
+    suppressions,
     template_versions,
     templates,
     users,
@@ -206,3 +209,80 @@ async def sms_and_email_template(database: Database, clock: Clock) -> int:
     source = TemplateSource("flow", "Flow test", "", variants)
     async with database.transaction() as session:
         return await save_version(session, source, clock.now())
+
+
+def xlsx_bytes(rows: Sequence[Sequence[object]]) -> bytes:
+    """An XLSX workbook whose first sheet holds ``rows`` (None leaves a cell empty)."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append(list(row))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+async def message_for(
+    database: Database, clock: Clock, contact_id: int, address: str, state: MessageState
+) -> int:
+    """One message of a new run of a new campaign, sent to ``contact_id`` at ``address``."""
+    now = clock.now()
+    campaign_id = await campaign_row(database, clock)
+    async with database.transaction() as session:
+        run_id = inserted_id(
+            await session.execute(
+                insert(campaign_runs).values(
+                    campaign_id=campaign_id, sequence=1, due_at=now, message_count=1
+                )
+            )
+        )
+        result = await session.execute(
+            insert(messages).values(
+                run_id=run_id,
+                campaign_id=campaign_id,
+                contact_id=contact_id,
+                channel="sms",
+                address=address,
+                language="nl",
+                state=state.value,
+                attempts=1,
+                next_attempt_at=now,
+                created_at=now,
+                updated_at=now,
+                sent_at=now,
+            )
+        )
+        return inserted_id(result)
+
+
+async def partner_row(database: Database, clock: Clock, slug: str) -> int:
+    """A partner organisation; returns its id."""
+    async with database.transaction() as session:
+        result = await session.execute(
+            insert(partners).values(slug=slug, name=slug.title(), created_at=clock.now())
+        )
+        return inserted_id(result)
+
+
+async def contact_partner_link(database: Database, contact_id: int, partner_id: int) -> None:
+    """Record that a partner contributed a contact (without owning it)."""
+    async with database.transaction() as session:
+        await session.execute(
+            insert(contact_partners).values(contact_id=contact_id, partner_id=partner_id)
+        )
+
+
+async def suppression_row(database: Database, clock: Clock, channel: str, address: str) -> None:
+    """Put an address on the suppression list (as its keyed hash)."""
+    async with database.transaction() as session:
+        await session.execute(
+            insert(suppressions).values(
+                channel=channel,
+                address_key=KEYS.key(channel, address),
+                reason="test",
+                created_at=clock.now(),
+            )
+        )

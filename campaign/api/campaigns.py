@@ -78,6 +78,11 @@ async def get_stats(request: web.Request) -> web.Response:
     return web.json_response(await campaign_stats(services(request).database, campaign.id))
 
 
+async def preview_campaign(request: web.Request) -> web.Response:
+    campaign = await services(request).campaigns.get(identity(request), _id(request))
+    return web.json_response(await services(request).costs.preview(campaign))
+
+
 async def create_campaign(request: web.Request) -> web.Response:
     body = await read_model(request, CampaignBody)
     campaign = await services(request).campaigns.create(identity(request), body.draft())

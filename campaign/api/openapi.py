@@ -6,7 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
-from campaign.api import measures, templates
+from campaign.api import contacts, measures, messages, segments, templates
 from campaign.api.campaigns import ActionBody, CampaignBody
 from campaign.states import STAFF_ACTIONS, CampaignState
 
@@ -104,6 +104,15 @@ def _paths() -> dict[str, Any]:
                 "responses": {"200": _json("Stats", "stats"), **_ERRORS},
             },
         },
+        "/api/v1/campaigns/{campaign_id}/preview": {
+            "parameters": [_campaign_id()],
+            "get": {
+                "summary": "What the campaign would send now: recipients per channel and "
+                "language, who falls back to another language, and the SMS cost over the real "
+                "audience with the characters that make messages dearer",
+                "responses": {"200": {"description": "the preview"}, **_ERRORS},
+            },
+        },
         "/api/v1/campaigns/{campaign_id}/{action}": {
             "parameters": [
                 _campaign_id(),
@@ -186,9 +195,21 @@ def _hoist_definitions(schemas: dict[str, Any]) -> dict[str, Any]:
 
 def document() -> dict[str, Any]:
     schemas = _hoist_definitions(
-        _schemas() | measures.openapi_schemas() | templates.openapi_schemas()
+        _schemas()
+        | measures.openapi_schemas()
+        | templates.openapi_schemas()
+        | messages.openapi_schemas()
+        | contacts.openapi_schemas()
+        | segments.openapi_schemas()
     )
-    paths = _paths() | measures.OPENAPI_PATHS | templates.OPENAPI_PATHS
+    paths = (
+        _paths()
+        | measures.OPENAPI_PATHS
+        | templates.OPENAPI_PATHS
+        | messages.OPENAPI_PATHS
+        | contacts.OPENAPI_PATHS
+        | segments.OPENAPI_PATHS
+    )
     return {
         "openapi": "3.1.0",
         "info": {

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from campaign.api import campaigns, health, measures, openapi, templates
+from campaign.api import (
+    campaigns,
+    contacts,
+    health,
+    measures,
+    messages,
+    openapi,
+    segments,
+    templates,
+)
 
 
 def add_api_routes(app: web.Application) -> None:
@@ -18,11 +27,23 @@ def add_api_routes(app: web.Application) -> None:
             web.get(r"/api/v1/campaigns/{campaign_id}", campaigns.get_campaign),
             web.put(r"/api/v1/campaigns/{campaign_id}", campaigns.edit_campaign),
             web.get(r"/api/v1/campaigns/{campaign_id}/stats", campaigns.get_stats),
+            web.get(r"/api/v1/campaigns/{campaign_id}/preview", campaigns.preview_campaign),
             web.post(r"/api/v1/campaigns/{campaign_id}/{action}", campaigns.act_on_campaign),
+            web.post("/api/v1/contacts/import", contacts.import_contacts),
+            web.get(r"/api/v1/contacts/{contact_id}/export", contacts.export_contact),
+            web.delete(r"/api/v1/contacts/{contact_id}", contacts.erase_contact),
+            web.post(r"/api/v1/contacts/{contact_id}/opt-out", contacts.opt_out_contact),
             web.get("/api/v1/measures", measures.list_measures),
             web.post("/api/v1/measures", measures.create_measure),
             web.get(r"/api/v1/measures/{measure_id}", measures.get_measure),
             web.put(r"/api/v1/measures/{measure_id}", measures.update_measure),
+            web.post("/api/v1/segments/preview", segments.preview_segment),
+            web.get("/api/v1/segments", segments.list_segments),
+            web.post("/api/v1/segments", segments.create_segment),
+            web.get(r"/api/v1/segments/{segment_id}", segments.get_segment),
+            web.put(r"/api/v1/segments/{segment_id}", segments.update_segment),
+            web.delete(r"/api/v1/segments/{segment_id}", segments.delete_segment),
+            web.post("/api/v1/messages/check", messages.check),
             web.get("/api/v1/templates", templates.list_templates),
             web.post(r"/api/v1/templates/{slug}/versions", templates.save_version),
             web.get(r"/api/v1/template-versions/{version_id}", templates.get_version),

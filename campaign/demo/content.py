@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from campaign.demo.newcomers import NEWCOMER_TEXTS
+
 
 def _t(title: str, summary: str, how_to: str) -> dict[str, str]:
     return {"title": title, "summary": summary, "how_to": how_to}
@@ -42,8 +44,7 @@ MEASURES: list[dict[str, Any]] = [
             ),
             "fr": _t(
                 "Aide pour votre facture d'eau et d'énergie",
-                "Vous êtes en chômage temporaire ? Vous recevez de l'argent en plus pour "
-                "l'eau et l'énergie.",
+                "Sans travail pour un temps ? Vous recevez plus d'argent pour l'eau et l'énergie.",
                 "Vous ne devez rien faire. L'argent arrive sur votre facture. Un problème ? "
                 "Appelez-nous, nous vous aidons.",
             ),
@@ -70,14 +71,14 @@ MEASURES: list[dict[str, Any]] = [
         translations={
             "nl": _t(
                 "Geen afsluiting en geen uithuiszetting",
-                "Ook als u uw factuur of huur niet kunt betalen: uw gas, stroom en water "
-                "blijven aan en u mag in uw huis blijven.",
+                "Kunt u uw factuur of huur niet betalen? Uw gas, stroom en water blijven aan. "
+                "U mag in uw huis blijven.",
                 "Krijgt u toch een brief over afsluiten of uithuiszetten? Bel ons meteen.",
             ),
             "fr": _t(
                 "Pas de coupure et pas d'expulsion",
-                "Même si vous ne pouvez pas payer votre facture ou votre loyer, le gaz, "
-                "l'électricité et l'eau restent. Vous restez dans votre logement.",
+                "Vous ne pouvez pas payer la facture ou le loyer ? Le gaz, l'électricité et "
+                "l'eau restent. Vous restez chez vous.",
                 "Vous recevez quand même une lettre de coupure ou d'expulsion ? "
                 "Appelez-nous tout de suite.",
             ),
@@ -90,8 +91,8 @@ MEASURES: list[dict[str, Any]] = [
             ),
             "en": _t(
                 "No cut-offs and no evictions",
-                "Even if you cannot pay your bill or rent, your gas, electricity and water "
-                "stay on, and you can stay in your home.",
+                "You cannot pay your bill or rent? Your gas, electricity and water stay on. "
+                "You can stay in your home.",
                 "Did you still get a letter about a cut-off or eviction? Call us straight away.",
             ),
         },
@@ -110,7 +111,7 @@ MEASURES: list[dict[str, Any]] = [
             ),
             "fr": _t(
                 "Accueil pour vos enfants",
-                "Vous êtes en difficulté ? Vos enfants peuvent aller à la crèche, même maintenant.",
+                "La vie est dure pour vous ? Vos enfants peuvent aller à la crèche.",
                 "Appelez-nous. Nous cherchons avec vous une place près de chez vous.",
             ),
             "de": _t(
@@ -140,7 +141,7 @@ MEASURES: list[dict[str, Any]] = [
             ),
             "fr": _t(
                 "Accueil gratuit pendant les vacances de Pâques",
-                "Pendant les vacances de Pâques, l'accueil de vos enfants est gratuit.",
+                "L'accueil de vos enfants ne coûte rien.",
                 "Demandez une place dans votre commune. Besoin d'aide ? Appelez-nous.",
             ),
             "de": _t(
@@ -169,9 +170,9 @@ MEASURES: list[dict[str, Any]] = [
             ),
             "fr": _t(
                 "Quelqu'un à qui parler",
-                "Vous vous sentez seul ou en danger ? Appelez, chattez ou écrivez. C'est "
+                "Vous vous sentez seul ou en danger ? Appelez ou écrivez. C'est "
                 "gratuit et anonyme.",
-                "Appelez le 107, jour et nuit. Vous pouvez aussi chatter.",
+                "Appelez le 107, jour et nuit.",
             ),
             "de": _t(
                 "Jemand zum Reden",
@@ -198,22 +199,22 @@ MEASURES: list[dict[str, Any]] = [
             "nl": _t(
                 "Extra geld als u tijdelijk werkloos bent",
                 "U krijgt € 5,63 extra per dag bovenop uw uitkering.",
-                "U hoeft niets te doen. Uw uitbetalingsinstelling betaalt het uit.",
+                "U hoeft niets te doen. Uw vakbond of de HVW betaalt het uit.",
             ),
             "fr": _t(
-                "De l'argent en plus si vous êtes en chômage temporaire",
-                "Vous recevez 5,63 € en plus par jour, en plus de votre allocation.",
-                "Vous ne devez rien faire. Votre organisme de paiement vous le verse.",
+                "Argent en plus au chômage temporaire",
+                "5,63 € de plus par jour avec votre allocation.",
+                "Vous ne devez rien faire. Votre syndicat ou la CAPAC vous le verse.",
             ),
             "de": _t(
                 "Mehr Geld bei vorübergehender Arbeitslosigkeit",
                 "Sie bekommen 5,63 € mehr pro Tag zu Ihrem Arbeitslosengeld.",
-                "Sie müssen nichts tun. Ihre Zahlstelle zahlt es aus.",
+                "Sie müssen nichts tun. Ihre Gewerkschaft oder die HVW zahlt es aus.",
             ),
             "en": _t(
                 "Extra money if you are temporarily unemployed",
                 "You get € 5.63 more a day on top of your benefit.",
-                "You do not have to do anything. Your payment office pays it.",
+                "You do not have to do anything. Your union or the HVW pays it to you.",
             ),
         },
     ),  # fmt: skip
@@ -283,3 +284,13 @@ MEASURES: list[dict[str, Any]] = [
         },
     ),  # fmt: skip
 ]
+
+
+def _with_newcomer_languages(catalogue: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    for measure in catalogue:
+        for language, (title, summary, how_to) in NEWCOMER_TEXTS[measure["slug"]].items():
+            measure["translations"][language] = _t(title, summary, how_to)
+    return catalogue
+
+
+MEASURES = _with_newcomer_languages(MEASURES)

@@ -89,7 +89,7 @@ class Composer:
             )
             for v in await templates.load_variants(session, version_id)
         }
-        return CampaignContent(campaign, compiled, await _measure_texts(session, campaign))
+        return CampaignContent(campaign, compiled, await measure_texts(session, campaign))
 
     async def recipients(self, claimed: Sequence[ClaimedMessage]) -> dict[int, Recipient]:
         ids = [m.contact_id for m in claimed if m.contact_id is not None]
@@ -137,7 +137,9 @@ class Composer:
         web_url = f"{self._base_url}/m/{self._signer.sign('web', message.id, expires)}"
         unsubscribe_url = f"{self._base_url}/u/{self._signer.sign('unsub', message.id, expires)}"
         stop = stop_sentence(
-            message.language, sender_is_alphanumeric=self._alphanumeric, stop_url=unsubscribe_url
+            message.language,
+            sender_is_alphanumeric=self._alphanumeric,
+            stop_url=f"{self._base_url}/s/{self._signer.sign_short('stop', message.id, expires)}",
         )
         context = {
             "first_name": recipient.first_name if recipient else "",
@@ -177,7 +179,7 @@ _EMPTY_MEASURE: Mapping[str, str] = {
 }
 
 
-async def _measure_texts(session: AsyncSession, campaign: Campaign) -> dict[str, dict[str, Any]]:
+async def measure_texts(session: AsyncSession, campaign: Campaign) -> dict[str, dict[str, Any]]:
     if not campaign.measure_ids:
         return {}
     row = (

@@ -19,7 +19,7 @@ _REPLY_STOP = {
 }
 _STOP_LINK = {
     "nl": "Stoppen: {url}",
-    "fr": "Arrêter : {url}",
+    "fr": "Se désinscrire : {url}",
     "de": "Abmelden: {url}",
     "en": "Stop: {url}",
     "ar": "للإيقاف: {url}",

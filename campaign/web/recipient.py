@@ -20,8 +20,11 @@ from campaign.web.recipient_texts import texts
 
 def _token_subject(request: web.Request, purpose: str) -> int | None:
     services = request.app[SERVICES]
+    token, now = request.match_info["token"], services.clock.now()
     try:
-        subject = services.signer.verify(request.match_info["token"], purpose, services.clock.now())
+        if request.path.startswith("/s/"):  # the short stop link of an SMS
+            return services.signer.verify_short(token, "stop", now)
+        subject = services.signer.verify(token, purpose, now)
     except InvalidToken:
         return None
     return subject if isinstance(subject, int) else None
@@ -96,6 +99,8 @@ async def web_copy(request: web.Request) -> web.Response:
 def add_recipient_routes(app: web.Application) -> None:
     app.router.add_get("/u/{token}", unsubscribe_form)
     app.router.add_post("/u/{token}", unsubscribe)
+    app.router.add_get("/s/{token}", unsubscribe_form)
+    app.router.add_post("/s/{token}", unsubscribe)
     app.router.add_get("/m/{token}", web_copy)
 
 

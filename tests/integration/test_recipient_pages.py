@@ -125,3 +125,26 @@ async def test_the_web_copy_shows_the_message_in_its_language(
     html = await response.text()
     assert response.status == 200
     assert '<html lang="nl" dir="ltr">' in html and "Dag Ann" in html
+
+
+async def test_the_short_stop_link_of_an_sms_works_and_cannot_be_guessed(
+    services: Services, aiohttp_client: ClientFactory
+) -> None:
+    message_id, contact_id = await _sent_message(services, "sms", "+32470000001")
+    now = services.clock.now()
+    token = services.signer.sign_short("stop", message_id, now + timedelta(days=90))
+    assert len(token) <= 30
+    client = await _client(services, aiohttp_client)
+    other = services.signer.sign_short("stop", message_id + 1, now + timedelta(days=90))
+    guessed = f"{token.split('.')[0]}.{token.split('.')[1]}.{other.split('.')[2]}"
+    assert (await client.post(f"/s/{guessed}")).status == 404
+    expired = services.signer.sign_short("stop", message_id, now - timedelta(days=2))
+    assert (await client.post(f"/s/{expired}")).status == 404
+    assert (await client.get(f"/s/{token}")).status == 200
+    done = await client.post(f"/s/{token}")
+    assert done.status == 200 and "geen sms meer" in await done.text()
+    async with services.database.read_session() as session:
+        opted_out = await session.execute(
+            select(contacts.c.opted_out_sms_at).where(contacts.c.id == contact_id)
+        )
+        assert opted_out.scalar_one() is not None
