@@ -16,6 +16,7 @@ from campaign import template_repository as repo
 from campaign.clock import Clock
 from campaign.errors import Forbidden, InvalidInput, NotFound
 from campaign.identity import Identity
+from campaign.messages.checks import check_message
 from campaign.messages.language import SUPPORTED_LANGUAGES
 from campaign.messages.library import CHANNELS, TemplateSource, VariantSource
 from campaign.messages.render import SAMPLE_CONTEXT, Renderer
@@ -119,6 +120,7 @@ class TemplateService:
         }
         if variant.channel == "sms":
             result["sms"] = sms_analysis(rendered.text)
+        result["check"] = check_message(variant.channel, variant.language, rendered.text)
         return result
 
 

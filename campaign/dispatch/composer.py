@@ -20,6 +20,7 @@ from campaign import repository as repo
 from campaign import template_repository as templates
 from campaign.channels.base import OutboundMessage
 from campaign.dispatch.claims import ClaimedMessage
+from campaign.dispatch.digest import CatalogueEntry, entitlements, load_catalogue, measures_for
 from campaign.messages.language import stop_sentence
 from campaign.messages.render import CompiledVariant, Renderer
 from campaign.model import Campaign
@@ -35,6 +36,7 @@ class Recipient:
     first_name: str
     municipality: str
     time_zone: ZoneInfo
+    entitled: frozenset[int] = frozenset()  # measures whose eligibility the person meets
 
 
 @dataclass(slots=True)
@@ -44,6 +46,7 @@ class CampaignContent:
     campaign: Campaign
     variants: dict[tuple[str, str], CompiledVariant]
     measures: dict[str, dict[str, Any]]  # language -> the first measure's fields
+    catalogue: list[CatalogueEntry]  # every measure of the campaign, for digests
 
 
 class Composer:
@@ -89,11 +92,22 @@ class Composer:
             )
             for v in await templates.load_variants(session, version_id)
         }
-        return CampaignContent(campaign, compiled, await measure_texts(session, campaign))
+        return CampaignContent(
+            campaign,
+            compiled,
+            await measure_texts(session, campaign),
+            await load_catalogue(session, campaign),
+        )
 
     async def recipients(self, claimed: Sequence[ClaimedMessage]) -> dict[int, Recipient]:
         ids = [m.contact_id for m in claimed if m.contact_id is not None]
+        catalogue = {
+            entry.measure_id: entry
+            for campaign_id in {m.campaign_id for m in claimed}
+            for entry in (await self.content(campaign_id)).catalogue
+        }
         async with self._database.read_session() as session:
+            entitled = await entitlements(session, catalogue.values(), ids)
             rows = await session.execute(
                 select(
                     contacts.c.id,
@@ -104,7 +118,10 @@ class Composer:
             )
         return {
             int(r.id): Recipient(
-                r.first_name or "", r.municipality or "", _zone(r.time_zone, self._default_zone)
+                r.first_name or "",
+                r.municipality or "",
+                _zone(r.time_zone, self._default_zone),
+                frozenset(entitled.get(int(r.id), ())),
             )
             for r in rows
         }
@@ -145,6 +162,11 @@ class Composer:
             "first_name": recipient.first_name if recipient else "",
             "municipality": recipient.municipality if recipient else "",
             "measure": content.measures.get(message.language) or _EMPTY_MEASURE,
+            "measures": measures_for(
+                content.catalogue,
+                recipient.entitled if recipient else frozenset(),
+                message.language,
+            ),
             "stop": stop,
             "web_url": web_url,
             "unsubscribe_url": unsubscribe_url,

@@ -6,8 +6,9 @@ key (template version, language, channel) and filled in per message.
 
 The context a template sees (the contract with ``campaign.dispatch.composer``):
 ``first_name``, ``municipality``, ``measure`` (``title``, ``summary``, ``how_to``,
-``amount``, ``contact_point``, ``link``), ``stop`` (how to stop, in the person's language),
-``web_url`` (the web copy) and ``unsubscribe_url``.
+``amount``, ``contact_point``, ``link``), ``measures`` (for digests: the campaign's
+measures the person may be entitled to, each with the same fields), ``stop`` (how to stop,
+in the person's language), ``web_url`` (the web copy) and ``unsubscribe_url``.
 
 Email HTML comes from the same source as the text: blank lines separate paragraphs, lines
 starting with ``- `` make a list, ``# `` a heading, and bare ``https://`` addresses become
@@ -41,6 +42,16 @@ SAMPLE_CONTEXT: Mapping[str, Any] = {
         "contact_point": "1700",
         "link": "https://example.org/help",
     },
+    "measures": [
+        {
+            "title": "Help with your energy bill",
+            "summary": "You get extra money for gas and electricity.",
+            "how_to": "Call us. We fill in the form with you.",
+            "amount": "€ 100",
+            "contact_point": "1700",
+            "link": "https://example.org/help",
+        }
+    ],
     "stop": "Reply STOP to stop these messages.",
     "web_url": "https://example.org/m/sample",
     "unsubscribe_url": "https://example.org/u/sample",

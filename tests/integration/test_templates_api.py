@@ -72,5 +72,7 @@ async def test_preview_counts_segments_and_names_what_forces_ucs2(api: Api) -> N
     sms = next(i for i in preview["items"] if i["channel"] == "sms")
     assert sms["rendered"]["text"].startswith("Dag Zoë.")
     assert (sms["sms"]["encoding"], sms["sms"]["non_gsm_characters"]) == ("UCS-2", ["ë"])
+    assert sms["check"]["sms"]["segments"] == sms["sms"]["segments"]
+    assert {"score", "grade", "findings"} <= set(sms["check"]["plain_language"])
     email = next(i for i in preview["items"] if i["channel"] == "email")
     assert '<html lang="nl"' in email["rendered"]["html"]

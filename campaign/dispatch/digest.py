@@ -1,0 +1,93 @@
+"""Which of a campaign's measures each recipient may be entitled to, for digest messages.
+
+A measure's eligibility is a segment expression; it is compiled once per campaign and asked
+of a whole batch of recipients in one query per measure, so a digest ("you may be entitled
+to: …") costs a handful of queries per batch, not one per person.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from audiences.fields import load_registry
+from audiences.segments import audience_condition
+from audiences.segments.errors import SegmentError
+from campaign.model import Campaign
+from campaign.store.tables import contacts, measures
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogueEntry:
+    measure_id: int
+    condition: ColumnElement[bool] | None  # None: for everyone
+    texts: dict[str, dict[str, Any]]  # language -> title, summary, how_to, amount, …
+
+
+async def load_catalogue(session: AsyncSession, campaign: Campaign) -> list[CatalogueEntry]:
+    """The campaign's measures, in the order the campaign lists them."""
+    if not campaign.measure_ids:
+        return []
+    rows = {
+        r.id: r
+        for r in await session.execute(
+            select(measures).where(measures.c.id.in_(campaign.measure_ids))
+        )
+    }
+    registry: dict[str, object] = dict(await load_registry(session))
+    return [_entry(rows[i], registry) for i in campaign.measure_ids if i in rows]
+
+
+def _entry(row: Any, registry: dict[str, object]) -> CatalogueEntry:
+    condition = None
+    if row.eligibility:
+        try:
+            condition = audience_condition(row.eligibility, registry)
+        except SegmentError as exc:  # a field was removed after the measure was saved
+            log.warning("measure %s: eligibility no longer compiles: %s", row.slug, exc)
+    shared = {"amount": row.amount or "", "contact_point": row.contact_point or "",
+              "link": row.link or ""}  # fmt: skip
+    texts = {
+        language: {"title": "", "summary": "", "how_to": ""} | dict(t) | shared
+        for language, t in row.translations.items()
+    }
+    return CatalogueEntry(row.id, condition, texts)
+
+
+async def entitlements(
+    session: AsyncSession, catalogue: Iterable[CatalogueEntry], contact_ids: Sequence[int]
+) -> dict[int, set[int]]:
+    """contact id -> the ids of the measures whose eligibility the contact meets."""
+    entitled: dict[int, set[int]] = defaultdict(set)
+    if not contact_ids:
+        return entitled
+    for entry in catalogue:
+        if entry.condition is None:
+            for contact_id in contact_ids:
+                entitled[contact_id].add(entry.measure_id)
+            continue
+        found = await session.execute(
+            select(contacts.c.id).where(contacts.c.id.in_(contact_ids), entry.condition)
+        )
+        for contact_id in found.scalars():
+            entitled[int(contact_id)].add(entry.measure_id)
+    return entitled
+
+
+def measures_for(
+    catalogue: Sequence[CatalogueEntry], entitled: set[int] | frozenset[int], language: str
+) -> list[dict[str, Any]]:
+    """The texts of the measures a recipient may be entitled to, in their message's language."""
+    return [
+        entry.texts[language]
+        for entry in catalogue
+        if entry.measure_id in entitled and language in entry.texts
+    ]
