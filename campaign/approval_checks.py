@@ -39,6 +39,12 @@ class ContentChecks:
                 continue
             result = check_message(variant.channel, variant.language, rendered.text)
             findings += [f"{label}: {message}" for message in blocking_messages(result)]
+            cap = campaign.draft.sms_segment_cap
+            if result["sms"] and cap is not None and result["sms"]["segments"] > cap:
+                findings.append(
+                    f"{label}: {result['sms']['segments']} segments with sample values, over "
+                    f"the campaign's cap of {cap}: these messages would be skipped"
+                )
         return findings
 
     def _context(self, language: str, measure: dict[str, Any] | None) -> dict[str, Any]:

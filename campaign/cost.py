@@ -58,10 +58,14 @@ class CostEstimator:
             variants = await templates.load_variants(session, campaign.draft.template_version_id)
             texts = await measure_texts(session, campaign)
         sms = {v.language: self._renderer.compile(v) for v in variants if v.channel == "sms"}
-        return self._summarise(groups, sms, texts)
+        return self._summarise(groups, sms, texts, campaign.draft.sms_segment_cap)
 
     def _summarise(
-        self, groups: list[Any], sms: dict[str, CompiledVariant], texts: dict[str, Any]
+        self,
+        groups: list[Any],
+        sms: dict[str, CompiledVariant],
+        texts: dict[str, Any],
+        cap: int | None,
     ) -> dict[str, Any]:
         by_channel: dict[str, dict[str, Any]] = defaultdict(
             lambda: {"recipients": 0, "by_language": defaultdict(_language_bucket)}
@@ -80,6 +84,8 @@ class CostEstimator:
                 text = self._render(sms[g.language], g, texts.get(g.language))
                 info = sms_info(text)
                 language["segments"] += info.segments * g.n
+                if cap is not None and info.segments > cap:
+                    language["over_cap"] += g.n
                 language["ucs2"] += g.n if info.encoding == "UCS-2" else 0
                 for character in non_gsm_characters(text):
                     costly[character] += g.n
@@ -103,8 +109,8 @@ class CostEstimator:
             for language, b in bucket["by_language"].items():
                 entry = {"recipients": b["recipients"], "fallback": b["fallback"]}
                 if channel == "sms":
-                    entry |= {"segments": b["segments"], "ucs2": b["ucs2"],
-                              "cost": round(b["segments"] * self._price, 2)}  # fmt: skip
+                    sms_part = {k: b[k] for k in ("segments", "ucs2", "over_cap")}
+                    entry |= sms_part | {"cost": round(b["segments"] * self._price, 2)}
                 languages[language] = entry
             channels[channel] = {"recipients": bucket["recipients"], "by_language": languages}
         segments = sum(
@@ -122,4 +128,4 @@ class CostEstimator:
 
 
 def _language_bucket() -> dict[str, int]:
-    return {"recipients": 0, "fallback": 0, "segments": 0, "ucs2": 0}
+    return {"recipients": 0, "fallback": 0, "segments": 0, "ucs2": 0, "over_cap": 0}

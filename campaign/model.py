@@ -45,6 +45,7 @@ class CampaignDraft:
     quiet_hours: QuietHours | None = None
     rate_per_second: float = 10.0
     spend_cap: float | None = None
+    sms_segment_cap: int | None = None
     segment_id: int | None = None
     measure_ids: tuple[int, ...] = ()
 

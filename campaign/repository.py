@@ -30,6 +30,7 @@ def _draft_values(draft: CampaignDraft) -> dict[str, Any]:
         "quiet_hours": draft.quiet_hours.as_json() if draft.quiet_hours else None,
         "rate_per_second": draft.rate_per_second,
         "spend_cap": draft.spend_cap,
+        "sms_segment_cap": draft.sms_segment_cap,
     }
 
 
@@ -47,6 +48,7 @@ def _campaign(row: Row[Any], measure_ids: Sequence[int] = ()) -> Campaign:
         quiet_hours=QuietHours.from_json(row.quiet_hours),
         rate_per_second=row.rate_per_second,
         spend_cap=row.spend_cap,
+        sms_segment_cap=row.sms_segment_cap,
         measure_ids=tuple(measure_ids),
     )
     return Campaign(

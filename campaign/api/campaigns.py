@@ -35,6 +35,7 @@ class CampaignBody(BaseModel):
     quiet_hours: QuietHoursBody | None = None
     rate_per_second: float = Field(default=10.0, gt=0, le=1000)
     spend_cap: float | None = Field(default=None, ge=0)
+    sms_segment_cap: int | None = Field(default=None, ge=1, le=10)
     measure_ids: tuple[int, ...] = ()
 
     def draft(self) -> CampaignDraft:
@@ -51,6 +52,7 @@ class CampaignBody(BaseModel):
             quiet_hours=QuietHours(quiet.start, quiet.end) if quiet else None,
             rate_per_second=self.rate_per_second,
             spend_cap=self.spend_cap,
+            sms_segment_cap=self.sms_segment_cap,
             measure_ids=self.measure_ids,
         )
 
@@ -146,6 +148,7 @@ def campaign_json(campaign: Campaign) -> dict[str, Any]:
         "quiet_hours": draft.quiet_hours.as_json() if draft.quiet_hours else None,
         "rate_per_second": draft.rate_per_second,
         "spend_cap": draft.spend_cap,
+        "sms_segment_cap": draft.sms_segment_cap,
         "measure_ids": list(campaign.measure_ids or draft.measure_ids),
         "created_at": _iso(campaign.created_at),
         "updated_at": _iso(campaign.updated_at),

@@ -28,6 +28,7 @@ from campaign.dispatch.composer import CampaignContent, Composer, Recipient
 from campaign.dispatch.ratelimit import TokenBucket
 from campaign.message_repository import Move, move_each, move_many
 from campaign.messages.render import TemplateProblem
+from campaign.messages.sms import sms_info
 from campaign.states import MessageState
 from campaign.store.engine import Database
 from campaign.store.tables import messages
@@ -118,7 +119,7 @@ class DispatchWorker:
                 deferred.append((message.id, resume_at))
                 continue
             try:
-                ready.append((message, self._composer.compose(message, content, recipient, now)))
+                outbound = self._composer.compose(message, content, recipient, now)
             except (TemplateProblem, KeyError) as exc:
                 failed.append(
                     Move(
@@ -128,6 +129,12 @@ class DispatchWorker:
                         reason=f"the message could not be written: {exc}",
                     )
                 )
+                continue
+            over = _over_cap(content, outbound)
+            if over:
+                failed.append(Move(message.id, _S.QUEUED, _S.SKIPPED, reason=over))
+                continue
+            ready.append((message, outbound))
         for message_id, resume_at in deferred:
             await release(self._database, [message_id], self.worker_id, resume_at)
         await self._finish_unsendable(closed, failed, now)
@@ -296,3 +303,14 @@ def _quiet_until(
     if end <= local:
         end += timedelta(days=1)
     return end.astimezone(now.tzinfo)
+
+
+def _over_cap(content: CampaignContent, outbound: OutboundMessage) -> str | None:
+    """Why an SMS is longer than its campaign allows, or None."""
+    cap = content.campaign.draft.sms_segment_cap
+    if outbound.channel != "sms" or cap is None:
+        return None
+    segments = sms_info(outbound.text).segments
+    if segments <= cap:
+        return None
+    return f"{segments} segments, over the campaign's cap of {cap}"

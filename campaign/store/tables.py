@@ -226,6 +226,8 @@ campaigns = Table(
     Column("quiet_hours", JSONDocument(), nullable=True),  # {"start": "21:00", "end": "08:00"}
     Column("rate_per_second", Float, nullable=False),
     Column("spend_cap", Float, nullable=True),
+    # At most this many SMS segments per message: a longer one is skipped, not sent.
+    Column("sms_segment_cap", Integer, nullable=True),
     Column("approval_override", Text, nullable=True),
     Column("owner_partner_id", Id, ForeignKey("partners.id"), nullable=True),
     Column("created_by", Id, ForeignKey("users.id"), nullable=True),

@@ -65,7 +65,9 @@ async def flow(database: Database, clock: ManualClock) -> Flow:
     return Flow(database, clock)
 
 
-async def _approved_campaign(flow: Flow, query: str = "language IS SET") -> int:
+async def _approved_campaign(
+    flow: Flow, query: str = "language IS SET", sms_segment_cap: int | None = None
+) -> int:
     clock, db = flow.clock, flow.database
     # An admin may approve, so only the four-eyes rule stops the author approving.
     editor = Identity(Role.ADMIN, "ad", user_id=await user_row(db, clock, "ad@x.org", "admin"))
@@ -73,7 +75,8 @@ async def _approved_campaign(flow: Flow, query: str = "language IS SET") -> int:
                         user_id=await user_row(db, clock, "ap@x.org", "approver"))  # fmt: skip
     version = await sms_and_email_template(db, clock)
     draft = CampaignDraft(name="Flow", template_version_id=version, audience_query=query,
-                          starts_at=clock.now(), rate_per_second=1000)  # fmt: skip
+                          starts_at=clock.now(), rate_per_second=1000,
+                          sms_segment_cap=sms_segment_cap)  # fmt: skip
     campaign = await flow.campaigns.create(editor, draft)
     await flow.campaigns.act(editor, campaign.id, CampaignAction.SUBMIT)
     with pytest.raises(Forbidden, match="author"):
@@ -165,3 +168,20 @@ async def test_a_late_sent_report_does_not_undo_delivered(flow: Flow) -> None:
     late = DeliveryReport(message_id, "x", MessageState.SENT, "sent")
     assert await flow.receipts.record(late) is False
     assert (await flow.states())["+32470000001"] == "delivered"
+
+
+async def test_an_sms_over_the_campaigns_segment_cap_is_skipped_not_sent(flow: Flow) -> None:
+    db, clock = flow.database, flow.clock
+    await contact(db, clock, phone="+32470000001", first_name="An")
+    await contact(db, clock, phone="+32470000002", first_name="Ж" * 60)  # UCS-2, 2 segments
+    await _approved_campaign(flow, sms_segment_cap=1)
+    await flow.campaigns.start_due()
+    await flow.drain()
+    async with db.read_session() as session:
+        rows = await session.execute(
+            select(messages.c.address, messages.c.state, messages.c.reason)
+        )
+        fate = {address: (state, reason) for address, state, reason in rows}
+    assert fate["+32470000001"][0] == "delivered"
+    assert fate["+32470000002"] == ("skipped", "2 segments, over the campaign's cap of 1")
+    assert [m.to for m in flow.sms.sent] == ["+32470000001"]

@@ -31,7 +31,7 @@ async def test_preview_counts_languages_fallbacks_and_cost(api: Api) -> None:
     sms = preview["by_channel"]["sms"]
     assert sms["recipients"] == 4
     assert sms["by_language"]["nl"] | {} == {
-        "recipients": 3, "fallback": 0, "segments": 3, "ucs2": 1, "cost": 0.24,
+        "recipients": 3, "fallback": 0, "segments": 3, "ucs2": 1, "over_cap": 0, "cost": 0.24,
     }  # fmt: skip
     assert sms["by_language"]["en"]["fallback"] == 1
     assert preview["by_channel"]["email"]["recipients"] == 1
