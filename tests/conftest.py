@@ -70,15 +70,20 @@ async def _create_schema(url: str) -> None:
     await engine.dispose()
 
 
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A PostgreSQL database of this test session's own, with the schema created."""
+def _own_postgres_database() -> str:
+    """A new database's name; under CI=true an unreachable server fails, never skips."""
     try:
-        name = _run(_create_test_database)
+        return _run(_create_test_database)
     except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
         if IN_CI:
             pytest.fail(f"PostgreSQL is required under CI=true and is not reachable: {exc}")
         pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}: {exc}")
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL database of this test session's own, with the schema created."""
+    name = _own_postgres_database()
     url = _with_database(POSTGRES_URL, name)
     _run(lambda: _create_schema(url))
     yield url
@@ -88,12 +93,7 @@ def postgres_url() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def empty_postgres_url() -> Iterator[str]:
     """A PostgreSQL database with no schema at all (for migration tests)."""
-    try:
-        name = _run(_create_test_database)
-    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
-        if IN_CI:
-            pytest.fail(f"PostgreSQL is required under CI=true and is not reachable: {exc}")
-        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}: {exc}")
+    name = _own_postgres_database()
     yield _with_database(POSTGRES_URL, name)
     _run(lambda: _drop_test_database(name))
 
