@@ -119,15 +119,15 @@ class TemplateService:
             "rendered": {"subject": rendered.subject, "text": rendered.text, "html": rendered.html}
         }
         if variant.channel == "sms":
-            result["sms"] = sms_analysis(rendered.text)
+            result["sms"] = sms_analysis(rendered.text, variant.language)
         result["check"] = check_message(variant.channel, variant.language, rendered.text)
         return result
 
 
-def sms_analysis(text: str) -> dict[str, Any]:
+def sms_analysis(text: str, language: str) -> dict[str, Any]:
     """Encoding and segments, what forces UCS-2, and what the typography downgrade saves."""
     info = sms_info(text)
-    downgraded = sms_info(downgrade_typography(text))
+    downgraded = sms_info(downgrade_typography(text, language))
     return {
         "encoding": info.encoding,
         "segments": info.segments,

@@ -92,10 +92,12 @@ def _answer(rng: random.Random, language: str, yes_share: float) -> str:
     return (_YES if yes else _NO).get(language, "yes" if yes else "no")
 
 
-def _row(rng: random.Random, number: int, shared_phone: str | None) -> dict[str, str]:
+def _row(
+    rng: random.Random, number: int, shared_phone: str | None, housemate: str = ""
+) -> dict[str, str]:
     language = rng.choices(_LANGUAGES, _WEIGHTS)[0]
     place = _place(rng, language)
-    name = rng.choice(_NAMES[language])
+    name = rng.choice([n for n in _NAMES[language] if n != housemate])
     kind = rng.random()  # who has what: most both, some phone only, some email only
     phone = shared_phone or (_mobile(rng) if kind < 0.85 else "")
     email = f"person{number}@{rng.choice(['example.org', 'example.net'])}" if kind > 0.3 else ""
@@ -128,7 +130,10 @@ def demo_rows(count: int = 2000, seed: int = 7) -> list[dict[str, str]]:
     rows: list[dict[str, str]] = []
     for number in range(1, count + 1):
         household = rows and rng.random() < 0.05 and rows[-1]["phone"]
-        rows.append(_row(rng, number, rows[-1]["phone"] if household else None))
+        if household:  # another person on the same phone: never the same first name
+            rows.append(_row(rng, number, rows[-1]["phone"], rows[-1]["first_name"]))
+        else:
+            rows.append(_row(rng, number, None))
     for row, phone in zip(rows[10:13], SIMULATOR_PHONES, strict=True):
         row |= {"phone": phone, "preferred_channel": "sms", "consent_sms": "yes"}
     rows[20] |= {"email": SIMULATOR_EMAIL, "preferred_channel": "email", "consent_email": "yes"}

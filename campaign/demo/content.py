@@ -2,7 +2,12 @@
 
 Sources (summarised in DESIGN.md): the Flemish taskforce for vulnerable families and the
 federal Task Force for Vulnerable Groups. Phone numbers are the real public lines where one
-exists (1700 is the Flemish information line); the texts are our own.
+exists (1700 is the Flemish information line, 106 the listening line); the 0800 numbers are
+made up. The texts are our own. A measure has one contact point for all languages, so a text
+that needs another number in one language says so itself (107 for French, 108 for German).
+Arabic, Turkish and Ukrainian texts come from ``newcomers.py``, unless a measure carries them.
+French texts avoid letters outside GSM-7 where a plain word does as well (ê, ô, â, ç), so the
+French SMS stays as cheap as the Dutch one.
 """
 
 from __future__ import annotations
@@ -79,7 +84,7 @@ MEASURES: list[dict[str, Any]] = [
                 "Pas de coupure et pas d'expulsion",
                 "Vous ne pouvez pas payer la facture ou le loyer ? Le gaz, l'électricité et "
                 "l'eau restent. Vous restez chez vous.",
-                "Vous recevez quand même une lettre de coupure ou d'expulsion ? "
+                "Vous recevez pourtant une lettre de coupure ou d'expulsion ? "
                 "Appelez-nous tout de suite.",
             ),
             "de": _t(
@@ -140,9 +145,10 @@ MEASURES: list[dict[str, Any]] = [
                 "Vraag een plaats aan bij de opvang in uw gemeente. Hulp nodig? Bel ons.",
             ),
             "fr": _t(
-                "Accueil gratuit pendant les vacances de Pâques",
-                "L'accueil de vos enfants ne coûte rien.",
-                "Demandez une place dans votre commune. Besoin d'aide ? Appelez-nous.",
+                "Accueil gratuit pendant les vacances",
+                "Pendant les vacances de printemps, l'accueil de vos enfants est gratuit.",
+                "C'est pour les vacances de Pâques 2020. Demandez une place dans votre "
+                "commune. Besoin d'aide ? Appelez-nous.",
             ),
             "de": _t(
                 "Kostenlose Betreuung in den Osterferien",
@@ -172,13 +178,13 @@ MEASURES: list[dict[str, Any]] = [
                 "Quelqu'un à qui parler",
                 "Vous vous sentez seul ou en danger ? Appelez ou écrivez. C'est "
                 "gratuit et anonyme.",
-                "Appelez le 107, jour et nuit.",
+                "En français, appelez le 107, jour et nuit. C'est gratuit.",
             ),
             "de": _t(
                 "Jemand zum Reden",
                 "Fühlen Sie sich allein oder nicht sicher? Rufen Sie an, chatten Sie oder "
                 "schreiben Sie. Es ist kostenlos und anonym.",
-                "Rufen Sie 108 an, Tag und Nacht.",
+                "Auf Deutsch: Rufen Sie 108 an, Tag und Nacht. Es ist kostenlos.",
             ),
             "en": _t(
                 "Someone to talk to",
@@ -202,19 +208,79 @@ MEASURES: list[dict[str, Any]] = [
                 "U hoeft niets te doen. Uw vakbond of de HVW betaalt het uit.",
             ),
             "fr": _t(
-                "Argent en plus au chômage temporaire",
-                "5,63 € de plus par jour avec votre allocation.",
-                "Vous ne devez rien faire. Votre syndicat ou la CAPAC vous le verse.",
+                "5,63 € en plus par jour",
+                "Sans travail pour un temps ? Vous recevez 5,63 € de plus par jour avec "
+                "votre allocation.",
+                "C'est pour les personnes en chômage temporaire. Vous ne devez rien faire. "
+                "Votre syndicat ou la CAPAC vous verse l'argent.",
             ),
             "de": _t(
                 "Mehr Geld bei vorübergehender Arbeitslosigkeit",
                 "Sie bekommen 5,63 € mehr pro Tag zu Ihrem Arbeitslosengeld.",
-                "Sie müssen nichts tun. Ihre Gewerkschaft oder die HVW zahlt es aus.",
+                "Sie müssen nichts tun. Sie bekommen das Geld von Ihrer Gewerkschaft oder "
+                "von der Stelle, die Ihr Arbeitslosengeld zahlt.",
             ),
             "en": _t(
                 "Extra money if you are temporarily unemployed",
                 "You get € 5.63 more a day on top of your benefit.",
-                "You do not have to do anything. Your union or the HVW pays it to you.",
+                "You do not have to do anything. Your union or the public payment office "
+                "(HVW) pays it to you.",
+            ),
+        },
+    ),  # fmt: skip
+    _measure(
+        "psycho-social-support",
+        "federal",
+        "wellbeing",
+        "new",
+        amount="free or almost free",
+        contact_point="0800 30 030",
+        translations={
+            "nl": _t(
+                "Praten over uw zorgen",
+                "Voelt u zich alleen, bang of niet veilig thuis? Praat erover met iemand. "
+                "Het is gratis.",
+                "Bel ons. Wij zoeken samen met u een psycholoog of een hulpverlener in uw "
+                "buurt. U betaalt niets of heel weinig.",
+            ),
+            "fr": _t(
+                "Parler de vos soucis",
+                "Vous vous sentez seul, vous avez peur ou vous n'avez pas la paix à la maison ? "
+                "Parlez-en avec quelqu'un. C'est gratuit.",
+                "Appelez-nous. Nous cherchons avec vous un psychologue ou une aide près de "
+                "chez vous. Vous ne payez rien ou très peu.",
+            ),
+            "de": _t(
+                "Über Ihre Sorgen sprechen",
+                "Fühlen Sie sich allein, haben Sie Angst oder sind Sie zu Hause nicht sicher? "
+                "Sprechen Sie mit jemandem. Es ist kostenlos.",
+                "Rufen Sie uns an. Wir suchen mit Ihnen einen Psychologen oder eine Beratung "
+                "in Ihrer Nähe. Sie zahlen nichts oder nur wenig.",
+            ),
+            "en": _t(
+                "Talk about your worries",
+                "Do you feel alone, afraid or unsafe at home? Talk to someone about it. "
+                "It is free.",
+                "Call us. Together we find a psychologist or a helper near you. You pay "
+                "nothing or very little.",
+            ),
+            "ar": _t(
+                "تحدث عن همومك",
+                "هل تشعر بالوحدة أو الخوف؟ تحدث مع شخص ما. هذا مجاني.",
+                "اتصل بنا. نبحث معك عن طبيب نفسي أو مساعد قريب منك. لا تدفع شيئا أو تدفع "
+                "القليل فقط.",
+            ),
+            "tr": _t(
+                "Dertlerinizi konuşun",
+                "Yalnız mısınız, korkuyor musunuz? Biriyle konuşun. Ücretsizdir.",
+                "Bizi arayın. Size yakın bir psikolog ya da yardımcı birlikte buluruz. Hiçbir "
+                "şey ödemezsiniz ya da çok az ödersiniz.",
+            ),
+            "uk": _t(
+                "Поговоріть про свої турботи",
+                "Вам самотньо чи страшно? Поговоріть із кимось. Це безкоштовно.",
+                "Зателефонуйте нам. Ми разом знайдемо психолога або помічника поруч із вами. "
+                "Ви не платите нічого або зовсім мало.",
             ),
         },
     ),  # fmt: skip
@@ -288,7 +354,7 @@ MEASURES: list[dict[str, Any]] = [
 
 def _with_newcomer_languages(catalogue: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for measure in catalogue:
-        for language, (title, summary, how_to) in NEWCOMER_TEXTS[measure["slug"]].items():
+        for language, (title, summary, how_to) in NEWCOMER_TEXTS.get(measure["slug"], {}).items():
             measure["translations"][language] = _t(title, summary, how_to)
     return catalogue
 

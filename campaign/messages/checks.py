@@ -21,7 +21,7 @@ _STOP_WORDS = ("stop", "durdur", "відпис", "إيقاف", "désinscri", "ab
 WARN_SEGMENTS, MAX_SEGMENTS = 3, 4
 
 
-def sms_findings(text: str) -> list[Finding]:
+def sms_findings(text: str, language: str | None = None) -> list[Finding]:
     findings: list[Finding] = []
     without_links = _URL.sub("", text)
     words = re.findall(r"\w+", without_links)
@@ -35,11 +35,11 @@ def sms_findings(text: str) -> list[Finding]:
     if not any(w in text.lower() for w in _STOP_WORDS):
         findings.append(Finding("no_stop", "Tell people how to stop these messages "
                                 "(use {{ stop }}).", None, True))  # fmt: skip
-    findings += _cost_findings(text)
+    findings += _cost_findings(text, language)
     return findings
 
 
-def _cost_findings(text: str) -> list[Finding]:
+def _cost_findings(text: str, language: str | None) -> list[Finding]:
     info = sms_info(text)
     findings = []
     if info.encoding == "UCS-2":
@@ -49,7 +49,7 @@ def _cost_findings(text: str) -> list[Finding]:
             message = (f"These characters make the SMS cost {info.segments} segments "
                        f"instead of {gsm_segments}: {chars}")  # fmt: skip
             findings.append(Finding("ucs2", message, None))
-    saved = info.segments - sms_info(downgrade_typography(text)).segments
+    saved = info.segments - sms_info(downgrade_typography(text, language)).segments
     if saved > 0:
         findings.append(Finding("typography", f"Plain quotes, dashes and dots would save {saved} "
                                 "segment(s) per message.", None))  # fmt: skip
@@ -80,7 +80,7 @@ def check_message(channel: str, language: str, text: str) -> dict[str, Any]:
             "encoding": info.encoding,
             "segments": info.segments,
             "characters": info.characters,
-            "findings": [f.as_json() for f in sms_findings(text)],
+            "findings": [f.as_json() for f in sms_findings(text, language)],
         }
     return result
 

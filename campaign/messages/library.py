@@ -73,7 +73,10 @@ def _load_variant(slug: str, entry: Traversable) -> VariantSource:
     if len(parts) != 3 or parts[1] not in CHANNELS:
         raise LibraryError(f"{where}: name it <language>.sms.j2 or <language>.email.j2")
     language, channel = parts[0], parts[1]
-    text = entry.read_text(encoding="utf-8")
+    try:
+        text = entry.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LibraryError(f"{where}: cannot be read as UTF-8 text: {exc}") from exc
     if channel == "sms":
         return VariantSource(language, channel, None, text.strip())
     subject, body = split_subject(text, where)

@@ -74,6 +74,12 @@ def non_gsm_characters(text: str) -> list[str]:
     return list(seen)
 
 
-def downgrade_typography(text: str) -> str:
+# Where the right single quote is the apostrophe inside words (Ukrainian м’ята, сім’я), it is
+# part of the spelling, and the Cyrillic letters keep the message UCS-2 anyway.
+_APOSTROPHE_IN_WORDS = frozenset({"uk"})
+
+
+def downgrade_typography(text: str, language: str | None = None) -> str:
     """Replace curly quotes, dashes, ellipses and special spaces; letters stay as they are."""
-    return "".join(_TYPOGRAPHY.get(c, c) for c in text)
+    keep = {"\u2019"} if language in _APOSTROPHE_IN_WORDS else set()
+    return "".join(c if c in keep else _TYPOGRAPHY.get(c, c) for c in text)
