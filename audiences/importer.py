@@ -34,7 +34,7 @@ from audiences.values import TypeGuess
 from campaign.clock import Clock
 from campaign.store.engine import Database
 
-CHUNK_SIZE = 1000
+CHUNK_SIZE = 5000
 _NAME = re.compile(r"[a-z_][a-z0-9_]{0,63}")
 _RESERVED = frozenset({"and", "or", "not", "in", "is", "set"})
 
