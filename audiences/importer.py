@@ -6,14 +6,24 @@ merges two people, since households share phones and mailboxes (docs/decisions/0
 without external_id that has the address and first name of a contact already there is counted as
 unchanged when it says the same, and reported as ambiguous (nothing written) when it does not.
 
-The file is read twice and never held as rows: a first pass types the attribute columns, a
-second checks rows and writes them in chunks of ``CHUNK_SIZE``, one transaction each.
+The file is read twice and never held as rows: a first pass types the attribute columns and
+counts the records, a second checks rows and writes them in chunks of ``CHUNK_SIZE``, one
+transaction each. A file of ``PARALLEL_FROM`` records or more is checked in worker processes
+(audiences/row_pool.py) while this one matches and writes.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Callable,
+    Collection,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -26,19 +36,22 @@ from audiences.contact_repository import (
 )
 from audiences.csvfile import CsvFileError
 from audiences.fields import load_registry, register_fields
-from audiences.importing import Decision, Matcher, RowWriter
+from audiences.importing import Decision, Matcher, RowWriter, address_keys
 from audiences.model import BUILT_IN_FIELDS, CONTACT_COLUMNS, FieldType, ImportReport, RejectedRow
-from audiences.rows import ContactRow, RowChecker, RowRules
+from audiences.row_pool import Checked, Item, checked_batches
+from audiences.rows import ContactRow, RowRules
+from audiences.seen_ids import SeenIds
 from audiences.sources import Table, open_table
 from audiences.values import TypeGuess
 from campaign.clock import Clock
 from campaign.store.engine import Database
 
 CHUNK_SIZE = 5000
+PARALLEL_FROM = 50_000  # records; for fewer, starting worker processes costs more than it saves
 _NAME = re.compile(r"[a-z_][a-z0-9_]{0,63}")
 _RESERVED = frozenset({"and", "or", "not", "in", "is", "set"})
 
-Record = tuple[int, dict[str, str]]
+Record = tuple[int, tuple[str, ...]]  # (line, one value per column)
 Progress = Callable[[int, int], None]  # (records done, records in the file)
 
 
@@ -58,6 +71,7 @@ class _Run:
     owner: int | None
     dry_run: bool
     report: ImportReport
+    chunk_size: int
 
 
 async def import_contacts(
@@ -73,11 +87,15 @@ async def import_contacts(
     dry_run: bool = False,
     mapping: Mapping[str, str] | None = None,
     progress: Progress | None = None,
+    parallel_from: int = PARALLEL_FROM,
+    chunk_size: int = CHUNK_SIZE,
 ) -> ImportReport:
     """Check every row of a contact file and import the good ones (or, in a dry run, only report).
 
     ``mapping`` renames file columns to ours (file column → our column) before the header is
     checked. ``progress`` is called after every chunk with the records done and the total.
+    Files of ``parallel_from`` records or more are checked in worker processes; rows are
+    matched and written ``chunk_size`` at a time.
     """
     report = ImportReport(dry_run=dry_run)
     try:
@@ -97,10 +115,13 @@ async def import_contacts(
     if new_fields and not dry_run:
         async with database.transaction() as session:
             await register_fields(session, new_fields)
-    writer = RowWriter(keys, clock.now(), default_time_zone, owner_partner_id, set(columns))
-    run = _Run(database, writer, Matcher(writer), owner_partner_id, dry_run, report)
-    checker = RowChecker(RowRules(default_region, default_time_zone, languages, report.attributes))
-    await _import_rows(run, checker, _records(table, columns), progress)
+    writer = RowWriter(clock.now(), default_time_zone, owner_partner_id, set(columns))
+    matcher = Matcher(writer, keep_created=dry_run)
+    run = _Run(database, writer, matcher, owner_partner_id, dry_run, report, chunk_size)
+    rules = RowRules(default_region, default_time_zone, tuple(languages), dict(report.attributes))
+    batches = _batches(_records(table, columns), chunk_size)
+    checked = checked_batches(rules, keys, columns, batches, parallel=report.rows >= parallel_from)
+    await _import_rows(run, checked, progress)
     return report
 
 
@@ -111,23 +132,18 @@ def apply_mapping(header: Sequence[str], mapping: Mapping[str, str]) -> list[str
 
 
 async def _import_rows(
-    run: _Run,
-    checker: RowChecker,
-    records: Iterator[Record | RejectedRow],
-    progress: Progress | None,
+    run: _Run, checked: AsyncIterator[list[Checked]], progress: Progress | None
 ) -> None:
-    first_line: dict[str, int] = {}
+    seen = SeenIds()
     chunk: list[ContactRow] = []
     done = 0
-    for item in records:
-        done += 1
-        if isinstance(item, RejectedRow):
-            run.report.rejected.append(item)
-            continue
-        row = _check_row(checker, item, first_line, run.report)
-        if row is not None:
-            chunk.append(row)
-        if len(chunk) >= CHUNK_SIZE:
+    async for batch in checked:
+        for result in batch:
+            row = _accepted(result, seen, run.report)
+            if row is not None:
+                chunk.append(row)
+        done += len(batch)
+        if len(chunk) >= run.chunk_size:
             await _write_chunk(run, chunk)
             chunk = []
             if progress is not None:
@@ -138,13 +154,24 @@ async def _import_rows(
         progress(run.report.rows, run.report.rows)
 
 
+def _batches(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
+    batch: list[Item] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 async def _write_chunk(run: _Run, chunk: Sequence[ContactRow]) -> None:
     opener = run.database.read_session if run.dry_run else run.database.transaction
     async with opener() as session:
         found = await by_external_id(
             session, run.owner, [r.external_id for r in chunk if r.external_id]
         )
-        phone_keys, email_keys = run.writer.address_keys([r for r in chunk if not r.external_id])
+        phone_keys, email_keys = address_keys([r for r in chunk if not r.external_id])
         nearby = await by_address_key(session, run.owner, phone_keys, email_keys)
         plan = _plan(run.matcher, chunk, found, nearby, run.report)
         if not run.dry_run:
@@ -195,8 +222,7 @@ def _records(table: Table, columns: list[str]) -> Iterator[Record | RejectedRow]
             reason = f"this row has {len(record.values)} values for {width} named columns"
             yield RejectedRow(record.line, f"column {width + 1}", reason)
             continue
-        values = record.values + ("",) * (width - len(record.values))
-        yield record.line, dict(zip(columns, values, strict=True))
+        yield record.line, record.values + ("",) * (width - len(record.values))
 
 
 def _type_attributes(
@@ -210,17 +236,17 @@ def _type_attributes(
     This is the first pass over the file; it also counts the records for progress reports.
     """
     attributes = [c for c in columns if c not in CONTACT_COLUMNS]
-    guesses = {c: TypeGuess() for c in attributes if c not in registry}
+    guesses = {columns.index(c): TypeGuess() for c in attributes if c not in registry}
     for item in _records(table, list(columns)):
         report.rows += 1
         if isinstance(item, RejectedRow):
             continue
         values = item[1]
-        for column, guess in guesses.items():
-            guess.see(values[column])
+        for index, guess in guesses.items():
+            guess.see(values[index])
     new: dict[str, FieldType] = {}
     for column in attributes:
-        type_ = registry.get(column) or guesses[column].result()
+        type_ = registry.get(column) or guesses[columns.index(column)].result()
         if type_ is None:
             continue  # every value empty: nothing to store, nothing to type
         report.attributes[column] = type_
@@ -230,21 +256,23 @@ def _type_attributes(
     return new
 
 
-def _check_row(
-    checker: RowChecker, record: Record, first_line: dict[str, int], report: ImportReport
-) -> ContactRow | None:
-    line, values = record
-    checked = checker.check(line, values)
-    if isinstance(checked, list):
-        report.rejected.extend(checked)
+def _accepted(result: Checked, seen: SeenIds, report: ImportReport) -> ContactRow | None:
+    """The checked row, unless it was rejected or repeats an earlier row's external_id."""
+    if isinstance(result, RejectedRow):
+        report.rejected.append(result)
         return None
-    if checked.external_id and checked.external_id in first_line:
-        reason = f"the same external_id as line {first_line[checked.external_id]}"
-        report.rejected.append(RejectedRow(line, "external_id", reason))
+    if isinstance(result, list):
+        report.rejected.extend(result)
         return None
-    if checked.external_id:
-        first_line[checked.external_id] = line
-    return checked
+    if result.external_id:
+        earlier = seen.earlier(result.external_id)
+        if earlier is not None:
+            where = f"line {earlier}" if isinstance(earlier, int) else earlier
+            reason = f"the same external_id as {where}"
+            report.rejected.append(RejectedRow(result.line, "external_id", reason))
+            return None
+        seen.add(result.external_id, result.line)
+    return result
 
 
 def _plan(
@@ -255,8 +283,9 @@ def _plan(
     report: ImportReport,
 ) -> _Plan:
     plan = _Plan()
+    matcher.start_chunk(nearby)
     for row in chunk:
-        decision = matcher.decide(row, found, nearby)
+        decision = matcher.decide(row, found)
         if decision.rejected is not None:
             report.rejected.append(decision.rejected)
         elif decision.ambiguous is not None:

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from audiences.addresses import AddressKeys
 from audiences.model import AmbiguousRow, Channel, RejectedRow
 from audiences.rows import Consent, ContactRow
 
@@ -32,18 +31,21 @@ class Decision:
     rejected: RejectedRow | None = None  # all None: the contact is there and unchanged
 
 
+def address_keys(rows: Sequence[ContactRow]) -> tuple[set[str], set[str]]:
+    """The phone keys and the email keys of these rows."""
+    return {r.phone_key for r in rows if r.phone_key}, {r.email_key for r in rows if r.email_key}
+
+
 class RowWriter:
     """Contact column values for a row, new or against the contact it updates."""
 
     def __init__(
         self,
-        keys: AddressKeys,
         now: datetime,
         default_time_zone: str,
         owner_partner_id: int | None,
         columns: set[str],
     ) -> None:
-        self._keys = keys
         self._now = now
         self._owner = owner_partner_id
         self._defaults: dict[str, Any] = dict.fromkeys(_NULLABLE) | {
@@ -57,15 +59,6 @@ class RowWriter:
     @property
     def now(self) -> datetime:
         return self._now
-
-    def keys_of(self, row: ContactRow) -> tuple[str | None, str | None]:
-        phone = self._keys.key(Channel.SMS, row.phone) if row.phone else None
-        email = self._keys.key(Channel.EMAIL, row.email) if row.email else None
-        return phone, email
-
-    def address_keys(self, rows: Iterable[ContactRow]) -> tuple[set[str], set[str]]:
-        pairs = [self.keys_of(row) for row in rows]
-        return {p for p, _ in pairs if p}, {e for _, e in pairs if e}
 
     def new_contact(self, row: ContactRow) -> dict[str, Any]:
         return (
@@ -86,11 +79,10 @@ class RowWriter:
     def values(self, row: ContactRow, existing: Mapping[str, Any] | None) -> dict[str, Any]:
         """The columns the file gives for this row."""
         values: dict[str, Any] = dict(row.columns)
-        phone_key, email_key = self.keys_of(row)
         if "phone" in self._columns:
-            values["phone_key"] = phone_key
+            values["phone_key"] = row.phone_key
         if "email" in self._columns:
-            values["email_key"] = email_key
+            values["email_key"] = row.email_key
         for channel, consent in row.consent.items():
             values |= self._consent(channel, consent, existing)
         attributes = dict(existing["attributes"]) if existing is not None else {}
@@ -125,21 +117,32 @@ def _same_name(a: str | None, b: str | None) -> bool:
 
 
 class Matcher:
-    """Applies the matching rules; remembers contacts this import creates without external_id."""
+    """Applies the matching rules, one chunk of rows at a time.
 
-    def __init__(self, writer: RowWriter) -> None:
+    Candidates for a row without external_id are found by address key, never by scanning. A
+    contact a chunk creates stays a candidate for the rest of that chunk; later chunks find it
+    in the store, since the chunk is written before the next is read. A dry run writes
+    nothing, so there the created contacts are kept until the end (``keep_created``).
+    """
+
+    def __init__(self, writer: RowWriter, *, keep_created: bool) -> None:
         self._writer = writer
-        self._created: list[dict[str, Any]] = []
+        self._keep_created = keep_created
+        self._nearby: dict[str, list[Mapping[str, Any]]] = {}
+        self._created: dict[str, list[Mapping[str, Any]]] = {}
 
-    def decide(
-        self,
-        row: ContactRow,
-        by_external_id: Mapping[str, Mapping[str, Any]],
-        nearby: Sequence[Mapping[str, Any]],
-    ) -> Decision:
+    def start_chunk(self, nearby: Iterable[Mapping[str, Any]]) -> None:
+        """Take the stored contacts that share an address key with the chunk's rows."""
+        self._nearby = {}
+        for contact in nearby:
+            _index(self._nearby, contact)
+        if not self._keep_created:
+            self._created = {}
+
+    def decide(self, row: ContactRow, by_external_id: Mapping[str, Mapping[str, Any]]) -> Decision:
         if row.external_id:
             return self._by_external_id(row, by_external_id.get(row.external_id))
-        return self._by_address(row, [*nearby, *self._created])
+        return self._by_address(row)
 
     def _by_external_id(self, row: ContactRow, existing: Mapping[str, Any] | None) -> Decision:
         if existing is None:
@@ -152,20 +155,20 @@ class Matcher:
             return Decision()
         return Decision(update=(int(existing["id"]), changes | {"updated_at": self._writer.now}))
 
-    def _by_address(self, row: ContactRow, candidates: Sequence[Mapping[str, Any]]) -> Decision:
-        phone_key, email_key = self._writer.keys_of(row)
-        same = [
-            c
-            for c in candidates
-            if _same_name(c["first_name"], row.first_name)
-            and (
-                (phone_key and c["phone_key"] == phone_key)
-                or (email_key and c["email_key"] == email_key)
-            )
-        ]
+    def _candidates(self, row: ContactRow) -> list[Mapping[str, Any]]:
+        """Contacts with the row's phone or email key, each once."""
+        found: dict[int, Mapping[str, Any]] = {}
+        for key in (row.phone_key, row.email_key):
+            if key is not None:
+                for contact in (*self._nearby.get(key, ()), *self._created.get(key, ())):
+                    found[id(contact)] = contact
+        return list(found.values())
+
+    def _by_address(self, row: ContactRow) -> Decision:
+        same = [c for c in self._candidates(row) if _same_name(c["first_name"], row.first_name)]
         if not same:
             contact = self._writer.new_contact(row)
-            self._created.append(contact)
+            _index(self._created, contact)
             return Decision(insert=contact)
         if any(not self._writer.changes(row, c) for c in same):
             return Decision()
@@ -175,3 +178,9 @@ class Matcher:
             "nothing was changed: give both an external_id to update or separate them"
         )
         return Decision(ambiguous=AmbiguousRow(row.line, ids, reason))
+
+
+def _index(index: dict[str, list[Mapping[str, Any]]], contact: Mapping[str, Any]) -> None:
+    for name in ("phone_key", "email_key"):
+        if contact[name] is not None:
+            index.setdefault(contact[name], []).append(contact)

@@ -95,21 +95,29 @@ def infer_type(values: Iterable[str]) -> FieldType | None:
     return FieldType.TEXT
 
 
+_REMEMBERED_VALUES = 1000  # distinct values a guess remembers: bounded, so memory stays flat
+
+
 class TypeGuess:
     """``infer_type`` fed one value at a time, so a column is typed without keeping its values."""
 
-    __slots__ = ("_candidates", "_present")
+    __slots__ = ("_candidates", "_present", "_seen")
 
     def __init__(self) -> None:
         self._candidates = [FieldType.NUMBER, FieldType.DATE, FieldType.BOOLEAN]
         self._present = False
+        self._seen: set[str] = set()  # most columns repeat a few values: ja/nee, ages, dates
 
     def see(self, value: str) -> None:
+        if not self._candidates or value in self._seen:
+            self._present = self._present or bool(value.strip())
+            return
+        if len(self._seen) < _REMEMBERED_VALUES:
+            self._seen.add(value)
         if not value.strip():
             return
         self._present = True
-        if self._candidates:
-            self._candidates = [t for t in self._candidates if _all_parse([value], t)]
+        self._candidates = [t for t in self._candidates if _all_parse([value], t)]
 
     def result(self) -> FieldType | None:
         if not self._present:

@@ -1,0 +1,85 @@
+"""Checking batches of records, in order, either here or in worker processes.
+
+Checking a row is pure CPU (phone and email parsing take most of it), so a large file is
+checked in a pool of processes while the importer writes the previous batch; a small one is
+checked in this process, where starting workers would cost more than it saves. Either way the
+results come back batch by batch in file order, each record as a ``ContactRow``, the list of
+its problems, or the ``RejectedRow`` it already was.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import AsyncIterator, Iterable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+
+from audiences.addresses import AddressKeys
+from audiences.model import RejectedRow
+from audiences.rows import ContactRow, RowChecker, RowRules
+
+Item = tuple[int, tuple[str, ...]] | RejectedRow  # (line, values padded to the header) or why not
+Checked = ContactRow | list[RejectedRow] | RejectedRow
+WORKERS = max(1, (os.cpu_count() or 2) - 1)  # one core left for matching and writing
+AHEAD = 2 * WORKERS  # batches in flight: enough to keep the workers busy, few enough to stay flat
+
+_worker: tuple[RowChecker, tuple[str, ...]] | None = None
+
+
+def check_batch(
+    checker: RowChecker, columns: Sequence[str], batch: Sequence[Item]
+) -> list[Checked]:
+    """Each record of ``batch`` checked, in order."""
+    checked: list[Checked] = []
+    for item in batch:
+        if isinstance(item, RejectedRow):
+            checked.append(item)
+        else:
+            line, values = item
+            checked.append(checker.check(line, dict(zip(columns, values, strict=True))))
+    return checked
+
+
+def _start_worker(rules: RowRules, keys: AddressKeys, columns: tuple[str, ...]) -> None:
+    global _worker
+    _worker = (RowChecker(rules, keys), columns)
+
+
+def _check_in_worker(batch: Sequence[Item]) -> list[Checked]:
+    assert _worker is not None, "the worker was not started"
+    return check_batch(*_worker, batch)
+
+
+async def checked_batches(
+    rules: RowRules,
+    keys: AddressKeys,
+    columns: Sequence[str],
+    batches: Iterable[Sequence[Item]],
+    *,
+    parallel: bool,
+) -> AsyncIterator[list[Checked]]:
+    """The batches checked, in order; with ``parallel``, in ``WORKERS`` processes."""
+    if not parallel:
+        checker = RowChecker(rules, keys)
+        for batch in batches:
+            yield check_batch(checker, columns, batch)
+        return
+    # spawn, not fork: this process runs an event loop and driver threads.
+    pool = ProcessPoolExecutor(
+        WORKERS,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start_worker,
+        initargs=(rules, keys, tuple(columns)),
+    )
+    try:
+        pending: deque[Future[list[Checked]]] = deque()
+        for batch in batches:
+            pending.append(pool.submit(_check_in_worker, batch))
+            if len(pending) >= AHEAD:
+                yield await asyncio.wrap_future(pending.popleft())
+        while pending:
+            yield await asyncio.wrap_future(pending.popleft())
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
