@@ -26,6 +26,7 @@ from audiences.contact_repository import (
 )
 from audiences.csvfile import CsvFileError
 from audiences.fields import load_registry, register_fields
+from audiences.households import record_shared_addresses
 from audiences.importing import Decision, Matcher, RowWriter
 from audiences.model import BUILT_IN_FIELDS, CONTACT_COLUMNS, FieldType, ImportReport, RejectedRow
 from audiences.rows import ContactRow, RowChecker, RowRules
@@ -150,6 +151,7 @@ async def _write_chunk(run: _Run, chunk: Sequence[ContactRow]) -> None:
         if not run.dry_run:
             await insert_contacts(session, plan.inserts, run.owner)
             await update_contacts(session, plan.updates)
+            await record_shared_addresses(session, [*plan.inserts, *(v for _, v in plan.updates)])
 
 
 def normalise_column(name: str) -> str:

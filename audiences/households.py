@@ -1,0 +1,78 @@
+"""Households: the addresses that more than one contact holds, kept in ``shared_addresses``.
+
+A preview only needs to look for duplicates among contacts whose phone or email is shared; for
+everyone else the answer is known without comparing them with anybody. So the marked set must
+hold every address that two contacts not erased have in common, and may hold more: an entry
+that no longer applies (after an erasure) only sends its holders the slow, exact way.
+
+It therefore grows when a contact gains an address, which only an import does
+(``record_shared_addresses`` after each chunk), and never has to shrink: erasure and opt-out
+take addresses away or leave them (docs/decisions/0014-shared-addresses.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import Column, String, func, literal, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from audiences.model import Channel
+from campaign.store.tables import contacts, shared_addresses
+
+# Any constant will do: the same for every process that records households.
+_HOUSEHOLD_LOCK = 0x6361_6D70_686F_6D65
+
+
+def _key_column(channel: Channel) -> Column[Any]:
+    return contacts.c.phone_key if channel is Channel.SMS else contacts.c.email_key
+
+
+async def record_shared_addresses(
+    session: AsyncSession, written: Iterable[Mapping[str, Any]]
+) -> None:
+    """Mark the phone and email keys of ``written`` (contact values just stored) that are shared.
+
+    Call it in the transaction that wrote them. One statement per channel, over the keys'
+    index: the cost grows with the rows written, not with the contacts stored.
+    """
+    rows = list(written)
+    keys = {
+        channel: sorted({row[column] for row in rows if row.get(column)})
+        for channel, column in ((Channel.SMS, "phone_key"), (Channel.EMAIL, "email_key"))
+    }
+    if not any(keys.values()):
+        return
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        # Two imports giving one address to two people at once must not each count one holder
+        # (neither sees the other's uncommitted row): the second to get here waits for the first
+        # to commit, and its count, a new statement, sees that row. SQLite's BEGIN IMMEDIATE
+        # already lets one writer in at a time.
+        await session.execute(text(f"SELECT pg_advisory_xact_lock({_HOUSEHOLD_LOCK})"))
+    insert_module = postgresql if dialect == "postgresql" else sqlite
+    for channel, channel_keys in keys.items():
+        if channel_keys:
+            column = _key_column(channel)
+            shared = _shared(channel).where(column.in_(channel_keys))
+            await session.execute(
+                insert_module.insert(shared_addresses)
+                .from_select(["channel", "address_key"], shared)
+                .on_conflict_do_nothing(index_elements=["channel", "address_key"])
+            )
+
+
+def _shared(channel: Channel) -> Any:
+    """(channel, key) for each key that more than one contact holds.
+
+    Erased contacts hold no keys (erasure nulls them), so they are never counted.
+    """
+    column = _key_column(channel)
+    return (
+        select(literal(channel.value, String), column)
+        .where(column.is_not(None))
+        .group_by(column)
+        .having(func.count() > 1)
+    )
