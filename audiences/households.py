@@ -7,7 +7,8 @@ that no longer applies (after an erasure) only sends its holders the slow, exact
 
 It therefore grows when a contact gains an address, which only an import does
 (``record_shared_addresses`` after each chunk), and never has to shrink: erasure and opt-out
-take addresses away or leave them (docs/decisions/0014-shared-addresses.md).
+take addresses away or leave them. ``rebuild_shared_addresses`` recomputes it from the contacts,
+for loads that bypass the importer and as a repair (docs/decisions/0014-shared-addresses.md).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Column, String, func, literal, select, text
+from sqlalchemy import Column, ColumnElement, String, and_, delete, func, literal, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,6 +29,23 @@ _HOUSEHOLD_LOCK = 0x6361_6D70_686F_6D65
 
 def _key_column(channel: Channel) -> Column[Any]:
     return contacts.c.phone_key if channel is Channel.SMS else contacts.c.email_key
+
+
+def in_a_household() -> ColumnElement[bool]:
+    """The contact's phone or email key is marked as shared (never NULL, so NOT works)."""
+    return or_(
+        *(
+            and_(
+                _key_column(channel).is_not(None),
+                _key_column(channel).in_(
+                    select(shared_addresses.c.address_key).where(
+                        shared_addresses.c.channel == channel.value
+                    )
+                ),
+            )
+            for channel in Channel
+        )
+    )
 
 
 async def record_shared_addresses(
@@ -62,6 +80,17 @@ async def record_shared_addresses(
                 .from_select(["channel", "address_key"], shared)
                 .on_conflict_do_nothing(index_elements=["channel", "address_key"])
             )
+
+
+async def rebuild_shared_addresses(session: AsyncSession) -> int:
+    """Recompute the marked set from every contact; the number of shared addresses."""
+    await session.execute(delete(shared_addresses))
+    for channel in Channel:
+        await session.execute(
+            shared_addresses.insert().from_select(["channel", "address_key"], _shared(channel))
+        )
+    count = await session.scalar(select(func.count()).select_from(shared_addresses))
+    return int(count or 0)
 
 
 def _shared(channel: Channel) -> Any:
