@@ -36,6 +36,7 @@ from audiences.contact_repository import (
 )
 from audiences.csvfile import CsvFileError
 from audiences.fields import load_registry, register_fields
+from audiences.households import record_shared_addresses
 from audiences.importing import Decision, Matcher, RowWriter, address_keys
 from audiences.model import BUILT_IN_FIELDS, CONTACT_COLUMNS, FieldType, ImportReport, RejectedRow
 from audiences.row_pool import Checked, Item, checked_batches
@@ -177,6 +178,7 @@ async def _write_chunk(run: _Run, chunk: Sequence[ContactRow]) -> None:
         if not run.dry_run:
             await insert_contacts(session, plan.inserts, run.owner)
             await update_contacts(session, plan.updates)
+            await record_shared_addresses(session, [*plan.inserts, *(v for _, v in plan.updates)])
 
 
 def normalise_column(name: str) -> str:

@@ -181,6 +181,18 @@ def db_upgrade() -> None:
     click.echo(f"database at revision {head_revision()}")
 
 
+@db.command("rebuild-households")
+def db_rebuild_households() -> None:
+    """Recompute the addresses shared by several contacts (after loading contacts by hand)."""
+    from audiences.households import rebuild_shared_addresses
+
+    async def body(services: Any) -> int:
+        async with services.database.transaction() as session:
+            return await rebuild_shared_addresses(session)
+
+    click.echo(f"{_with_services(body)} shared addresses")
+
+
 @main.group()
 def users() -> None:
     """Staff and partner accounts."""

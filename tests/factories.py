@@ -13,6 +13,7 @@ from sqlalchemy import insert, select
 
 from audiences.addresses import AddressKeys
 from audiences.fields import register_fields
+from audiences.households import record_shared_addresses
 from audiences.importer import import_contacts
 from audiences.model import FieldType, ImportReport
 from campaign.clock import Clock
@@ -56,6 +57,8 @@ async def contact(database: Database, clock: Clock, **values: Any) -> int:
         row["email_key"] = KEYS.key("email", row["email"])
     async with database.transaction() as session:
         result = await session.execute(insert(contacts).values(**row).returning(contacts.c.id))
+        # As an import does: a second holder of an address marks it as a household's.
+        await record_shared_addresses(session, [row])
         return int(result.scalar_one())
 
 

@@ -136,6 +136,16 @@ suppressions = Table(
     UniqueConstraint("channel", "address_key"),
 )
 
+# Keyed hashes of addresses that more than one contact holds: the households. A superset of
+# the addresses truly shared among contacts not erased (an erasure leaves its entries), so
+# previews can skip the household sort for everyone else (docs/decisions/0014).
+shared_addresses = Table(
+    "shared_addresses",
+    metadata,
+    Column("channel", String(8), primary_key=True),
+    Column("address_key", String(64), primary_key=True),
+)
+
 fields = Table(
     "fields",
     metadata,

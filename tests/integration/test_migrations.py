@@ -24,7 +24,13 @@ from campaign.store.migrate import (
     is_current,
     upgrade,
 )
-from campaign.store.tables import contact_partners, contacts, metadata, partners
+from campaign.store.tables import (
+    contact_partners,
+    contacts,
+    metadata,
+    partners,
+    shared_addresses,
+)
 
 
 def _differences(connection: Connection) -> list[Any]:
@@ -158,3 +164,32 @@ async def test_a_sqlite_table_rebuild_keeps_the_rows_that_refer_to_it(
             assert await session.scalar(select(func.count()).select_from(contact_partners)) == 1
     finally:
         await database.dispose()
+
+
+async def _two_contacts_sharing_a_phone(database: Database) -> None:
+    now = datetime.now(UTC)
+    common = {
+        "language": "nl", "time_zone": "Europe/Brussels", "attributes": {}, "consent_sms": True,
+        "consent_email": False, "created_at": now, "updated_at": now,
+    }  # fmt: skip
+    async with database.transaction() as session:
+        for i, key in enumerate(("shared", "shared", "alone"), start=1):
+            await session.execute(
+                insert(contacts).values(id=i, phone=f"+3247000000{i}", phone_key=key, **common)
+            )
+
+
+async def test_upgrading_marks_the_households_already_there(
+    empty_url: str, empty_database: Database, tmp_path: Path
+) -> None:
+    scripts = tmp_path / "migrations"
+    shutil.copytree(MIGRATIONS, scripts, ignore=shutil.ignore_patterns("0003_*"))
+    await upgrade(empty_url, scripts)
+    assert await current_revision(empty_database) == "0002"
+    await _two_contacts_sharing_a_phone(empty_database)
+
+    await upgrade(empty_url)
+
+    async with empty_database.read_session() as session:
+        marked = (await session.execute(select(shared_addresses))).all()
+    assert [tuple(row) for row in marked] == [("sms", "shared")]
