@@ -8,12 +8,13 @@ unchanged when it says the same, and reported as ambiguous (nothing written) whe
 
 The file is read twice and never held as rows: a first pass types the attribute columns and
 counts the records, a second checks rows and writes them in chunks of ``CHUNK_SIZE``, one
-transaction each. A file of ``PARALLEL_FROM`` records or more is checked in worker processes
-(audiences/row_pool.py) while this one matches and writes.
+transaction each, matching the next chunk while the database stores the last. A file of
+``PARALLEL_FROM`` records or more is checked in worker processes (audiences/row_pool.py).
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import (
     AsyncIterator,
@@ -138,19 +139,27 @@ async def _import_rows(
     seen = SeenIds()
     chunk: list[ContactRow] = []
     done = 0
-    async for batch in checked:
-        for result in batch:
-            row = _accepted(result, seen, run.report)
-            if row is not None:
-                chunk.append(row)
-        done += len(batch)
-        if len(chunk) >= run.chunk_size:
-            await _write_chunk(run, chunk)
-            chunk = []
-            if progress is not None:
-                progress(done, run.report.rows)
-    if chunk:
-        await _write_chunk(run, chunk)
+    writing: asyncio.Task[None] | None = None
+    try:
+        async for batch in checked:
+            for result in batch:
+                row = _accepted(result, seen, run.report)
+                if row is not None:
+                    chunk.append(row)
+            done += len(batch)
+            if len(chunk) >= run.chunk_size:
+                writing = await _match_and_write(run, chunk, writing)
+                chunk = []
+                if progress is not None:
+                    progress(done, run.report.rows)
+        if chunk:
+            writing = await _match_and_write(run, chunk, writing)
+        if writing is not None:
+            await writing
+    finally:
+        if writing is not None and not writing.done():
+            writing.cancel()  # the chunk's transaction rolls back
+            await asyncio.gather(writing, return_exceptions=True)
     if progress is not None:
         progress(run.report.rows, run.report.rows)
 
@@ -166,19 +175,41 @@ def _batches(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
         yield batch
 
 
-async def _write_chunk(run: _Run, chunk: Sequence[ContactRow]) -> None:
-    opener = run.database.read_session if run.dry_run else run.database.transaction
-    async with opener() as session:
+async def _match_and_write(
+    run: _Run, chunk: Sequence[ContactRow], writing: asyncio.Task[None] | None
+) -> asyncio.Task[None] | None:
+    """Match ``chunk`` while the previous chunk is written, then start writing it.
+
+    The database stores one chunk while this process matches the next. A row with an
+    external_id cannot depend on the previous chunk (its ids are all different), but a row
+    without one is matched by address, so such a chunk first waits for the previous to commit.
+    """
+    if writing is not None and any(row.external_id is None for row in chunk):
+        await writing
+        writing = None
+    plan = await _match(run, chunk)
+    if writing is not None:
+        await writing
+    if run.dry_run:
+        return None
+    return asyncio.create_task(_write(run, plan))
+
+
+async def _match(run: _Run, chunk: Sequence[ContactRow]) -> _Plan:
+    async with run.database.read_session() as session:
         found = await by_external_id(
             session, run.owner, [r.external_id for r in chunk if r.external_id]
         )
         phone_keys, email_keys = address_keys([r for r in chunk if not r.external_id])
         nearby = await by_address_key(session, run.owner, phone_keys, email_keys)
-        plan = _plan(run.matcher, chunk, found, nearby, run.report)
-        if not run.dry_run:
-            await insert_contacts(session, plan.inserts, run.owner)
-            await update_contacts(session, plan.updates)
-            await record_shared_addresses(session, [*plan.inserts, *(v for _, v in plan.updates)])
+    return _plan(run.matcher, chunk, found, nearby, run.report)
+
+
+async def _write(run: _Run, plan: _Plan) -> None:
+    async with run.database.transaction() as session:
+        await insert_contacts(session, plan.inserts, run.owner)
+        await update_contacts(session, plan.updates)
+        await record_shared_addresses(session, [*plan.inserts, *(v for _, v in plan.updates)])
 
 
 def normalise_column(name: str) -> str:

@@ -2,7 +2,8 @@
 
 A file must not give the same external_id twice. Remembering every id with its line in a dict
 costs about 110 bytes per row (110 MB for a million rows); here only the most recent
-``RECENT`` ids keep their line, and older ones are kept as sorted 64-bit hashes. A repeat of
+``RECENT`` ids keep their line, and older ones are kept as sorted 64-bit hashes (Python's own
+string hash: keyed per process, and every look-up happens in this one). A repeat of
 a recent id names the earlier line; a repeat of an older one says "an earlier line". Two
 different ids share a 64-bit hash with a chance of about one in 10^7 for a million ids, and
 then the later row is rejected as a repeat that is not one: nothing is written wrongly.
@@ -10,16 +11,11 @@ then the later row is rejected as a repeat that is not one: nothing is written w
 
 from __future__ import annotations
 
-import hashlib
+import heapq
 from array import array
 from bisect import bisect_left
 
 RECENT = 100_000
-
-
-def _hash(external_id: str) -> int:
-    digest = hashlib.blake2b(external_id.encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big")
 
 
 class SeenIds:
@@ -36,7 +32,7 @@ class SeenIds:
         if line is not None:
             return line
         if self._runs:
-            wanted = _hash(external_id)
+            wanted = hash(external_id)
             for run in self._runs:
                 at = bisect_left(run, wanted)
                 if at < len(run) and run[at] == wanted:
@@ -46,7 +42,7 @@ class SeenIds:
     def add(self, external_id: str, line: int) -> None:
         self._recent[external_id] = line
         if len(self._recent) >= self._limit:
-            self._runs.append(array("Q", sorted(_hash(i) for i in self._recent)))
+            self._runs.append(array("q", sorted(hash(i) for i in self._recent)))
             self._recent = {}
             self._merge_similar_runs()
 
@@ -54,4 +50,5 @@ class SeenIds:
         # Merging only runs of similar size keeps each hash merged about log2(n / RECENT) times.
         while len(self._runs) > 1 and len(self._runs[-2]) < 2 * len(self._runs[-1]):
             newer, older = self._runs.pop(), self._runs.pop()
-            self._runs.append(array("Q", sorted(older + newer)))
+            # Streamed into the array: sorting a list would hold every hash as an int object.
+            self._runs.append(array("q", heapq.merge(older, newer)))
