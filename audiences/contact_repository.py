@@ -36,6 +36,12 @@ def _owned_by(owner_partner_id: int | None) -> ColumnElement[bool]:
     return contacts.c.owner_partner_id == owner_partner_id
 
 
+async def owner_has_contacts(session: AsyncSession, owner_partner_id: int | None) -> bool:
+    """Whether the owner has any contact stored, erased ones included."""
+    found = await session.execute(select(contacts.c.id).where(_owned_by(owner_partner_id)).limit(1))
+    return found.first() is not None
+
+
 async def by_external_id(
     session: AsyncSession, owner_partner_id: int | None, external_ids: Collection[str]
 ) -> dict[str, dict[str, Any]]:

@@ -33,6 +33,7 @@ from audiences.contact_repository import (
     by_address_key,
     by_external_id,
     insert_contacts,
+    owner_has_contacts,
     update_contacts,
 )
 from audiences.csvfile import CsvFileError
@@ -74,6 +75,9 @@ class _Run:
     dry_run: bool
     report: ImportReport
     chunk_size: int
+    # A first import (the owner had no contacts) cannot match a stored external id: ids
+    # repeated within the file are rejected before matching. Its chunks skip that look-up.
+    had_contacts: bool = True
 
 
 async def import_contacts(
@@ -110,6 +114,7 @@ async def import_contacts(
             return report
         async with database.read_session() as session:
             registry = await load_registry(session)
+            had_contacts = await owner_has_contacts(session, owner_partner_id)
         new_fields = _type_attributes(columns, table, registry, report)
     except CsvFileError as exc:
         report.rejected.append(RejectedRow(1, "", str(exc)))
@@ -119,7 +124,9 @@ async def import_contacts(
             await register_fields(session, new_fields)
     writer = RowWriter(clock.now(), default_time_zone, owner_partner_id, set(columns))
     matcher = Matcher(writer, keep_created=dry_run)
-    run = _Run(database, writer, matcher, owner_partner_id, dry_run, report, chunk_size)
+    run = _Run(
+        database, writer, matcher, owner_partner_id, dry_run, report, chunk_size, had_contacts
+    )
     rules = RowRules(default_region, default_time_zone, tuple(languages), dict(report.attributes))
     batches = _batches(_records(table, columns), chunk_size)
     checked = checked_batches(rules, keys, columns, batches, parallel=report.rows >= parallel_from)
@@ -197,9 +204,8 @@ async def _match_and_write(
 
 async def _match(run: _Run, chunk: Sequence[ContactRow]) -> _Plan:
     async with run.database.read_session() as session:
-        found = await by_external_id(
-            session, run.owner, [r.external_id for r in chunk if r.external_id]
-        )
+        ids = [r.external_id for r in chunk if r.external_id] if run.had_contacts else []
+        found = await by_external_id(session, run.owner, ids)
         phone_keys, email_keys = address_keys([r for r in chunk if not r.external_id])
         nearby = await by_address_key(session, run.owner, phone_keys, email_keys)
     return _plan(run.matcher, chunk, found, nearby, run.report)

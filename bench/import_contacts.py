@@ -82,7 +82,8 @@ def write_file(path: Path, rows: int) -> None:
             )
 
 
-async def _import(url: str, path: Path) -> dict[str, float]:
+async def _import(url: str, path: Path, again: bool) -> dict[str, float]:
+    """Import the file into an empty database; with ``again``, then once more, all unchanged."""
     from audiences.addresses import AddressKeys
     from audiences.importer import import_contacts
     from campaign.clock import SystemClock
@@ -91,7 +92,8 @@ async def _import(url: str, path: Path) -> dict[str, float]:
 
     await upgrade(url)
     database = Database(create_engine(url))
-    try:
+
+    async def once() -> tuple[float, int]:
         started = time.perf_counter()
         with path.open("rb") as stream:
             report = await import_contacts(
@@ -103,18 +105,19 @@ async def _import(url: str, path: Path) -> dict[str, float]:
                 default_time_zone="Europe/Brussels",
                 languages=("nl", "fr", "de", "en"),
             )
-        seconds = time.perf_counter() - started
+        return time.perf_counter() - started, report.created + report.unchanged
+
+    try:
+        seconds, created = await once()
+        peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        again_seconds, unchanged = await once() if again else (0.0, 0)
     finally:
         await database.dispose()
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    worker_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return {
         "seconds": seconds,
-        "rows_per_second": report.created / seconds,
-        "created": report.created,
-        "rejected": len(report.rejected),
+        "rows_per_second": created / seconds,
+        "again_rows_per_second": unchanged / again_seconds if again else 0.0,
         "peak_mib": peak_kib / 1024,
-        "worker_peak_mib": worker_kib / 1024,
     }
 
 
@@ -217,7 +220,7 @@ def run() -> Section:
         write_file(path, ROWS)
         size_mib = path.stat().st_size / 1024 / 1024
         results, ceilings = {}, {}
-        results["PostgreSQL"] = [_postgres_run(path) for _ in range(RUNS)]
+        results["PostgreSQL"] = [_postgres_run(path, "import-again") for _ in range(RUNS)]
         ceilings["PostgreSQL"] = [_postgres_run(path, "ceiling") for _ in range(RUNS)]
         results["SQLite"] = [_sqlite_run(path, Path(folder)) for _ in range(RUNS)]
         ceilings["SQLite"] = [_sqlite_run(path, Path(folder), "ceiling") for _ in range(RUNS)]
@@ -225,7 +228,11 @@ def run() -> Section:
         stamp(),
         "",
         f"{ROWS:,} generated rows ({size_mib:.0f} MiB, semicolon CSV, 3 typed attributes), "
-        f"{RUNS} run(s) each, a fresh database per run. Target: 20,000 rows/s on PostgreSQL. "
+        f"{RUNS} run(s) each, a fresh database per run (so the first import skips looking up "
+        "external ids: nothing is stored to match). On PostgreSQL each run then imports the "
+        "same file again, which looks up every id and compares every row. "
+        "Peak RSS is the importing process's; the worker that checks rows holds a few batches. "
+        "Target: 20,000 rows/s on PostgreSQL. "
         "Ceiling: the same file's raw values read with the csv module and written in chunks of "
         "5,000 by the bulk path alone (COPY; sqlite3 executemany), nothing checked or matched.",
         "",
@@ -236,8 +243,9 @@ def run() -> Section:
         lines.append(median_line(f"{engine} rows/s", [r["rows_per_second"] for r in runs], ""))
         lines.append(median_line(f"{engine} seconds", [r["seconds"] for r in runs], "s"))
         lines.append(median_line(f"{engine} peak RSS", [r["peak_mib"] for r in runs], "MiB"))
-        worker = [r["worker_peak_mib"] for r in runs]
-        lines.append(median_line(f"{engine} checking worker's peak RSS", worker, "MiB"))
+        if engine == "PostgreSQL":
+            again = [r["again_rows_per_second"] for r in runs]
+            lines.append(median_line(f"{engine} re-import, every row unchanged, rows/s", again, ""))
         ceiling = [r["rows_per_second"] for r in ceilings[engine]]
         lines.append(median_line(f"{engine} ceiling rows/s", ceiling, ""))
     lines.append("")
@@ -251,5 +259,7 @@ def run() -> Section:
 
 if __name__ == "__main__":
     _mode, _url, _path = sys.argv[1:4]
-    _work = _import if _mode == "import" else _ceiling
-    print(json.dumps(asyncio.run(_work(_url, Path(_path)))))
+    if _mode == "ceiling":
+        print(json.dumps(asyncio.run(_ceiling(_url, Path(_path)))))
+    else:
+        print(json.dumps(asyncio.run(_import(_url, Path(_path), again=_mode == "import-again"))))
