@@ -28,6 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campaign.store.tables import contact_partners, contacts
+from campaign.store.value_lists import among
 
 
 def _owned_by(owner_partner_id: int | None) -> ColumnElement[bool]:
@@ -52,7 +53,7 @@ async def by_external_id(
         statement = _probe_each(owner_partner_id, sorted(external_ids))
     else:
         statement = select(contacts).where(
-            _owned_by(owner_partner_id), contacts.c.external_id.in_(sorted(external_ids))
+            _owned_by(owner_partner_id), among(contacts.c.external_id, external_ids)
         )
     result = await session.execute(statement)
     return {row["external_id"]: dict(row) for row in result.mappings()}
@@ -91,16 +92,17 @@ async def by_address_key(
     """The owner's contacts (not erased) sharing one of these phone or email keys."""
     if not phone_keys and not email_keys:
         return []
+    by_phone: ColumnElement[bool]
+    by_email: ColumnElement[bool]
+    if _dialect(session) == "postgresql":
+        by_phone = contacts.c.phone_key.in_(sorted(phone_keys))
+        by_email = contacts.c.email_key.in_(sorted(email_keys))
+    else:
+        by_phone = among(contacts.c.phone_key, phone_keys)
+        by_email = among(contacts.c.email_key, email_keys)
     result = await session.execute(
         select(contacts)
-        .where(
-            _owned_by(owner_partner_id),
-            contacts.c.erased_at.is_(None),
-            or_(
-                contacts.c.phone_key.in_(sorted(phone_keys)),
-                contacts.c.email_key.in_(sorted(email_keys)),
-            ),
-        )
+        .where(_owned_by(owner_partner_id), contacts.c.erased_at.is_(None), or_(by_phone, by_email))
         .order_by(contacts.c.id)
     )
     return [dict(row) for row in result.mappings()]

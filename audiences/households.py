@@ -36,6 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from audiences.model import Channel
 from campaign.store.tables import contacts, shared_addresses
+from campaign.store.value_lists import among
 
 # Any constant will do: the same for every process that records households.
 _HOUSEHOLD_LOCK = 0x6361_6D70_686F_6D65
@@ -90,8 +91,8 @@ async def record_shared_addresses(
             continue
         if dialect == "postgresql":
             source = _probed(channel, channel_keys)
-        else:  # SQLite probes the key index once per value of an IN list
-            source = _shared(channel).where(_key_column(channel).in_(channel_keys))
+        else:  # SQLite probes the key index once per value of the list
+            source = _shared(channel).where(among(_key_column(channel), channel_keys))
         await session.execute(
             insert_module.insert(shared_addresses)
             .from_select(["channel", "address_key"], source)
