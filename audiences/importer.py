@@ -40,7 +40,15 @@ from audiences.csvfile import CsvFileError
 from audiences.fields import load_registry, register_fields
 from audiences.households import record_shared_addresses
 from audiences.importing import Decision, Matcher, RowWriter, address_keys
-from audiences.model import BUILT_IN_FIELDS, CONTACT_COLUMNS, FieldType, ImportReport, RejectedRow
+from audiences.model import (
+    ATTRIBUTE_NAME_RULE,
+    BUILT_IN_FIELDS,
+    CONTACT_COLUMNS,
+    FieldType,
+    ImportReport,
+    RejectedRow,
+    is_attribute_name,
+)
 from audiences.row_pool import Checked, Item, checked_batches
 from audiences.rows import ContactRow, RowRules
 from audiences.seen_ids import SeenIds
@@ -51,8 +59,6 @@ from campaign.store.engine import Database
 
 CHUNK_SIZE = 5000
 PARALLEL_FROM = 50_000  # records; for fewer, starting worker processes costs more than it saves
-_NAME = re.compile(r"[a-z_][a-z0-9_]{0,63}")
-_RESERVED = frozenset({"and", "or", "not", "in", "is", "set"})
 
 Record = tuple[int, tuple[str, ...]]  # (line, one value per column)
 Progress = Callable[[int, int], None]  # (records done, records in the file)
@@ -242,15 +248,8 @@ def _column_problems(columns: Sequence[str]) -> list[tuple[int, str, str]]:
             problems.append((index, column, "this column appears twice"))
         elif column in BUILT_IN_FIELDS and column not in CONTACT_COLUMNS:
             problems.append((index, column, "this field cannot be imported"))
-        elif column in _RESERVED or not _NAME.fullmatch(column):
-            problems.append(
-                (
-                    index,
-                    column,
-                    "a column name is a letter, then letters, digits or _, "
-                    "and not a word of the segment language (and, or, not, in, is, set)",
-                )
-            )
+        elif not is_attribute_name(column):
+            problems.append((index, column, ATTRIBUTE_NAME_RULE))
     return problems
 
 

@@ -5,6 +5,7 @@ Pure: no database, no network. The repository and service modules map rows to th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -56,6 +57,29 @@ CONTACT_COLUMNS = frozenset(BUILT_IN_FIELDS) - {"opted_out_sms", "opted_out_emai
     "consent_source",
     "consent_at",
 }
+
+
+_ATTRIBUTE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,63}")
+_RESERVED_WORDS = frozenset({"and", "or", "not", "in", "is", "set"})
+ATTRIBUTE_NAME_RULE = (
+    "a field name is a letter, then letters, digits or _ (64 at most), "
+    "and not a word of the segment language (and, or, not, in, is, set)"
+)
+
+
+def is_attribute_name(name: str) -> bool:
+    """Whether ``name`` can name an attribute: a column of a file and a field of a query."""
+    return name not in _RESERVED_WORDS and _ATTRIBUTE_NAME.fullmatch(name) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class FieldInfo:
+    """A field a segment may name: its type, whether the contact row holds it, its labels."""
+
+    name: str
+    type: FieldType
+    built_in: bool
+    labels: Mapping[str, str]  # language code -> what staff call the field in that language
 
 
 @dataclass(frozen=True, slots=True)

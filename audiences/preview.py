@@ -35,12 +35,10 @@ from sqlalchemy import (
     Select,
     and_,
     case,
-    exists,
     func,
     or_,
     select,
     text,
-    true,
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -48,9 +46,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from audiences.fields import load_registry
 from audiences.households import in_a_household
 from audiences.model import Channel, ExclusionReason
+from audiences.privacy import visible_to
 from audiences.segments import audience_condition
 from campaign.store.engine import Database
-from campaign.store.tables import contact_partners, contacts, suppressions
+from campaign.store.tables import contacts, suppressions
 
 # The order in which reasons are tried; a contact is counted under the first that applies.
 REASON_ORDER: tuple[ExclusionReason, ...] = (
@@ -103,19 +102,6 @@ class Preview:
                 for s in self.sample
             ],
         }
-
-
-def visible_to(partner_id: int | None) -> ColumnElement[bool]:
-    """Contacts a partner may see: owned by it or linked to it; everyone for staff."""
-    if partner_id is None:
-        return true()
-    linked = exists(
-        select(contact_partners.c.contact_id).where(
-            contact_partners.c.contact_id == contacts.c.id,
-            contact_partners.c.partner_id == partner_id,
-        )
-    )
-    return or_(contacts.c.owner_partner_id == partner_id, linked)
 
 
 def _blocked(channel: Channel) -> ColumnElement[str | None]:

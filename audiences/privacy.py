@@ -7,10 +7,11 @@ same external_id is refused); the suppression list is not touched: it holds keye
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import ColumnElement, exists, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campaign.store.tables import contact_partners, contacts, partners
@@ -22,21 +23,78 @@ PERSONAL_COLUMNS = (
 )  # fmt: skip
 
 
+def visible_to(partner_id: int | None) -> ColumnElement[bool]:
+    """Contacts a partner may see: owned by it or linked to it; everyone for staff."""
+    if partner_id is None:
+        return true()
+    linked = exists(
+        select(contact_partners.c.contact_id).where(
+            contact_partners.c.contact_id == contacts.c.id,
+            contact_partners.c.partner_id == partner_id,
+        )
+    )
+    return or_(contacts.c.owner_partner_id == partner_id, linked)
+
+
 async def visible_contact(
     session: AsyncSession, contact_id: int, partner_id: int | None
 ) -> dict[str, Any] | None:
     """The contact row, if it exists and (for a partner) the partner owns or is linked to it."""
-    query = select(contacts).where(contacts.c.id == contact_id)
-    if partner_id is not None:
-        linked = exists(
-            select(contact_partners.c.contact_id).where(
-                contact_partners.c.contact_id == contacts.c.id,
-                contact_partners.c.partner_id == partner_id,
-            )
-        )
-        query = query.where((contacts.c.owner_partner_id == partner_id) | linked)
+    query = select(contacts).where(contacts.c.id == contact_id, visible_to(partner_id))
     row = (await session.execute(query)).mappings().first()
     return dict(row) if row is not None else None
+
+
+async def visible_contacts(
+    session: AsyncSession,
+    condition: ColumnElement[bool],
+    partner_id: int | None,
+    *,
+    after_id: int,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """One page of the contacts (not erased) meeting ``condition`` that the partner may see,
+    by id from ``after_id`` on, each as :func:`contact_json` gives it."""
+    query = (
+        select(contacts)
+        .where(
+            condition,
+            visible_to(partner_id),
+            contacts.c.erased_at.is_(None),
+            contacts.c.id > after_id,
+        )
+        .order_by(contacts.c.id)
+        .limit(limit)
+    )
+    rows = [dict(row) for row in (await session.execute(query)).mappings()]
+    ids = [row["id"] for row in rows]
+    slugs = await _partner_slugs(session, {row["owner_partner_id"] for row in rows} - {None})
+    links = await _links_of(session, ids)
+    return [contact_json(row, slugs.get(row["owner_partner_id"]), links[row["id"]]) for row in rows]
+
+
+async def _partner_slugs(session: AsyncSession, partner_ids: set[int]) -> dict[int, str]:
+    if not partner_ids:
+        return {}
+    rows = await session.execute(
+        select(partners.c.id, partners.c.slug).where(partners.c.id.in_(sorted(partner_ids)))
+    )
+    return {partner_id: slug for partner_id, slug in rows}
+
+
+async def _links_of(session: AsyncSession, contact_ids: list[int]) -> dict[int, list[str]]:
+    links: dict[int, list[str]] = defaultdict(list)
+    if not contact_ids:
+        return links
+    rows = await session.execute(
+        select(contact_partners.c.contact_id, partners.c.slug)
+        .join(partners, partners.c.id == contact_partners.c.partner_id)
+        .where(contact_partners.c.contact_id.in_(contact_ids))
+        .order_by(contact_partners.c.contact_id, partners.c.slug)
+    )
+    for contact_id, slug in rows:
+        links[contact_id].append(slug)
+    return links
 
 
 async def partner_links(session: AsyncSession, contact_id: int) -> list[str]:

@@ -11,10 +11,11 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import IO, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from audiences import audit
+from audiences.fields import load_registry
 from audiences.importer import Progress, import_contacts
 from audiences.model import Channel, ImportReport
 from audiences.optout import opt_out_contact
@@ -24,9 +25,11 @@ from audiences.privacy import (
     owner_slug,
     partner_links,
     visible_contact,
+    visible_contacts,
 )
+from audiences.segments import SegmentError, audience_condition
 from campaign.bootstrap import Services
-from campaign.errors import Forbidden, NotFound
+from campaign.errors import Forbidden, InvalidInput, NotFound
 from campaign.identity import Identity
 from campaign.messages.language import SUPPORTED_LANGUAGES
 from campaign.store.tables import messages
@@ -75,6 +78,28 @@ async def _visible(session: AsyncSession, identity: Identity, contact_id: int) -
     if row is None:
         raise NotFound(f"no contact {contact_id}")
     return row
+
+
+async def _condition(session: AsyncSession, query: str) -> ColumnElement[bool]:
+    if not query.strip():
+        return true()
+    try:
+        return audience_condition(query, await load_registry(session))
+    except SegmentError as exc:
+        raise InvalidInput(f"the query cannot be used: {exc}", where="query") from exc
+
+
+async def list_contacts(
+    services: Services, identity: Identity, query: str, *, after_id: int, limit: int
+) -> list[dict[str, Any]]:
+    """A page of the contacts the actor may see that match ``query`` (all when it is empty),
+    by id after ``after_id``; erased contacts are left out."""
+    _may_manage(identity)
+    async with services.database.read_session() as session:
+        condition = await _condition(session, query)
+        return await visible_contacts(
+            session, condition, _scope(identity), after_id=after_id, limit=limit
+        )
 
 
 def _iso(value: datetime | None) -> str | None:

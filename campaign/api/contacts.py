@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from audiences.model import Channel, ImportReport
 from campaign import contact_records
-from campaign.api.bodies import read_model
+from campaign.api.bodies import int_param, read_model
 from campaign.api.context import identity, services
 from campaign.errors import InvalidInput, NotFound
 
@@ -76,6 +76,17 @@ async def import_contacts(request: web.Request) -> web.Response:
     return web.json_response(report_json(report))
 
 
+async def list_contacts(request: web.Request) -> web.Response:
+    limit = int_param(request, "limit", 100, low=1, high=500)
+    after = int_param(request, "after", 0, low=0, high=2**62)
+    query = request.query.get("query", "")
+    items = await contact_records.list_contacts(
+        services(request), identity(request), query, after_id=after, limit=limit
+    )
+    following = items[-1]["id"] if len(items) == limit else None
+    return web.json_response({"items": items, "limit": limit, "next_after": following})
+
+
 async def export_contact(request: web.Request) -> web.Response:
     data = await contact_records.export_contact(services(request), identity(request), _id(request))
     return web.json_response(data)
@@ -118,6 +129,31 @@ _CONTACT_ID = {"name": "contact_id", "in": "path", "required": True, "schema": {
 _SCOPE = "A partner key acts only on contacts its partner owns or is linked to (others: 404)."
 
 OPENAPI_PATHS: dict[str, Any] = {
+    "/api/v1/contacts": {
+        "get": {
+            "summary": "Contacts by id, optionally those a segment query matches",
+            "description": (
+                "Pages by id: pass the answer's next_after as after for the next page (null "
+                "on the last). Erased contacts are left out. A partner key sees only the "
+                "contacts its partner owns or is linked to."
+            ),
+            "parameters": [
+                {
+                    "name": "query",
+                    "in": "query",
+                    "description": "A query in the segment language (docs/segments.md)",
+                    "schema": {"type": "string"},
+                },
+                {"name": "after", "in": "query", "schema": {"type": "integer", "minimum": 0}},
+                {
+                    "name": "limit",
+                    "in": "query",
+                    "schema": {"type": "integer", "minimum": 1, "maximum": 500},
+                },
+            ],
+            "responses": {"200": _json_response("ContactPage", "one page of contacts"), **_ERRORS},
+        }
+    },
     "/api/v1/contacts/import": {
         "post": {
             "summary": "Import contacts from a CSV or XLSX file (the request body)",
@@ -196,6 +232,15 @@ def openapi_schemas() -> dict[str, object]:
             },
         },
         "ContactExport": {"type": "object"},
+        "ContactPage": {
+            "type": "object",
+            "required": ["items", "limit", "next_after"],
+            "properties": {
+                "items": {"type": "array", "items": {"type": "object"}},
+                "limit": integer,
+                "next_after": {"type": ["integer", "null"]},
+            },
+        },
         "OptOutBody": OptOutBody.model_json_schema(),
         "OptOutResult": {
             "type": "object",

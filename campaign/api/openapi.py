@@ -6,7 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
-from campaign.api import contacts, measures, messages, segments, templates
+from campaign.api import contacts, fields, measures, messages, segments, templates
 from campaign.api.campaigns import ActionBody, CampaignBody
 from campaign.states import STAFF_ACTIONS, CampaignState
 
@@ -200,6 +200,7 @@ def document() -> dict[str, Any]:
         | templates.openapi_schemas()
         | messages.openapi_schemas()
         | contacts.openapi_schemas()
+        | fields.openapi_schemas()
         | segments.openapi_schemas()
     )
     paths = (
@@ -208,6 +209,7 @@ def document() -> dict[str, Any]:
         | templates.OPENAPI_PATHS
         | messages.OPENAPI_PATHS
         | contacts.OPENAPI_PATHS
+        | fields.OPENAPI_PATHS
         | segments.OPENAPI_PATHS
     )
     return {

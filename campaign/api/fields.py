@@ -1,0 +1,143 @@
+"""The field registry: every field a segment may name, its type and its labels per language.
+
+Any role reads it; editors and admins register attributes ahead of an import and label them.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field
+
+from audiences.field_service import FieldRegistry
+from audiences.model import FieldInfo, FieldType
+from campaign.api.bodies import read_model
+from campaign.api.context import identity, services
+from campaign.messages.language import SUPPORTED_LANGUAGES
+
+_Label = Annotated[str, Field(min_length=1, max_length=100)]
+_Type = Literal["text", "number", "date", "boolean"]
+
+
+class FieldBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=64)
+    type: _Type
+    labels: dict[str, _Label] = Field(default_factory=dict)
+
+
+class LabelsBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    labels: dict[str, _Label]
+    type: _Type | None = None
+
+
+def _registry(request: web.Request) -> FieldRegistry:
+    return FieldRegistry(services(request).database, SUPPORTED_LANGUAGES)
+
+
+def field_json(info: FieldInfo) -> dict[str, Any]:
+    return {
+        "name": info.name,
+        "type": info.type.value,
+        "built_in": info.built_in,
+        "labels": dict(info.labels),
+    }
+
+
+async def list_fields(request: web.Request) -> web.Response:
+    found = await _registry(request).list()
+    return web.json_response({"items": [field_json(f) for f in found]})
+
+
+async def get_field(request: web.Request) -> web.Response:
+    found = await _registry(request).get(request.match_info["name"])
+    return web.json_response(field_json(found))
+
+
+async def create_field(request: web.Request) -> web.Response:
+    body = await read_model(request, FieldBody)
+    created = await _registry(request).define(
+        identity(request), body.name, FieldType(body.type), body.labels
+    )
+    response = web.json_response(field_json(created), status=201)
+    response.headers["Location"] = f"/api/v1/fields/{created.name}"
+    return response
+
+
+async def relabel_field(request: web.Request) -> web.Response:
+    body = await read_model(request, LabelsBody)
+    type_ = FieldType(body.type) if body.type is not None else None
+    changed = await _registry(request).relabel(
+        identity(request), request.match_info["name"], body.labels, type_
+    )
+    return web.json_response(field_json(changed))
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(name: str, description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": _ref(name)}}}
+
+
+def _body(name: str) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": _ref(name)}}}
+
+
+_PROBLEM = {"$ref": "#/components/responses/Problem"}
+_ERRORS = {code: _PROBLEM for code in ("401", "403", "404", "409", "422")}
+_NAME = {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}
+_LANGUAGES = ", ".join(SUPPORTED_LANGUAGES)
+
+OPENAPI_PATHS: dict[str, Any] = {
+    "/api/v1/fields": {
+        "get": {
+            "summary": "Every field a segment may name: built-in fields, then attributes",
+            "responses": {"200": _json("FieldList", "the registry"), **_ERRORS},
+        },
+        "post": {
+            "summary": "Register an attribute before importing it, fixing its type (editor, admin)",
+            "description": f"Labels are keyed by language: {_LANGUAGES}.",
+            "requestBody": _body("FieldBody"),
+            "responses": {"201": _json("FieldInfo", "registered"), **_ERRORS},
+        },
+    },
+    "/api/v1/fields/{name}": {
+        "parameters": [_NAME],
+        "get": {
+            "summary": "One field",
+            "responses": {"200": _json("FieldInfo", "the field"), **_ERRORS},
+        },
+        "patch": {
+            "summary": "Replace an attribute's labels (editor, admin); its type cannot change",
+            "description": "A `type` other than the field's answers 409.",
+            "requestBody": _body("LabelsBody"),
+            "responses": {"200": _json("FieldInfo", "relabelled"), **_ERRORS},
+        },
+    },
+}
+
+
+def openapi_schemas() -> dict[str, object]:
+    info = {
+        "type": "object",
+        "required": ["name", "type", "built_in", "labels"],
+        "properties": {
+            "name": {"type": "string"},
+            "type": {"enum": [t.value for t in FieldType]},
+            "built_in": {"type": "boolean"},
+            "labels": {"type": "object", "additionalProperties": {"type": "string"}},
+        },
+    }
+    return {
+        "FieldBody": FieldBody.model_json_schema(),
+        "LabelsBody": LabelsBody.model_json_schema(),
+        "FieldInfo": info,
+        "FieldList": {
+            "type": "object",
+            "properties": {"items": {"type": "array", "items": _ref("FieldInfo")}},
+        },
+    }
