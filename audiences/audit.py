@@ -16,6 +16,7 @@ from campaign.events.outbox import emit
 
 EXPORTED = "contact.exported"
 ERASED = "contact.erased"
+LIST_EXPORTED = "contacts.exported"  # many people's data at once, as a spreadsheet
 
 
 async def record(
@@ -29,3 +30,10 @@ async def record(
     """Record that ``actor`` did ``topic`` to the contact at ``now``."""
     payload = {"contact_id": contact_id, "actor": actor, "at": now.isoformat()} | details
     await emit(session, topic, payload, now)
+
+
+async def record_many(
+    session: AsyncSession, topic: str, actor: str, now: datetime, **details: Any
+) -> None:
+    """Record that ``actor`` did ``topic`` to a set of contacts that ``details`` describe."""
+    await emit(session, topic, {"actor": actor, "at": now.isoformat()} | details, now)

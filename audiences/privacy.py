@@ -45,7 +45,7 @@ async def visible_contact(
     return dict(row) if row is not None else None
 
 
-async def visible_contacts(
+async def contact_page(
     session: AsyncSession,
     condition: ColumnElement[bool],
     partner_id: int | None,
@@ -53,8 +53,8 @@ async def visible_contacts(
     after_id: int,
     limit: int,
 ) -> list[dict[str, Any]]:
-    """One page of the contacts (not erased) meeting ``condition`` that the partner may see,
-    by id from ``after_id`` on, each as :func:`contact_json` gives it."""
+    """One page of the contact rows (not erased) meeting ``condition`` that the partner may
+    see, by id from ``after_id`` on."""
     query = (
         select(contacts)
         .where(
@@ -66,10 +66,21 @@ async def visible_contacts(
         .order_by(contacts.c.id)
         .limit(limit)
     )
-    rows = [dict(row) for row in (await session.execute(query)).mappings()]
-    ids = [row["id"] for row in rows]
+    return [dict(row) for row in (await session.execute(query)).mappings()]
+
+
+async def visible_contacts(
+    session: AsyncSession,
+    condition: ColumnElement[bool],
+    partner_id: int | None,
+    *,
+    after_id: int,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """:func:`contact_page`, each contact as :func:`contact_json` gives it."""
+    rows = await contact_page(session, condition, partner_id, after_id=after_id, limit=limit)
     slugs = await _partner_slugs(session, {row["owner_partner_id"] for row in rows} - {None})
-    links = await _links_of(session, ids)
+    links = await _links_of(session, [row["id"] for row in rows])
     return [contact_json(row, slugs.get(row["owner_partner_id"]), links[row["id"]]) for row in rows]
 
 

@@ -13,6 +13,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from audiences.addresses import AddressError, AddressKeys, normalise_email, normalise_phone
+from audiences.cells import unwrap_cell
 from audiences.model import Channel, FieldType, RejectedRow
 from audiences.values import JsonValue, parse_boolean, parse_datetime, parse_typed
 
@@ -98,6 +99,8 @@ class RowChecker:
     def check(self, line: int, record: Mapping[str, str]) -> ContactRow | list[RejectedRow]:
         row = ContactRow(line)
         problems: list[RejectedRow] = []
+        # A cell our own export neutralised ('+32…) reads as it was written.
+        record = {column: unwrap_cell(value) for column, value in record.items()}
         for column, value in record.items():
             try:
                 self._check_column(row, column, value)

@@ -1,27 +1,60 @@
-"""Cells that are safe to open in a spreadsheet, and the rejected-rows file of an import.
+"""Files for a spreadsheet: the rejected rows of an import, and contacts exported as CSV.
 
-A cell that starts with ``=``, ``+``, ``-`` or ``@`` (or a tab or carriage return) is read by
-Excel and LibreOffice as a formula: a contact file is data from outside, so every cell we write
-for a spreadsheet is neutralised with a leading ``'`` (OWASP's advice on CSV injection).
+Every cell goes through ``safe_cell`` (audiences/cells.py), so none runs as a formula. The
+contact export has the columns an import reads, so a file exported, corrected in a spreadsheet
+and imported again updates the same contacts (by ``external_id``).
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Mapping
-from typing import IO
+import io
+from collections.abc import Mapping, Sequence
+from typing import IO, Any
 
+from audiences.cells import safe_cell
 from audiences.importer import apply_mapping
 from audiences.model import ImportReport
 from audiences.sources import Table, open_table
 
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# The contact columns an import reads, less consent_source and consent_at: those are kept per
+# channel, and the per-person JSON export gives them (with opt-outs and messages).
+EXPORTED_COLUMNS = (
+    "external_id", "phone", "email", "language", "first_name", "preferred_channel",
+    "time_zone", "postcode", "municipality", "province", "region", "consent_sms",
+    "consent_email",
+)  # fmt: skip
 
 
-def safe_cell(value: object) -> str:
-    """``value`` as text, with a leading ``'`` when a spreadsheet would run it as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+DELIMITERS = {"semicolon": ";", "comma": ","}  # Belgian Excel reads semicolons
+
+
+def csv_lines(rows: Sequence[Sequence[str]], delimiter: str) -> bytes:
+    """Rows as CSV lines in UTF-8, ended as a spreadsheet ends them (CR LF)."""
+    out = io.StringIO()
+    csv.writer(out, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
+    return out.getvalue().encode()
+
+
+def contact_header(attributes: Sequence[str]) -> list[str]:
+    return [*EXPORTED_COLUMNS, *attributes]
+
+
+def contact_cells(row: Mapping[str, Any], attributes: Sequence[str]) -> list[str]:
+    """One contact as the cells of :func:`contact_header`, each safe for a spreadsheet."""
+    values = [row[c] for c in EXPORTED_COLUMNS]
+    values += [row["attributes"].get(name) for name in attributes]
+    return [safe_cell(_as_text(v)) for v in values]
+
+
+def _as_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and "e" in repr(value):
+        return f"{value:f}"  # the import reads 0.000001, not 1e-06
+    return str(value)
 
 
 def write_rejects(

@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterable
 from datetime import date, datetime, tzinfo
 
+from audiences.cells import unwrap_cell
 from audiences.model import FieldType
 
 TRUE_WORDS = frozenset({"yes", "ja", "oui", "true", "1"})
@@ -109,6 +110,7 @@ class TypeGuess:
         self._seen: set[str] = set()  # most columns repeat a few values: ja/nee, ages, dates
 
     def see(self, value: str) -> None:
+        value = unwrap_cell(value)
         if not self._candidates or value in self._seen:
             self._present = self._present or bool(value.strip())
             return

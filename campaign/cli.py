@@ -368,6 +368,30 @@ def contacts_export(contact_id: int) -> None:
     click.echo(json.dumps(_with_services(body), ensure_ascii=False, indent=2))
 
 
+@contacts.command("export-csv")
+@click.argument("out", type=click.File("wb"))
+@click.option("--query", default="", help="Only the contacts this segment query matches.")
+@click.option("--partner", help="As this partner: only its own contacts (partner slug).")
+@click.option(
+    "--delimiter", type=click.Choice(["semicolon", "comma"]), default="semicolon", show_default=True
+)
+def contacts_export_csv(out: Any, query: str, partner: str | None, delimiter: str) -> None:
+    """Write contacts as CSV for a spreadsheet to OUT (- for standard output); audited."""
+    from audiences.spreadsheet import DELIMITERS, csv_lines
+    from campaign.contact_records import contact_table
+
+    async def body(services: Any) -> int:
+        written = 0
+        out.write("\ufeff".encode())  # so Excel reads UTF-8
+        async for rows in contact_table(services, await _acting(services, partner), query):
+            out.write(csv_lines(rows, DELIMITERS[delimiter]))
+            written += len(rows)
+        return written - 1  # the header
+
+    count = _with_services(body)
+    click.echo(f"{count} contacts written", err=True)
+
+
 @contacts.command("erase")
 @click.argument("contact_id", type=int)
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")

@@ -7,7 +7,7 @@ A partner acts only on contacts it owns or is linked to; anything else is "not f
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncGenerator, Mapping
 from datetime import datetime
 from typing import IO, Any
 
@@ -15,12 +15,13 @@ from sqlalchemy import ColumnElement, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from audiences import audit
-from audiences.fields import load_registry
+from audiences.fields import list_fields, load_registry
 from audiences.importer import Progress, import_contacts
 from audiences.model import Channel, ImportReport
 from audiences.optout import opt_out_contact
 from audiences.privacy import (
     contact_json,
+    contact_page,
     erase_contact_row,
     owner_slug,
     partner_links,
@@ -28,6 +29,7 @@ from audiences.privacy import (
     visible_contacts,
 )
 from audiences.segments import SegmentError, audience_condition
+from audiences.spreadsheet import contact_cells, contact_header
 from campaign.bootstrap import Services
 from campaign.errors import Forbidden, InvalidInput, NotFound
 from campaign.identity import Identity
@@ -100,6 +102,38 @@ async def list_contacts(
         return await visible_contacts(
             session, condition, _scope(identity), after_id=after_id, limit=limit
         )
+
+
+EXPORT_PAGE = 1000
+
+
+async def contact_table(
+    services: Services, identity: Identity, query: str
+) -> AsyncGenerator[list[list[str]], None]:
+    """The contacts a query matches as spreadsheet rows: the header first, then pages of rows.
+
+    The export is audited (``contacts.exported``, naming the actor and the query) before the
+    first row. Each page is read in a short session of its own, so a slow reader holds no
+    transaction open; a contact added meanwhile with a higher id is in the file too.
+    """
+    _may_manage(identity)
+    scope = _scope(identity)
+    async with services.database.transaction() as session:
+        condition = await _condition(session, query)
+        attributes = [f.name for f in await list_fields(session) if not f.built_in]
+        await audit.record_many(
+            session, audit.LIST_EXPORTED, identity.label, services.clock.now(),
+            query=query, partner_id=scope,
+        )  # fmt: skip
+    yield [contact_header(attributes)]
+    after = 0
+    while True:
+        async with services.database.read_session() as session:
+            rows = await contact_page(session, condition, scope, after_id=after, limit=EXPORT_PAGE)
+        if not rows:
+            return
+        yield [contact_cells(row, attributes) for row in rows]
+        after = rows[-1]["id"]
 
 
 def _iso(value: datetime | None) -> str | None:

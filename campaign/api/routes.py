@@ -31,6 +31,7 @@ def add_api_routes(app: web.Application) -> None:
             web.get(r"/api/v1/campaigns/{campaign_id}/preview", campaigns.preview_campaign),
             web.post(r"/api/v1/campaigns/{campaign_id}/{action}", campaigns.act_on_campaign),
             web.get("/api/v1/contacts", contacts.list_contacts),
+            web.get("/api/v1/contacts/export.csv", contacts.export_contacts_csv),
             web.post("/api/v1/contacts/import", contacts.import_contacts),
             web.get(r"/api/v1/contacts/{contact_id}/export", contacts.export_contact),
             web.delete(r"/api/v1/contacts/{contact_id}", contacts.erase_contact),

@@ -323,3 +323,60 @@ async def test_listing_contacts_needs_the_contacts_permission_and_a_query_that_p
     assert "line 1, column 1" in problem["detail"]
     status, problem = await api.call("GET", "/api/v1/contacts?limit=0")
     assert status == 422 and problem["where"] == "limit", problem
+
+
+async def _csv_export(api: Api, query: str = "", key: str = "editor") -> tuple[int, bytes, Any]:
+    headers = {"Authorization": f"Bearer {api.keys[key]}"}
+    response = await api.client.get(
+        "/api/v1/contacts/export.csv", params={"query": query}, headers=headers
+    )
+    return response.status, await response.read(), response.headers
+
+
+async def test_a_csv_export_is_safe_in_a_spreadsheet_and_imports_back_unchanged(
+    api: Api,
+) -> None:
+    rows = [
+        person(external_id="c1", first_name="=HYPERLINK(\"http://x\")", email="zoe@example.org",
+               consent_email="oui") | {"debt": "-120,5", "since": "2021-03-01", "alone": "ja"},
+        person(external_id="c2", phone="+32 470 00 00 02", first_name="Zoë")
+        | {"debt": "", "since": "", "alone": "nee"},
+    ]  # fmt: skip
+    await api.import_csv(csv_text(rows, delimiter=";"))
+    status, data, headers = await _csv_export(api)
+    assert status == 200 and headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert data.startswith(b"\xef\xbb\xbf")
+    lines = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
+    assert lines[0][:3] == ["external_id", "phone", "email"]
+    assert lines[0][-3:] == ["alone", "debt", "since"]
+    first = dict(zip(lines[0], lines[1], strict=True))
+    assert first["first_name"] == "'=HYPERLINK(\"http://x\")" and first["phone"] == "'+32470123456"
+    assert (first["debt"], first["since"], first["alone"]) == ("'-120.5", "2021-03-01", "yes")
+    assert (first["consent_sms"], first["consent_email"]) == ("yes", "yes")
+    assert dict(zip(lines[0], lines[2], strict=True))["first_name"] == "Zoë"
+    again = await api.import_csv(data.decode("utf-8-sig"))
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 2), again
+    assert again["rejected"] == []
+
+
+async def test_a_csv_export_is_scoped_filtered_audited_and_checked_first(api: Api) -> None:
+    await api.import_csv(csv_text([person(external_id="s1"), person(external_id="s2",
+                                                                    language="fr")]))  # fmt: skip
+    await api.import_csv(csv_text([person(external_id="n1", phone="0470 00 00 21")]), key="ngo")
+    status, data, _ = await _csv_export(api, key="ngo")
+    body = data.decode("utf-8-sig").splitlines()
+    assert status == 200 and [line.split(";")[0] for line in body[1:]] == ["n1"]
+    status, data, _ = await _csv_export(api, query='language = "fr"')
+    assert [line.split(";")[0] for line in data.decode("utf-8-sig").splitlines()[1:]] == ["s2"]
+    audited = [p for t, p in await _topics(api.services.database) if t == "contacts.exported"]
+    assert [(p["actor"], p["query"], p["partner_id"] is None) for p in audited] == [
+        ("key:ngo", "", False),
+        ("editor@example.org", 'language = "fr"', True),
+    ]
+    status, problem, headers = await _csv_export(api, query='languag = "fr"')
+    assert status == 422 and headers["Content-Type"].startswith("application/problem+json")
+    assert b"did you mean 'language'" in problem
+    status, _, _ = await _csv_export(api, key="viewer")
+    assert status == 403
+    topics = [t for t, _ in await _topics(api.services.database)]
+    assert topics.count("contacts.exported") == 2  # refused exports are not recorded

@@ -6,7 +6,10 @@ import csv
 import io
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from audiences.cells import unwrap_cell
 from audiences.model import ImportReport, RejectedRow
 from audiences.spreadsheet import safe_cell, write_rejects
 
@@ -48,3 +51,13 @@ def test_the_rejects_file_has_line_column_reason_and_the_values_made_safe() -> N
         ["4", "phone", "not a valid number for BE", "12", "xx", "'@me"],
         ["4", "language", "expected one of nl, got 'xx'", "12", "xx", "'@me"],
     ]
+
+
+@given(st.text().filter(lambda text: not text.startswith("'")))
+def test_a_neutralised_cell_reads_back_as_it_was_written(text: str) -> None:
+    assert unwrap_cell(safe_cell(text)) == text
+
+
+@pytest.mark.parametrize("text", ["'t Stad", "'", "''=1", "O'Neil", "'42"])
+def test_an_apostrophe_that_guards_no_formula_is_kept(text: str) -> None:
+    assert unwrap_cell(text) == text
