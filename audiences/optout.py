@@ -71,3 +71,31 @@ async def opt_out_contact(
         payload = {"contact_id": contact_id, "channel": channel.value, "source": source}
         await emit(session, "contact.opted_out", payload, now)
     return changed
+
+
+async def opt_out_address(
+    session: AsyncSession,
+    keys: AddressKeys,
+    channel: Channel,
+    address: str,
+    source: str,
+    now: datetime,
+) -> list[int]:
+    """Suppress ``address`` on ``channel`` and opt out every contact holding it (a household
+    shares one phone, and a STOP from it speaks for the phone); the contacts that changed."""
+    key = keys.key(channel.value, address)
+    key_column = contacts.c.phone_key if channel is Channel.SMS else contacts.c.email_key
+    suppressed = await suppress(session, keys, channel.value, address, source, now)
+    holders = await session.execute(
+        select(contacts.c.id)
+        .where(key_column == key, contacts.c.erased_at.is_(None))
+        .order_by(contacts.c.id)
+    )
+    changed = [cid for cid in holders.scalars() if await mark_opted_out(session, cid, channel, now)]
+    for contact_id in changed:
+        payload = {"contact_id": contact_id, "channel": channel.value, "source": source}
+        await emit(session, "contact.opted_out", payload, now)
+    if suppressed and not changed:  # nobody holds it now: the suppression is still news
+        payload = {"contact_id": None, "channel": channel.value, "source": source}
+        await emit(session, "contact.opted_out", payload, now)
+    return changed

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from audiences.addresses import AddressKeys
 from campaign.approval_checks import ContentChecks
-from campaign.channels.base import Channel, DeliveryReport
+from campaign.channels.base import Channel, DeliveryReport, InboundSms
 from campaign.channels.sandbox import sandbox_email, sandbox_sms
 from campaign.clock import Clock, SystemClock
 from campaign.cost import CostEstimator
@@ -27,6 +27,7 @@ from campaign.service import CampaignService
 from campaign.settings import EmailProvider, Settings, SettingsError, SmsProvider
 from campaign.store.engine import Database, create_engine
 from campaign.tracking import sweeps
+from campaign.tracking.inbound import InboundReplies
 from campaign.tracking.receipts import ReceiptRecorder
 from scheduler.clock import CampaignClock, ClockWork
 from scheduler.leader import AlwaysLeader, Leadership, PostgresAdvisoryLeader
@@ -40,6 +41,7 @@ class Services:
     signer: Signer
     address_keys: AddressKeys
     receipts: ReceiptRecorder
+    replies: InboundReplies
     campaigns: CampaignService
     channels: Mapping[str, Channel]
     composer: Composer
@@ -89,7 +91,9 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Services:
     database = Database(create_engine(settings.database_url))
     signer = Signer(settings.secret())
     receipts = ReceiptRecorder(database, clock)
-    channels = _channels(settings, clock, receipts)
+    address_keys = AddressKeys(settings.secret())
+    replies = InboundReplies(database, clock, address_keys, settings.default_region)
+    channels = _channels(settings, clock, receipts, replies)
     composer = Composer(
         database,
         Renderer(),
@@ -103,8 +107,9 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Services:
         clock=clock,
         database=database,
         signer=signer,
-        address_keys=AddressKeys(settings.secret()),
+        address_keys=address_keys,
         receipts=receipts,
+        replies=replies,
         campaigns=CampaignService(
             database,
             clock,
@@ -123,9 +128,14 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Services:
     )
 
 
-def _channels(settings: Settings, clock: Clock, receipts: ReceiptRecorder) -> dict[str, Channel]:
+def _channels(
+    settings: Settings, clock: Clock, receipts: ReceiptRecorder, replies: InboundReplies
+) -> dict[str, Channel]:
     async def report(delivery: DeliveryReport) -> None:
         await receipts.record(delivery)
+
+    async def reply(sms: InboundSms) -> None:
+        await replies.record(sms)
 
     if settings.sms_provider is not SmsProvider.SANDBOX:
         raise SettingsError(
@@ -135,7 +145,10 @@ def _channels(settings: Settings, clock: Clock, receipts: ReceiptRecorder) -> di
         raise SettingsError(
             "CAMPAIGN_EMAIL_PROVIDER: the smtp adapter is not part of this version yet; use sandbox"
         )
-    return {"sms": sandbox_sms(report, clock), "email": sandbox_email(report, clock)}
+    return {
+        "sms": sandbox_sms(report, clock, reply_sink=reply),
+        "email": sandbox_email(report, clock),
+    }
 
 
 def _alphanumeric_sender(settings: Settings) -> bool:

@@ -58,6 +58,18 @@ class DeliveryReport:
 ReportSink = Callable[[DeliveryReport], Awaitable[None]]
 
 
+@dataclass(frozen=True, slots=True)
+class InboundSms:
+    """A text a person sent back to our number (a reply, a STOP)."""
+
+    sender: str  # the person's number, E.164
+    body: str
+    provider_id: str | None = None  # the provider's id of the inbound message
+
+
+ReplySink = Callable[[InboundSms], Awaitable[None]]
+
+
 class SendError(Exception):
     """A send that did not succeed; ``code`` is the provider's, ``reason`` is plain language."""
 

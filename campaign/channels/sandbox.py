@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from campaign.channels.base import (
     Accepted,
     DeliveryReport,
+    InboundSms,
     OutboundMessage,
     PermanentSendError,
+    ReplySink,
     ReportSink,
     RetryableSendError,
     SendOutcomeUnknown,
@@ -32,6 +34,7 @@ class Simulation:
     report: MessageState | None  # then report this (None: never report)
     code: str | None
     reason: str
+    reply: str | None = None  # then the person texts this back
 
 
 _DELIVER = Simulation(None, MessageState.DELIVERED, None, "delivered to the handset")
@@ -53,6 +56,9 @@ SMS_SIMULATOR: Mapping[str, Simulation] = {
         SendOutcomeUnknown, MessageState.DELIVERED, None, "no answer from the provider in time"
     ),
     "+32499000006": Simulation(None, None, None, "accepted, never a receipt"),
+    "+32499000007": Simulation(
+        None, MessageState.DELIVERED, None, "delivered to the handset", reply="STOP"
+    ),
 }
 
 EMAIL_SIMULATOR: Mapping[str, Simulation] = {
@@ -86,8 +92,10 @@ class SandboxChannel:
         *,
         report_delay: float = 0.5,
         report_success: bool = True,
+        reply_sink: ReplySink | None = None,
     ) -> None:
         self.name = name
+        self._reply_sink = reply_sink
         self._simulator = simulator
         self._sink = report_sink
         self._clock = clock
@@ -123,13 +131,16 @@ class SandboxChannel:
             code=sim.code,
             reason=sim.reason,
         )
-        task = asyncio.create_task(self._deliver(report))
+        reply = InboundSms(message.to, sim.reply, f"SBIN{provider_id}") if sim.reply else None
+        task = asyncio.create_task(self._deliver(report, reply))
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
 
-    async def _deliver(self, report: DeliveryReport) -> None:
+    async def _deliver(self, report: DeliveryReport, reply: InboundSms | None) -> None:
         await self._clock.sleep(self._delay)
         await self._sink(report)
+        if reply is not None and self._reply_sink is not None:  # as soon as it arrived
+            await self._reply_sink(reply)
 
     async def flush(self) -> None:
         """Wait for every report already promised (tests and clean shutdown)."""
@@ -144,8 +155,16 @@ class SandboxChannel:
                 task.cancel()
 
 
-def sandbox_sms(sink: ReportSink, clock: Clock, *, report_delay: float = 0.5) -> SandboxChannel:
-    return SandboxChannel("sms", SMS_SIMULATOR, sink, clock, report_delay=report_delay)
+def sandbox_sms(
+    sink: ReportSink,
+    clock: Clock,
+    *,
+    report_delay: float = 0.5,
+    reply_sink: ReplySink | None = None,
+) -> SandboxChannel:
+    return SandboxChannel(
+        "sms", SMS_SIMULATOR, sink, clock, report_delay=report_delay, reply_sink=reply_sink
+    )
 
 
 def sandbox_email(sink: ReportSink, clock: Clock, *, report_delay: float = 0.5) -> SandboxChannel:

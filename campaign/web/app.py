@@ -20,6 +20,7 @@ from campaign.api.problems import problems_middleware
 from campaign.api.routes import add_api_routes
 from campaign.bootstrap import Services
 from campaign.web.recipient import add_recipient_routes
+from campaign.web.webhooks import add_webhook_routes
 
 MAX_BODY = 20 * 1024 * 1024  # contact files arrive as request bodies
 
@@ -34,6 +35,7 @@ def create_app(services: Services, *, close_services: bool = False) -> web.Appli
         app.cleanup_ctx.append(_closing(services))
     add_api_routes(app)
     add_recipient_routes(app)
+    add_webhook_routes(app)
     app.router.add_get("/", landing)
     return app
 

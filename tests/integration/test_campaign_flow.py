@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from campaign.channels.base import DeliveryReport
+from audiences.model import Channel, ExclusionReason
+from audiences.preview import preview
+from campaign.channels.base import DeliveryReport, InboundSms
 from campaign.channels.sandbox import SandboxChannel, sandbox_email, sandbox_sms
 from campaign.clock import ManualClock
 from campaign.dispatch.composer import Composer
@@ -18,10 +20,11 @@ from campaign.security import Signer
 from campaign.service import CampaignService
 from campaign.states import CampaignAction, CampaignState, MessageState
 from campaign.store.engine import Database
-from campaign.store.tables import delivery_events, messages
+from campaign.store.tables import delivery_events, messages, suppressions
+from campaign.tracking.inbound import InboundReplies
 from campaign.tracking.receipts import ReceiptRecorder
 from campaign.tracking.stats import campaign_stats
-from tests.factories import contact, sms_and_email_template, user_row
+from tests.factories import KEYS, contact, sms_and_email_template, user_row
 
 
 class Flow:
@@ -33,7 +36,12 @@ class Flow:
         async def sink(report: DeliveryReport) -> None:
             await self.receipts.record(report)
 
-        self.sms: SandboxChannel = sandbox_sms(sink, clock, report_delay=1)
+        self.replies = InboundReplies(database, clock, KEYS, "BE")
+
+        async def replied(sms: InboundSms) -> None:
+            await self.replies.record(sms)
+
+        self.sms: SandboxChannel = sandbox_sms(sink, clock, report_delay=1, reply_sink=replied)
         self.email: SandboxChannel = sandbox_email(sink, clock, report_delay=1)
         composer = Composer(database, Renderer(), Signer(b"s" * 32),
                             base_url="http://127.0.0.1:8080",
@@ -185,3 +193,21 @@ async def test_an_sms_over_the_campaigns_segment_cap_is_skipped_not_sent(flow: F
     assert fate["+32470000001"][0] == "delivered"
     assert fate["+32470000002"] == ("skipped", "2 segments, over the campaign's cap of 1")
     assert [m.to for m in flow.sms.sent] == ["+32470000001"]
+
+
+async def test_the_simulator_number_that_replies_stop_opts_its_household_out(flow: Flow) -> None:
+    db, clock = flow.database, flow.clock
+    await contact(db, clock, phone="+32499000007", first_name="Jan")
+    await contact(db, clock, phone="+32499000007", first_name="Mia")  # same phone
+    await contact(db, clock, phone="+32470000001", first_name="An")
+    await _approved_campaign(flow)
+    await flow.campaigns.start_due()
+    await flow.drain()
+    assert await flow.states() == {"+32499000007": "delivered", "+32470000001": "delivered"}
+    after = await preview(db, "language IS SET", partner_id=None)
+    assert after.excluded[Channel.SMS][ExclusionReason.OPTED_OUT] == 2
+    assert after.reachable[Channel.SMS] == 1
+    key = KEYS.key("sms", "+32499000007")
+    async with db.read_session() as session:
+        query = select(suppressions.c.reason).where(suppressions.c.address_key == key)
+        assert (await session.execute(query)).scalar_one() == "STOP reply"

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from audiences.cells import unwrap_cell
+from audiences.cells import safe_cell, unwrap_cell
 from audiences.model import ImportReport, RejectedRow
-from audiences.spreadsheet import safe_cell, write_rejects
+from audiences.spreadsheet import write_rejects
 
 
 @pytest.mark.parametrize(
