@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from audiences.addresses import AddressKeys
+from audiences.collector import collecting_rarely
 from audiences.contact_repository import (
     by_address_key,
     by_external_id,
@@ -86,6 +87,7 @@ class _Run:
     had_contacts: bool = True
 
 
+@collecting_rarely
 async def import_contacts(
     database: Database,
     data: bytes | IO[bytes],

@@ -17,11 +17,13 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 
 from audiences.addresses import AddressKeys
+from audiences.collector import relax_for_good
 from audiences.model import RejectedRow
-from audiences.rows import ContactRow, RowChecker, RowRules
+from audiences.rows import ContactRow, RowChecker, RowRules, WireRow
 
 Item = tuple[int, tuple[str, ...]] | RejectedRow  # (line, values padded to the header) or why not
 Checked = ContactRow | list[RejectedRow] | RejectedRow
+_Wired = WireRow | list[RejectedRow] | RejectedRow
 WORKERS = max(1, (os.cpu_count() or 2) - 1)  # one core left for matching and writing
 AHEAD = 2 * WORKERS  # batches in flight: enough to keep the workers busy, few enough to stay flat
 
@@ -45,11 +47,16 @@ def check_batch(
 def _start_worker(rules: RowRules, keys: AddressKeys, columns: tuple[str, ...]) -> None:
     global _worker
     _worker = (RowChecker(rules, keys), columns)
+    relax_for_good()
 
 
-def _check_in_worker(batch: Sequence[Item]) -> list[Checked]:
+def _check_in_worker(batch: Sequence[Item]) -> list[_Wired]:
     assert _worker is not None, "the worker was not started"
-    return check_batch(*_worker, batch)
+    return [r.to_wire() if isinstance(r, ContactRow) else r for r in check_batch(*_worker, batch)]
+
+
+def _from_worker(batch: list[_Wired]) -> list[Checked]:
+    return [ContactRow.from_wire(r) if isinstance(r, tuple) else r for r in batch]
 
 
 async def checked_batches(
@@ -74,12 +81,12 @@ async def checked_batches(
         initargs=(rules, keys, tuple(columns)),
     )
     try:
-        pending: deque[Future[list[Checked]]] = deque()
+        pending: deque[Future[list[_Wired]]] = deque()
         for batch in batches:
             pending.append(pool.submit(_check_in_worker, batch))
             if len(pending) >= AHEAD:
-                yield await asyncio.wrap_future(pending.popleft())
+                yield _from_worker(await asyncio.wrap_future(pending.popleft()))
         while pending:
-            yield await asyncio.wrap_future(pending.popleft())
+            yield _from_worker(await asyncio.wrap_future(pending.popleft()))
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
