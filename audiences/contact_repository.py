@@ -7,6 +7,7 @@ executemany per kind of update, and for new contacts without an owner a ``COPY``
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
@@ -27,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from campaign.store.copy_text import copy_data
 from campaign.store.tables import contact_partners, contacts
 from campaign.store.value_lists import among
 
@@ -126,6 +128,24 @@ async def insert_contacts(
     await link_partner(session, [int(i) for i in result.scalars()], owner_partner_id)
 
 
+async def copy_contact_lines(
+    session: AsyncSession, columns: Sequence[str], lines: Sequence[str]
+) -> None:
+    """``COPY`` contacts already encoded as text lines (PostgreSQL, the session's transaction)."""
+    if not lines:
+        return
+    driver = await _driver(session)
+    data = io.BytesIO(copy_data(lines))
+    await driver.copy_to_table("contacts", source=data, columns=list(columns), format="text")
+
+
+async def _driver(session: AsyncSession) -> Any:
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    assert raw.driver_connection is not None
+    return raw.driver_connection
+
+
 async def _copy_contacts(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
     """``COPY`` the rows in through the session's own connection (and so its transaction)."""
     names = list(rows[0])
@@ -135,10 +155,7 @@ async def _copy_contacts(session: AsyncSession, rows: Sequence[Mapping[str, Any]
         record = [row[name] for name in names]
         record[json_at] = json.dumps(record[json_at])  # the driver's jsonb codec takes text
         records.append(record)
-    connection = await session.connection()
-    raw = await connection.get_raw_connection()
-    driver = raw.driver_connection
-    assert driver is not None
+    driver = await _driver(session)
     await driver.copy_records_to_table("contacts", records=records, columns=names)
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from audiences.model import AmbiguousRow, Channel, RejectedRow
 from audiences.rows import Consent, ContactRow
+from campaign.store.copy_text import copy_line
 
 DEFAULT_SOURCE = "import"
 _NULLABLE = (
@@ -26,6 +27,7 @@ _NULLABLE = (
 @dataclass(frozen=True, slots=True)
 class Decision:
     insert: dict[str, Any] | None = None
+    insert_line: str | None = None  # the new contact as COPY text, when a worker encoded it
     update: tuple[int, dict[str, Any]] | None = None
     ambiguous: AmbiguousRow | None = None
     rejected: RejectedRow | None = None  # all None: the contact is there and unchanged
@@ -55,10 +57,23 @@ class RowWriter:
             "consent_email": False,
         }
         self._columns = columns
+        self._insert_columns = (
+            *self._defaults, "language", "owner_partner_id", "created_at", "updated_at",
+        )  # fmt: skip
 
     @property
     def now(self) -> datetime:
         return self._now
+
+    @property
+    def insert_columns(self) -> tuple[str, ...]:
+        """The columns of every new contact, in the order of :meth:`insert_line`."""
+        return self._insert_columns
+
+    def insert_line(self, row: ContactRow) -> str:
+        """The new contact of ``row`` as one line of COPY text (docs/decisions/0011)."""
+        values = self.new_contact(row)
+        return copy_line([values[name] for name in self.insert_columns])
 
     def new_contact(self, row: ContactRow) -> dict[str, Any]:
         return (
@@ -145,6 +160,8 @@ class Matcher:
         return self._by_address(row)
 
     def _by_external_id(self, row: ContactRow, existing: Mapping[str, Any] | None) -> Decision:
+        if existing is None and row.insert_line is not None:
+            return Decision(insert_line=row.insert_line)
         if existing is None:
             return Decision(insert=self._writer.new_contact(row))
         if existing["erased_at"] is not None:

@@ -13,7 +13,7 @@ import asyncio
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 
 from audiences.addresses import AddressKeys
@@ -27,32 +27,43 @@ _Wired = WireRow | list[RejectedRow] | RejectedRow
 WORKERS = max(1, (os.cpu_count() or 2) - 1)  # one core left for matching and writing
 AHEAD = 2 * WORKERS  # batches in flight: enough to keep the workers busy, few enough to stay flat
 
-_worker: tuple[RowChecker, tuple[str, ...]] | None = None
+Encoder = Callable[[ContactRow], str]  # a valid row as the COPY line of the contact it creates
+_worker: tuple[RowChecker, tuple[str, ...], Encoder | None] | None = None
 
 
 def check_batch(
-    checker: RowChecker, columns: Sequence[str], batch: Sequence[Item]
+    checker: RowChecker,
+    columns: Sequence[str],
+    batch: Sequence[Item],
+    encode: Encoder | None = None,
 ) -> list[Checked]:
-    """Each record of ``batch`` checked, in order."""
+    """Each record of ``batch`` checked, in order; valid rows encoded too, with ``encode``."""
     checked: list[Checked] = []
     for item in batch:
         if isinstance(item, RejectedRow):
             checked.append(item)
-        else:
-            line, values = item
-            checked.append(checker.check(line, dict(zip(columns, values, strict=True))))
+            continue
+        line, values = item
+        result = checker.check(line, dict(zip(columns, values, strict=True)))
+        if encode is not None and isinstance(result, ContactRow):
+            result.insert_line = encode(result)
+        checked.append(result)
     return checked
 
 
-def _start_worker(rules: RowRules, keys: AddressKeys, columns: tuple[str, ...]) -> None:
+def _start_worker(
+    rules: RowRules, keys: AddressKeys, columns: tuple[str, ...], encode: Encoder | None
+) -> None:
     global _worker
-    _worker = (RowChecker(rules, keys), columns)
+    _worker = (RowChecker(rules, keys), columns, encode)
     relax_for_good()
 
 
 def _check_in_worker(batch: Sequence[Item]) -> list[_Wired]:
     assert _worker is not None, "the worker was not started"
-    return [r.to_wire() if isinstance(r, ContactRow) else r for r in check_batch(*_worker, batch)]
+    checker, columns, encode = _worker
+    checked = check_batch(checker, columns, batch, encode)
+    return [r.to_wire() if isinstance(r, ContactRow) else r for r in checked]
 
 
 def _from_worker(batch: list[_Wired]) -> list[Checked]:
@@ -66,19 +77,20 @@ async def checked_batches(
     batches: Iterable[Sequence[Item]],
     *,
     parallel: bool,
+    encode: Encoder | None = None,
 ) -> AsyncIterator[list[Checked]]:
     """The batches checked, in order; with ``parallel``, in ``WORKERS`` processes."""
     if not parallel:
         checker = RowChecker(rules, keys)
         for batch in batches:
-            yield check_batch(checker, columns, batch)
+            yield check_batch(checker, columns, batch, encode)
         return
     # spawn, not fork: this process runs an event loop and driver threads.
     pool = ProcessPoolExecutor(
         WORKERS,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_start_worker,
-        initargs=(rules, keys, tuple(columns)),
+        initargs=(rules, keys, tuple(columns), encode),
     )
     try:
         pending: deque[Future[list[_Wired]]] = deque()

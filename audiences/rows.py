@@ -19,6 +19,10 @@ from audiences.model import Channel, FieldType, RejectedRow
 from audiences.values import JsonValue, parse_boolean, parse_datetime, parse_typed
 
 TEXT_COLUMNS = ("first_name", "postcode", "municipality", "province", "region")
+_NUL = (
+    "holds a NUL character (\\x00), which cannot be stored: the file may be damaged or saved "
+    "as UTF-16; save it again as CSV UTF-8"
+)
 _CHANNELS = {channel.value: channel for channel in Channel}  # iterating an enum is slow
 
 
@@ -49,20 +53,22 @@ class ContactRow:
     cleared: set[str] = field(default_factory=set)  # attribute columns left empty
     phone_key: str | None = None
     email_key: str | None = None
+    insert_line: str | None = None  # the contact it would create, as COPY text, if encoded
 
     def to_wire(self) -> WireRow:
         consent = tuple((channel.value, *given) for channel, given in self.consent.items())
         return (
             self.line, self.external_id, self.phone, self.email, self.columns, consent,
             self.attributes, tuple(self.cleared), self.phone_key, self.email_key,
+            self.insert_line,
         )  # fmt: skip
 
     @classmethod
     def from_wire(cls, wire: WireRow) -> ContactRow:
-        line, external_id, phone, email, columns, consent, attributes, cleared, pkey, ekey = wire
+        line, external_id, phone, email, columns, consent, attributes, cleared, *rest = wire
         given = {_CHANNELS[c]: Consent(yes, source, at) for c, yes, source, at in consent}
         return cls(line, external_id, phone, email, columns, given, attributes, set(cleared),
-                   pkey, ekey)  # fmt: skip
+                   *rest)  # fmt: skip
 
     @property
     def first_name(self) -> str | None:
@@ -110,9 +116,11 @@ class RowChecker:
     def check(self, line: int, record: Mapping[str, str]) -> ContactRow | list[RejectedRow]:
         row = ContactRow(line)
         problems: list[RejectedRow] = []
-        # A cell our own export neutralised ('+32…) reads as it was written. Looking for an
-        # apostrophe in the joined row first costs a fifth of unwrapping every cell.
-        if "'" in "".join(record.values()):
+        # Looking in the joined row first costs a fifth of looking at every cell.
+        joined = "".join(record.values())
+        if "\x00" in joined:
+            return [RejectedRow(line, c, _NUL) for c, v in record.items() if "\x00" in v]
+        if "'" in joined:  # a cell our export neutralised ('+32…) reads as it was written
             record = {column: unwrap_cell(value) for column, value in record.items()}
         for column, value in record.items():
             try:

@@ -90,8 +90,8 @@ contacts = Table(
     Column("phone", String(20), nullable=True),
     Column("email", String(320), nullable=True),
     # Keyed hashes of the normalised addresses: joined against the suppression list.
-    Column("phone_key", String(64), nullable=True, index=True),
-    Column("email_key", String(64), nullable=True, index=True),
+    Column("phone_key", String(64), nullable=True),
+    Column("email_key", String(64), nullable=True),
     Column("language", String(8), nullable=False),
     Column("first_name", String(200), nullable=True),
     Column("preferred_channel", String(8), nullable=True),
@@ -116,6 +116,10 @@ contacts = Table(
     # external ids are unique within their owner (the authority or one partner).
     UniqueConstraint("owner_partner_id", "external_id"),
     Index("ix_contacts_language", "language"),
+    # Keys are random and only compared for equality: a hash index of a million keys is a
+    # third of a B-tree's size (32 MB, not 91) and takes new keys faster (migration 0004).
+    Index("ix_contacts_phone_key", "phone_key", postgresql_using="hash"),
+    Index("ix_contacts_email_key", "email_key", postgresql_using="hash"),
 )
 
 contact_partners = Table(
