@@ -12,6 +12,7 @@ from audiences.spreadsheet import DELIMITERS, csv_lines
 from campaign import contact_records
 from campaign.api.bodies import int_param, read_model
 from campaign.api.context import identity, services
+from campaign.api.docparts import ERRORS, json_answer, ref
 from campaign.errors import InvalidInput, NotFound
 
 
@@ -143,16 +144,6 @@ def _id(request: web.Request) -> int:
     return int(raw)
 
 
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _json_response(name: str, description: str) -> Any:
-    return {"description": description, "content": {"application/json": {"schema": _ref(name)}}}
-
-
-_PROBLEM: dict[str, Any] = {"$ref": "#/components/responses/Problem"}
-_ERRORS: dict[str, Any] = {code: _PROBLEM for code in ("401", "403", "404", "409", "422")}
 _CONTACT_ID = {"name": "contact_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 _SCOPE = "A partner key acts only on contacts its partner owns or is linked to (others: 404)."
 
@@ -179,7 +170,7 @@ OPENAPI_PATHS: dict[str, Any] = {
                     "schema": {"type": "integer", "minimum": 1, "maximum": 500},
                 },
             ],
-            "responses": {"200": _json_response("ContactPage", "one page of contacts"), **_ERRORS},
+            "responses": {"200": json_answer("ContactPage", "one page of contacts"), **ERRORS},
         }
     },
     "/api/v1/contacts/import": {
@@ -208,7 +199,7 @@ OPENAPI_PATHS: dict[str, Any] = {
                     },
                 },
             },
-            "responses": {"200": _json_response("ImportReport", "what the import did"), **_ERRORS},
+            "responses": {"200": json_answer("ImportReport", "what the import did"), **ERRORS},
         }
     },
     "/api/v1/contacts/export.csv": {
@@ -233,7 +224,7 @@ OPENAPI_PATHS: dict[str, Any] = {
                     "description": "UTF-8 with a byte order mark",
                     "content": {"text/csv": {"schema": {"type": "string"}}},
                 },
-                **_ERRORS,
+                **ERRORS,
             },
         }
     },
@@ -242,7 +233,7 @@ OPENAPI_PATHS: dict[str, Any] = {
         "get": {
             "summary": "Everything held about a person, as JSON (audited: contact.exported)",
             "description": _SCOPE,
-            "responses": {"200": _json_response("ContactExport", "the person's data"), **_ERRORS},
+            "responses": {"200": json_answer("ContactExport", "the person's data"), **ERRORS},
         },
     },
     "/api/v1/contacts/{contact_id}": {
@@ -250,7 +241,7 @@ OPENAPI_PATHS: dict[str, Any] = {
         "delete": {
             "summary": "Erase a person's data for good (audited: contact.erased)",
             "description": "Messages keep their counts without the address. " + _SCOPE,
-            "responses": {"204": {"description": "erased"}, **_ERRORS},
+            "responses": {"204": {"description": "erased"}, **ERRORS},
         },
     },
     "/api/v1/contacts/{contact_id}/opt-out": {
@@ -260,9 +251,9 @@ OPENAPI_PATHS: dict[str, Any] = {
             "description": _SCOPE,
             "requestBody": {
                 "required": True,
-                "content": {"application/json": {"schema": _ref("OptOutBody")}},
+                "content": {"application/json": {"schema": ref("OptOutBody")}},
             },
-            "responses": {"200": _json_response("OptOutResult", "done"), **_ERRORS},
+            "responses": {"200": json_answer("OptOutResult", "done"), **ERRORS},
         },
     },
 }

@@ -14,6 +14,7 @@ from audiences.field_service import FieldRegistry
 from audiences.model import FieldInfo, FieldType
 from campaign.api.bodies import read_model
 from campaign.api.context import identity, services
+from campaign.api.docparts import ERRORS, json_answer, json_body, ref
 from campaign.messages.language import SUPPORTED_LANGUAGES
 
 _Label = Annotated[str, Field(min_length=1, max_length=100)]
@@ -75,20 +76,6 @@ async def relabel_field(request: web.Request) -> web.Response:
     return web.json_response(field_json(changed))
 
 
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _json(name: str, description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": _ref(name)}}}
-
-
-def _body(name: str) -> dict[str, Any]:
-    return {"required": True, "content": {"application/json": {"schema": _ref(name)}}}
-
-
-_PROBLEM = {"$ref": "#/components/responses/Problem"}
-_ERRORS = {code: _PROBLEM for code in ("401", "403", "404", "409", "422")}
 _NAME = {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}
 _LANGUAGES = ", ".join(SUPPORTED_LANGUAGES)
 
@@ -96,26 +83,26 @@ OPENAPI_PATHS: dict[str, Any] = {
     "/api/v1/fields": {
         "get": {
             "summary": "Every field a segment may name: built-in fields, then attributes",
-            "responses": {"200": _json("FieldList", "the registry"), **_ERRORS},
+            "responses": {"200": json_answer("FieldList", "the registry"), **ERRORS},
         },
         "post": {
             "summary": "Register an attribute before importing it, fixing its type (editor, admin)",
             "description": f"Labels are keyed by language: {_LANGUAGES}.",
-            "requestBody": _body("FieldBody"),
-            "responses": {"201": _json("FieldInfo", "registered"), **_ERRORS},
+            "requestBody": json_body("FieldBody"),
+            "responses": {"201": json_answer("FieldInfo", "registered"), **ERRORS},
         },
     },
     "/api/v1/fields/{name}": {
         "parameters": [_NAME],
         "get": {
             "summary": "One field",
-            "responses": {"200": _json("FieldInfo", "the field"), **_ERRORS},
+            "responses": {"200": json_answer("FieldInfo", "the field"), **ERRORS},
         },
         "patch": {
             "summary": "Replace an attribute's labels (editor, admin); its type cannot change",
             "description": "A `type` other than the field's answers 409.",
-            "requestBody": _body("LabelsBody"),
-            "responses": {"200": _json("FieldInfo", "relabelled"), **_ERRORS},
+            "requestBody": json_body("LabelsBody"),
+            "responses": {"200": json_answer("FieldInfo", "relabelled"), **ERRORS},
         },
     },
 }
@@ -138,6 +125,6 @@ def openapi_schemas() -> dict[str, object]:
         "FieldInfo": info,
         "FieldList": {
             "type": "object",
-            "properties": {"items": {"type": "array", "items": _ref("FieldInfo")}},
+            "properties": {"items": {"type": "array", "items": ref("FieldInfo")}},
         },
     }

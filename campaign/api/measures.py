@@ -9,6 +9,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from campaign.api.bodies import int_param, read_model
 from campaign.api.context import identity, services
+from campaign.api.docparts import ERRORS, json_answer, json_body, ref
 from campaign.errors import NotFound
 from campaign.measures import Catalogue, Level, MeasureDraft, MeasureStatus, Texts
 
@@ -91,41 +92,31 @@ async def update_measure(request: web.Request) -> web.Response:
     return web.json_response(measure.as_json())
 
 
-def _ref(name: str) -> dict[str, object]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _json(name: str, description: str) -> dict[str, object]:
-    return {"description": description, "content": {"application/json": {"schema": _ref(name)}}}
-
-
-_PROBLEM = {"$ref": "#/components/responses/Problem"}
-_ERRORS = {code: _PROBLEM for code in ("401", "403", "404", "409", "422")}
-_BODY = {"required": True, "content": {"application/json": {"schema": _ref("MeasureBody")}}}
+_BODY = json_body("MeasureBody")
 _MEASURE_ID = {"name": "measure_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 
 OPENAPI_PATHS: dict[str, object] = {
     "/api/v1/measures": {
         "get": {
             "summary": "The catalogue of measures, oldest first",
-            "responses": {"200": _json("MeasureList", "measures"), **_ERRORS},
+            "responses": {"200": json_answer("MeasureList", "measures"), **ERRORS},
         },
         "post": {
             "summary": "Publish a measure (emits measure.published)",
             "requestBody": _BODY,
-            "responses": {"201": _json("Measure", "created"), **_ERRORS},
+            "responses": {"201": json_answer("Measure", "created"), **ERRORS},
         },
     },
     "/api/v1/measures/{measure_id}": {
         "parameters": [_MEASURE_ID],
         "get": {
             "summary": "One measure",
-            "responses": {"200": _json("Measure", "the measure"), **_ERRORS},
+            "responses": {"200": json_answer("Measure", "the measure"), **ERRORS},
         },
         "put": {
             "summary": "Change a measure (emits measure.updated)",
             "requestBody": _BODY,
-            "responses": {"200": _json("Measure", "changed"), **_ERRORS},
+            "responses": {"200": json_answer("Measure", "changed"), **ERRORS},
         },
     },
 }
@@ -145,6 +136,6 @@ def openapi_schemas() -> dict[str, object]:
         "Measure": measure,
         "MeasureList": {
             "type": "object",
-            "properties": {"items": {"type": "array", "items": _ref("Measure")}},
+            "properties": {"items": {"type": "array", "items": ref("Measure")}},
         },
     }

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from audiences.segment_service import MAX_SAMPLE, Segments
 from campaign.api.bodies import int_param, read_model
 from campaign.api.context import identity, services
+from campaign.api.docparts import ERRORS, json_answer, json_body, ref
 from campaign.errors import NotFound
 
 
@@ -77,20 +78,6 @@ async def preview_segment(request: web.Request) -> web.Response:
     return web.json_response(result.as_json())
 
 
-def _ref(name: str) -> dict[str, object]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _json(name: str, description: str) -> dict[str, object]:
-    return {"description": description, "content": {"application/json": {"schema": _ref(name)}}}
-
-
-def _body(name: str) -> dict[str, object]:
-    return {"required": True, "content": {"application/json": {"schema": _ref(name)}}}
-
-
-_PROBLEM = {"$ref": "#/components/responses/Problem"}
-_ERRORS = {code: _PROBLEM for code in ("401", "403", "404", "409", "422")}
 _SEGMENT_ID = {"name": "segment_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 _COUNTS = {"type": "object", "additionalProperties": {"type": "integer"}}
 
@@ -98,28 +85,28 @@ OPENAPI_PATHS: dict[str, object] = {
     "/api/v1/segments": {
         "get": {
             "summary": "Saved segments by name (a partner sees only its own)",
-            "responses": {"200": _json("SegmentList", "segments"), **_ERRORS},
+            "responses": {"200": json_answer("SegmentList", "segments"), **ERRORS},
         },
         "post": {
             "summary": "Save a segment; the query is checked first (editor, admin, partner)",
-            "requestBody": _body("SegmentBody"),
-            "responses": {"201": _json("Segment", "created"), **_ERRORS},
+            "requestBody": json_body("SegmentBody"),
+            "responses": {"201": json_answer("Segment", "created"), **ERRORS},
         },
     },
     "/api/v1/segments/{segment_id}": {
         "parameters": [_SEGMENT_ID],
         "get": {
             "summary": "One saved segment",
-            "responses": {"200": _json("Segment", "the segment"), **_ERRORS},
+            "responses": {"200": json_answer("Segment", "the segment"), **ERRORS},
         },
         "put": {
             "summary": "Change a segment's name and query",
-            "requestBody": _body("SegmentBody"),
-            "responses": {"200": _json("Segment", "changed"), **_ERRORS},
+            "requestBody": json_body("SegmentBody"),
+            "responses": {"200": json_answer("Segment", "changed"), **ERRORS},
         },
         "delete": {
             "summary": "Delete a segment (409 while a campaign uses it)",
-            "responses": {"204": {"description": "deleted"}, **_ERRORS},
+            "responses": {"204": {"description": "deleted"}, **ERRORS},
         },
     },
     "/api/v1/segments/preview": {
@@ -130,8 +117,8 @@ OPENAPI_PATHS: dict[str, object] = {
                 "counted under one reason: no_address, no_consent, opted_out, suppressed, "
                 "duplicate_address, in that order. See docs/segments.md."
             ),
-            "requestBody": _body("PreviewBody"),
-            "responses": {"200": _json("Preview", "the preview"), **_ERRORS},
+            "requestBody": json_body("PreviewBody"),
+            "responses": {"200": json_answer("Preview", "the preview"), **ERRORS},
         },
     },
 }
@@ -159,7 +146,7 @@ def openapi_schemas() -> dict[str, object]:
         "Segment": segment,
         "SegmentList": {
             "type": "object",
-            "properties": {"items": {"type": "array", "items": _ref("Segment")}},
+            "properties": {"items": {"type": "array", "items": ref("Segment")}},
         },
         "PreviewBody": PreviewBody.model_json_schema(),
         "Preview": {
