@@ -3,6 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 REFERENCE := tests/reference/node_modules/.installed
+CHROMIUM := /usr/bin/chromium
 MYPY_TARGETS := campaign audiences scheduler tests bench
 DEMO_EDITOR := editor@demo.example.org
 
@@ -20,7 +21,13 @@ $(REFERENCE): tests/reference/package.json tests/reference/package-lock.json
 	npm ci --prefix tests/reference --no-audit --no-fund
 	touch $@
 
-test: $(STAMP) $(REFERENCE)
+# Debian's Chromium for the browser tests; Playwright drives it and never downloads its own.
+$(CHROMIUM):
+	$$( [ "$$(id -u)" -eq 0 ] || echo sudo ) apt-get update
+	$$( [ "$$(id -u)" -eq 0 ] || echo sudo ) env DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y --no-install-recommends chromium
+
+test: $(STAMP) $(REFERENCE) $(CHROMIUM)
 	$(BIN)/ruff check
 	$(BIN)/mypy $(MYPY_TARGETS)
 	$(BIN)/pytest

@@ -289,3 +289,36 @@ async def suppression_row(database: Database, clock: Clock, channel: str, addres
                 created_at=clock.now(),
             )
         )
+
+
+async def sent_message(
+    database: Database,
+    clock: Clock,
+    channel: str,
+    address: str,
+    language: str = "nl",
+    version: int | None = None,
+) -> tuple[int, int]:
+    """A delivered message of a completed campaign to Ann (``language``): (message, contact).
+
+    The campaign uses template ``version``, by default one with nl and en variants."""
+    version = version or await sms_and_email_template(database, clock)
+    contact_id = await contact(database, clock, phone="+32470000001", email="ann@example.org",
+                               first_name="Ann", language=language)  # fmt: skip
+    campaign = await campaign_row(
+        database, clock, state=CampaignState.COMPLETED, template_version_id=version
+    )
+    now = clock.now()
+    async with database.transaction() as session:
+        run = await session.execute(
+            insert(campaign_runs).values(campaign_id=campaign, sequence=1, due_at=now)
+        )
+        message = await session.execute(
+            insert(messages).values(
+                run_id=inserted_id(run), campaign_id=campaign, contact_id=contact_id,
+                channel=channel, address=address, language=language,
+                state=MessageState.DELIVERED.value, attempts=1, next_attempt_at=now,
+                created_at=now, updated_at=now,
+            )  # fmt: skip
+        )
+    return inserted_id(message), contact_id

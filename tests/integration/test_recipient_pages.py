@@ -8,17 +8,15 @@ from datetime import timedelta
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from campaign.bootstrap import Services, build
 from campaign.clock import ManualClock
 from campaign.settings import load_settings
-from campaign.states import CampaignState, MessageState
 from campaign.store.engine import Database
-from campaign.store.results import inserted_id
-from campaign.store.tables import campaign_runs, contacts, messages, outbox, suppressions
+from campaign.store.tables import contacts, outbox, suppressions
 from campaign.web.app import create_app
-from tests.factories import campaign_row, contact, sms_and_email_template
+from tests.factories import sent_message
 
 Client = TestClient[web.Request, web.Application]
 ClientFactory = Callable[[web.Application], Awaitable[Client]]
@@ -33,34 +31,7 @@ async def services(database: Database, clock: ManualClock) -> AsyncIterator[Serv
 
 
 async def _sent_message(services: Services, channel: str, address: str) -> tuple[int, int]:
-    db, clock = services.database, services.clock
-    version = await sms_and_email_template(db, clock)
-    contact_id = await contact(db, clock, phone="+32470000001", email="ann@example.org",
-                                first_name="Ann", language="nl")  # fmt: skip
-    campaign = await campaign_row(
-        db, clock, state=CampaignState.COMPLETED, template_version_id=version
-    )
-    now = clock.now()
-    async with db.transaction() as session:
-        run = await session.execute(
-            insert(campaign_runs).values(campaign_id=campaign, sequence=1, due_at=now)
-        )
-        message = await session.execute(
-            insert(messages).values(
-                run_id=inserted_id(run),
-                campaign_id=campaign,
-                contact_id=contact_id,
-                channel=channel,
-                address=address,
-                language="nl",
-                state=MessageState.DELIVERED.value,
-                attempts=1,
-                next_attempt_at=now,
-                created_at=now,
-                updated_at=now,
-            )  # fmt: skip
-        )
-    return inserted_id(message), contact_id
+    return await sent_message(services.database, services.clock, channel, address)
 
 
 async def _client(services: Services, aiohttp_client: ClientFactory) -> Client:
