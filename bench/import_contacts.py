@@ -11,6 +11,7 @@ Each run imports a fresh database (PostgreSQL: a database of its own, created an
 SQLite: a temporary file) in a child process, so the peak memory of one run is its own. The
 file is generated once, streamed to disk. ``BENCH_IMPORT_ROWS`` and ``BENCH_IMPORT_RUNS``
 change the size and the number of runs (fewer runs when one takes more than three minutes).
+One more import of a file a tenth the size shows whether memory grows with the file.
 """
 
 from __future__ import annotations
@@ -214,16 +215,22 @@ def _sqlite_run(path: Path, folder: Path, mode: str = "import") -> dict[str, flo
             Path(f"{database}{suffix}").unlink(missing_ok=True)
 
 
+SMALL = ROWS // 10  # memory is flat when a file ten times larger needs about the same
+
+
 def run() -> Section:
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "contacts.csv"
+        path, small = Path(folder) / "contacts.csv", Path(folder) / "small.csv"
         write_file(path, ROWS)
+        write_file(small, SMALL)
         size_mib = path.stat().st_size / 1024 / 1024
-        results, ceilings = {}, {}
+        results, ceilings, smaller = {}, {}, {}
         results["PostgreSQL"] = [_postgres_run(path, "import-again") for _ in range(RUNS)]
         ceilings["PostgreSQL"] = [_postgres_run(path, "ceiling") for _ in range(RUNS)]
+        smaller["PostgreSQL"] = _postgres_run(small)
         results["SQLite"] = [_sqlite_run(path, Path(folder)) for _ in range(RUNS)]
         ceilings["SQLite"] = [_sqlite_run(path, Path(folder), "ceiling") for _ in range(RUNS)]
+        smaller["SQLite"] = _sqlite_run(small, Path(folder))
     lines = [
         stamp(),
         "",
@@ -243,6 +250,8 @@ def run() -> Section:
         lines.append(median_line(f"{engine} rows/s", [r["rows_per_second"] for r in runs], ""))
         lines.append(median_line(f"{engine} seconds", [r["seconds"] for r in runs], "s"))
         lines.append(median_line(f"{engine} peak RSS", [r["peak_mib"] for r in runs], "MiB"))
+        peak = smaller[engine]["peak_mib"]
+        lines.append(median_line(f"{engine} peak RSS, {SMALL:,} rows (one run)", [peak], "MiB"))
         if engine == "PostgreSQL":
             again = [r["again_rows_per_second"] for r in runs]
             lines.append(median_line(f"{engine} re-import, every row unchanged, rows/s", again, ""))

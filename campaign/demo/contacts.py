@@ -65,7 +65,8 @@ _LANGUAGES = ["nl", "fr", "de", "en", "ar", "tr", "uk"]
 _WEIGHTS = [45, 30, 3, 7, 6, 5, 4]
 _YES = {"nl": "ja", "fr": "oui", "de": "ja"}
 _NO = {"nl": "nee", "fr": "non", "de": "nein"}
-SIMULATOR_PHONES = ("+32499000001", "+32499000002", "+32499000003")
+# Failures that end at once, and a person who answers STOP (docs/operations.md).
+SIMULATOR_PHONES = ("+32499000001", "+32499000002", "+32499000003", "+32499000007")
 SIMULATOR_EMAIL = "hard-bounce@simulator.example.org"
 
 
@@ -134,7 +135,7 @@ def demo_rows(count: int = 2000, seed: int = 7) -> list[dict[str, str]]:
             rows.append(_row(rng, number, rows[-1]["phone"], rows[-1]["first_name"]))
         else:
             rows.append(_row(rng, number, None))
-    for row, phone in zip(rows[10:13], SIMULATOR_PHONES, strict=True):
+    for row, phone in zip(rows[10 : 10 + len(SIMULATOR_PHONES)], SIMULATOR_PHONES, strict=True):
         row |= {"phone": phone, "preferred_channel": "sms", "consent_sms": "yes"}
     rows[20] |= {"email": SIMULATOR_EMAIL, "preferred_channel": "email", "consent_email": "yes"}
     return rows

@@ -50,6 +50,14 @@ def _get(url: str, key: str | None = None) -> Any:
         return json.loads(response.read())
 
 
+def _post(url: str, key: str, body: Any) -> Any:
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST")
+    request.add_header("Authorization", f"Bearer {key}")
+    request.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return json.loads(response.read())
+
+
 @pytest.fixture
 def service_env(tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CAMPAIGN_", "TWILIO_"))}
@@ -111,6 +119,11 @@ def test_demo_campaign_reaches_a_final_state_for_every_message(
         campaigns = _get(f"{base}/api/v1/campaigns", key)["items"]
         demo = next(c for c in campaigns if c["name"].startswith("Demo"))
         stats = _get(f"{base}/api/v1/campaigns/{demo['id']}/stats", key)
+        # The simulator number that answers STOP: that person is opted out of SMS (the reply
+        # comes just after its delivery receipt, so it may land after the completion).
+        preview, query = f"{base}/api/v1/segments/preview", {"query": "opted_out_sms"}
+        _wait_until(lambda: _post(preview, key, query)["matched"] == 1, 10, process, tmp_path)
+        stopped = _post(preview, key, query)
 
     assert stats["total"] > 1000
     assert set(stats["by_status"]) <= FINAL | {"sent"}
@@ -123,5 +136,6 @@ def test_demo_campaign_reaches_a_final_state_for_every_message(
         assert sum(b["total"] for b in stats[breakdown].values()) == stats["total"]
         for bucket in stats[breakdown].values():
             assert sum(bucket["by_status"].values()) == bucket["total"]
+    assert stopped["matched"] == 1 and stopped["reachable"]["sms"] == 0
     # Email is final once accepted; SMS must have a final receipt.
     assert "sent" not in stats["by_channel"].get("sms", {"by_status": {}})["by_status"]

@@ -62,9 +62,10 @@ def test_german_speakers_live_in_east_belgium() -> None:
 
 def test_every_phone_parses_in_belgium_and_simulators_appear_once() -> None:
     phones = Counter(_e164(row["phone"]) for row in _rows() if row["phone"])
-    for simulator in SIMULATORS[:3]:
+    in_demo = {*SIMULATORS[:3], SIMULATORS[6]}  # failures that end at once, and a STOP
+    for simulator in in_demo:
         assert phones[simulator] == 1, simulator
-    assert not set(SIMULATORS[3:]) & set(phones)
+    assert not (set(SIMULATORS) - in_demo) & set(phones)
     written = [row["phone"] for row in _rows() if row["phone"]]
     assert any(p.startswith("04") and " " in p for p in written)
     assert any(p.startswith("+32") for p in written)
