@@ -20,7 +20,9 @@ import asyncpg
 import pytest
 from sqlalchemy import text
 
+from campaign.bootstrap import Services, build
 from campaign.clock import ManualClock
+from campaign.settings import load_settings
 from campaign.store.engine import Database, create_engine
 from campaign.store.tables import metadata
 
@@ -129,3 +131,12 @@ def sqlite_url(tmp_path: Path) -> str:
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock()
+
+
+@pytest.fixture
+async def services(database: Database, clock: ManualClock) -> AsyncIterator[Services]:
+    """Every service of the composition root over ``database``, on the test's clock."""
+    url = database.engine.url.render_as_string(hide_password=False)
+    built = build(load_settings(database_url=url, secret_key="k" * 32), clock=clock)
+    yield built
+    await built.close()

@@ -16,10 +16,8 @@ from sqlalchemy import select
 
 from audiences.model import Channel
 from audiences.reachability import reachable
-from campaign.bootstrap import Services, build
-from campaign.clock import ManualClock
+from campaign.bootstrap import Services
 from campaign.messages.library import TemplateSource, VariantSource
-from campaign.settings import load_settings
 from campaign.store.engine import Database
 from campaign.store.tables import contacts
 from campaign.template_repository import save_version
@@ -45,14 +43,6 @@ async def browser() -> AsyncIterator[Browser]:
         launched = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
         yield launched
         await launched.close()
-
-
-@pytest.fixture
-async def services(database: Database, clock: ManualClock) -> AsyncIterator[Services]:
-    url = database.engine.url.render_as_string(hide_password=False)
-    built = build(load_settings(database_url=url, secret_key="k" * 32), clock=clock)
-    yield built
-    await built.close()
 
 
 async def _sms_reachable(database: Database) -> bool:

@@ -2,32 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select
 
-from campaign.bootstrap import Services, build
-from campaign.clock import ManualClock
-from campaign.settings import load_settings
-from campaign.store.engine import Database
+from campaign.bootstrap import Services
 from campaign.store.tables import contacts, outbox, suppressions
 from campaign.web.app import create_app
 from tests.factories import sent_message
 
 Client = TestClient[web.Request, web.Application]
 ClientFactory = Callable[[web.Application], Awaitable[Client]]
-
-
-@pytest.fixture
-async def services(database: Database, clock: ManualClock) -> AsyncIterator[Services]:
-    url = database.engine.url.render_as_string(hide_password=False)
-    built = build(load_settings(database_url=url, secret_key="k" * 32), clock=clock)
-    yield built
-    await built.close()
 
 
 async def _sent_message(services: Services, channel: str, address: str) -> tuple[int, int]:
