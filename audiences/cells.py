@@ -12,14 +12,23 @@ from __future__ import annotations
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+def _runs_as_formula(text: str) -> bool:
+    """Whether a spreadsheet would run ``text``, or would once guarding apostrophes are gone."""
+    return text.lstrip("'").startswith(_FORMULA_STARTS)
+
+
 def safe_cell(value: object) -> str:
-    """``value`` as text, with a leading ``'`` when a spreadsheet would run it as a formula."""
+    """``value`` as text, with a leading ``'`` when a spreadsheet would run it as a formula.
+
+    Text that already starts with ``'`` before a formula gets one more, so that
+    :func:`unwrap_cell` gives back exactly what was written.
+    """
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+    return "'" + text if _runs_as_formula(text) else text
 
 
 def unwrap_cell(text: str) -> str:
-    """A cell as it was before :func:`safe_cell`: one ``'`` before a formula start removed."""
-    if text[:1] == "'" and text[1:].startswith(_FORMULA_STARTS):
+    """A cell as it was before :func:`safe_cell`: the one ``'`` it added removed."""
+    if text[:1] == "'" and _runs_as_formula(text[1:]):
         return text[1:]
     return text

@@ -11,12 +11,14 @@ field of the request).
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Collection, Mapping
 
 from audiences import fields as repository
 from audiences.model import (
     ATTRIBUTE_NAME_RULE,
     BUILT_IN_FIELDS,
+    CONTACT_COLUMNS,
     FieldInfo,
     FieldType,
     is_attribute_name,
@@ -53,7 +55,7 @@ class FieldRegistry:
     ) -> FieldInfo:
         """Register an attribute ahead of an import, with its type and labels."""
         _may_write(actor)
-        if name in BUILT_IN_FIELDS or name == PARTNER:
+        if name in BUILT_IN_FIELDS or name in CONTACT_COLUMNS or name == PARTNER:
             raise Conflict(f"{name!r} is a built-in field")
         if not is_attribute_name(name):
             raise InvalidInput(f"{name!r}: {ATTRIBUTE_NAME_RULE}", where="name")
@@ -93,7 +95,10 @@ class FieldRegistry:
                     f"labels.{language}: not a language of the service ({known})",
                     where=f"labels.{language}",
                 )
+            where = f"labels.{language}"
             if not label.strip():
-                raise InvalidInput(f"labels.{language}: a label cannot be empty", where="labels")
+                raise InvalidInput(f"{where}: a label cannot be empty", where=where)
+            if any(unicodedata.category(c) == "Cc" for c in label):
+                raise InvalidInput(f"{where}: a label is one line of text", where=where)
             clean[language] = " ".join(label.split())
         return dict(sorted(clean.items()))

@@ -26,6 +26,7 @@ from collections.abc import (
     Mapping,
     Sequence,
 )
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -147,7 +148,8 @@ async def import_contacts(
         rules, keys, columns, batches,
         parallel=report.rows >= parallel_from, encode=writer.insert_line if copies else None,
     )  # fmt: skip
-    await _import_rows(run, checked, progress)
+    async with aclosing(checked):  # an error stops the worker processes now, not at collection
+        await _import_rows(run, checked, progress)
     return report
 
 

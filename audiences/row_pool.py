@@ -13,7 +13,7 @@ import asyncio
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncGenerator, Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 
 from audiences.addresses import AddressKeys
@@ -78,7 +78,7 @@ async def checked_batches(
     *,
     parallel: bool,
     encode: Encoder | None = None,
-) -> AsyncIterator[list[Checked]]:
+) -> AsyncGenerator[list[Checked], None]:
     """The batches checked, in order; with ``parallel``, in ``WORKERS`` processes."""
     if not parallel:
         checker = RowChecker(rules, keys)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import IO, Any
 
 from audiences.cells import safe_cell
@@ -53,7 +54,7 @@ def _as_text(value: object) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float) and "e" in repr(value):
-        return f"{value:f}"  # the import reads 0.000001, not 1e-06
+        return format(Decimal(repr(value)), "f")  # the import reads 0.00000015, not 1.5e-07
     return str(value)
 
 

@@ -5,6 +5,7 @@ Pure functions shared by the importer (typing attributes) and the segment compil
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from datetime import date, datetime, tzinfo
@@ -38,6 +39,8 @@ def parse_number(text: str) -> int | float:
         raise ValueError(f"expected a number, got {text!r}")
     word = word.replace(",", ".")
     number = float(word)
+    if not math.isfinite(number):
+        raise ValueError(f"a number too large to store: {text[:20]!r}…")
     return int(number) if number.is_integer() and "." not in word else number
 
 

@@ -110,30 +110,32 @@ EXPORT_PAGE = 1000
 async def contact_table(
     services: Services, identity: Identity, query: str
 ) -> AsyncGenerator[list[list[str]], None]:
-    """The contacts a query matches as spreadsheet rows: the header first, then pages of rows.
+    """The contacts a query matches as spreadsheet rows, page by page, the header first.
 
-    The export is audited (``contacts.exported``, naming the actor and the query) before the
-    first row. Each page is read in a short session of its own, so a slow reader holds no
-    transaction open; a contact added meanwhile with a higher id is in the file too.
+    The first page is read before anything is yielded, so a query the database refuses fails
+    before an answer starts and is not recorded; then the export is audited
+    (``contacts.exported``, naming the actor and the query). Each page is read in a short
+    session of its own, so a slow reader holds no transaction open; a contact added meanwhile
+    with a higher id is in the file.
     """
     _may_manage(identity)
     scope = _scope(identity)
-    async with services.database.transaction() as session:
+    async with services.database.read_session() as session:
         condition = await _condition(session, query)
         attributes = [f.name for f in await list_fields(session) if not f.built_in]
+        rows = await contact_page(session, condition, scope, after_id=0, limit=EXPORT_PAGE)
+    async with services.database.transaction() as session:
         await audit.record_many(
             session, audit.LIST_EXPORTED, identity.label, services.clock.now(),
             query=query, partner_id=scope,
         )  # fmt: skip
-    yield [contact_header(attributes)]
-    after = 0
-    while True:
+    yield [contact_header(attributes)] + [contact_cells(row, attributes) for row in rows]
+    while len(rows) == EXPORT_PAGE:
         async with services.database.read_session() as session:
-            rows = await contact_page(session, condition, scope, after_id=after, limit=EXPORT_PAGE)
-        if not rows:
-            return
+            rows = await contact_page(
+                session, condition, scope, after_id=rows[-1]["id"], limit=EXPORT_PAGE
+            )
         yield [contact_cells(row, attributes) for row in rows]
-        after = rows[-1]["id"]
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -98,7 +98,7 @@ async def export_contacts_csv(request: web.Request) -> web.StreamResponse:
         services(request), identity(request), request.query.get("query", "")
     )
     try:
-        header = await anext(table)  # checks the permission and the query before the 200
+        first = await anext(table)  # the header and first page: a refusal comes before the 200
         response = web.StreamResponse(
             headers={
                 "Content-Type": "text/csv; charset=utf-8",
@@ -107,7 +107,7 @@ async def export_contacts_csv(request: web.Request) -> web.StreamResponse:
         )
         await response.prepare(request)
         # A byte order mark, so Excel reads UTF-8 (Liège, Zoë) instead of the local code page.
-        await response.write("\ufeff".encode() + csv_lines(header, DELIMITERS[name]))
+        await response.write("\ufeff".encode() + csv_lines(first, DELIMITERS[name]))
         async for rows in table:
             await response.write(csv_lines(rows, DELIMITERS[name]))
     finally:

@@ -8,9 +8,9 @@ before anything is read from it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from typing import Any
 
-from twilio.request_validator import RequestValidator
+from twilio.request_validator import RequestValidator, get_signature_algorithm
 
 from campaign.channels.base import InboundSms
 
@@ -20,12 +20,24 @@ class ForgedRequest(Exception):
 
 
 def verified_inbound(
-    url: str, form: Mapping[str, str], signature: str, auth_token: str
+    url: str, form: Any, signature: str, signature_settings: str, auth_token: str
 ) -> InboundSms:
-    """The inbound text of a webhook whose ``signature`` matches; ForgedRequest otherwise."""
-    if not signature or not RequestValidator(auth_token).validate(url, dict(form), signature):
+    """The inbound text of a webhook whose ``signature`` matches; ForgedRequest otherwise.
+
+    ``form`` is the request's form as a multidict (``getall``): a repeated parameter is signed
+    with every value. ``signature_settings`` is the X-Twilio-Webhooks-Signature-Settings
+    header, empty for the auth token's HMAC-SHA1 signatures this service checks.
+    """
+    algorithm = get_signature_algorithm(signature_settings or None)
+    if algorithm.upper() != "HMAC_SHA1":
+        raise ForgedRequest(
+            f"the webhook is signed with a SharedKey ({algorithm}); this service checks "
+            "X-Twilio-Signature with TWILIO_AUTH_TOKEN (HMAC-SHA1)"
+        )
+    if not signature or not RequestValidator(auth_token).validate(url, form, signature):
         raise ForgedRequest("the X-Twilio-Signature does not match this request")
-    sender = form.get("From", "").strip()
+    sender = str(form.get("From", "")).strip()
     if not sender:
         raise ForgedRequest("a signed inbound message without a From number")
-    return InboundSms(sender=sender, body=form.get("Body", ""), provider_id=form.get("MessageSid"))
+    sid = form.get("MessageSid")
+    return InboundSms(sender, str(form.get("Body", "")), str(sid) if sid else None)

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 _NULL = "\\N"
-_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode  # made once: dumps
-# with arguments builds a new encoder for every call
+# Made once: json.dumps with arguments builds a new encoder for every call. jsonb takes no NaN.
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
 
 
 def _text(value: str) -> str:
@@ -25,12 +25,17 @@ def _text(value: str) -> str:
     return value
 
 
-@lru_cache(maxsize=256)
 def _moment(value: datetime) -> str:
-    """A datetime as ISO text; an import repeats a few (its own time, consent times)."""
+    """A datetime as ISO text, in UTC."""
     if value.tzinfo is None:
         raise ValueError(f"naive datetime {value!r}: pass an aware UTC datetime")
-    return value.isoformat()
+    # In UTC first: two local times an hour apart (a fold) would compare equal in the cache.
+    return _utc_text(value.astimezone(UTC))
+
+
+@lru_cache(maxsize=256)
+def _utc_text(value: datetime) -> str:
+    return value.isoformat()  # an import repeats a few: its own time, consent times
 
 
 def copy_value(value: object) -> str:

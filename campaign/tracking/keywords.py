@@ -1,11 +1,11 @@
 """Which replies mean "stop": the opt-out keywords of SMS, as carriers and Twilio read them.
 
 A reply is a stop request when, trimmed, without accents, capitals or a final full stop, it is
-one of the keywords: Twilio's standard ones (STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT)
-and the word our SMS tell people to send in their language, which is STOP in every language we
-write in; people also answer in their own words: ARRÊT (fr), STOPP (de), DURDUR (tr), СТОП
-(uk), إيقاف (ar). A sentence that
-merely contains "stop" ("stop sending me the wrong date") is not one: staff read such replies.
+one of the keywords: Twilio's standard ones (STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT,
+OPTOUT, REVOKE), and the word our SMS tell people to send, which is STOP in every language we
+write in. People also answer in their own words: ARRÊT or ARRÊTE (fr), STOPP (de), DURDUR
+(tr), СТОП (uk), إيقاف (ar). A sentence that merely contains "stop" ("stop sending me the
+wrong date") is not one: staff read such replies.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from __future__ import annotations
 import unicodedata
 
 STOP_WORDS = frozenset(
-    {"stop", "stopall", "unsubscribe", "cancel", "end", "quit"}
-    | {"arret", "stopp", "durdur", "стоп", "ايقاف"}
+    {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "optout", "revoke"}
+    | {"arret", "arrete", "stopp", "durdur", "стоп", "ايقاف"}
 )
 
 

@@ -21,12 +21,13 @@ async def twilio_inbound(request: web.Request) -> web.Response:
     token = services.settings.twilio_auth_token
     if token is None:
         raise Forbidden("TWILIO_AUTH_TOKEN is not set, so no Twilio webhook can be verified")
-    form = {name: str(value) for name, value in (await request.post()).items()}
+    form = await request.post()
     # Twilio signs the URL it was given: our public base and the path it called.
     url = services.settings.base_url.rstrip("/") + request.path_qs
     signature = request.headers.get("X-Twilio-Signature", "")
+    settings = request.headers.get("X-Twilio-Webhooks-Signature-Settings", "")
     try:
-        sms = verified_inbound(url, form, signature, token.get_secret_value())
+        sms = verified_inbound(url, form, signature, settings, token.get_secret_value())
     except ForgedRequest as exc:
         raise Forbidden(str(exc)) from exc
     await services.replies.record(sms)

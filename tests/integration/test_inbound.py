@@ -165,3 +165,22 @@ async def test_without_an_auth_token_the_webhook_refuses_everything(
     response = await _post(client, _inbound_form("+32470000003", "STOP"), "anything")
     assert response.status == 403
     assert "TWILIO_AUTH_TOKEN" in (await response.json(content_type=None))["detail"]
+
+
+async def test_a_webhook_signed_with_a_shared_key_is_refused_with_the_reason(
+    webhook: tuple[Any, Services], clock: ManualClock
+) -> None:
+    client, services = webhook
+    person = await _holder(services, clock, "+32470000003")
+    form = _inbound_form("+32470000003", "STOP")
+    url = f"{PUBLIC}/webhooks/twilio/inbound"
+    signature = RequestValidator(TOKEN).compute_signature(url, form, "HMAC_SHA256")
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Twilio-Signature": signature,
+        "X-Twilio-Webhooks-Signature-Settings": "key=webhooks_sharedkey_1,algorithm=HMAC_SHA256",
+    }
+    response = await client.post("/webhooks/twilio/inbound", data=urlencode(form), headers=headers)
+    assert response.status == 403
+    assert "SharedKey" in (await response.json(content_type=None))["detail"]
+    assert await _opted_out(services.database) == {person: False}

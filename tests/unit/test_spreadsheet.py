@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from audiences.cells import safe_cell, unwrap_cell
 from audiences.model import ImportReport, RejectedRow
-from audiences.spreadsheet import write_rejects
+from audiences.spreadsheet import EXPORTED_COLUMNS, contact_cells, write_rejects
+from audiences.values import parse_number
 
 
 @pytest.mark.parametrize(
@@ -53,11 +54,31 @@ def test_the_rejects_file_has_line_column_reason_and_the_values_made_safe() -> N
     ]
 
 
-@given(st.text().filter(lambda text: not text.startswith("'")))
+@given(st.one_of(st.text(), st.text().map(lambda text: "'" + text)))
 def test_a_neutralised_cell_reads_back_as_it_was_written(text: str) -> None:
     assert unwrap_cell(safe_cell(text)) == text
 
 
-@pytest.mark.parametrize("text", ["'t Stad", "'", "''=1", "O'Neil", "'42"])
+@pytest.mark.parametrize("text", ["'t Stad", "'", "''", "O'Neil", "'42"])
 def test_an_apostrophe_that_guards_no_formula_is_kept(text: str) -> None:
     assert unwrap_cell(text) == text
+
+
+def test_an_apostrophe_before_a_formula_is_guarded_too() -> None:
+    assert safe_cell("'=1+1") == "''=1+1"
+
+
+def test_exported_attributes_read_as_an_import_reads_them() -> None:
+    row = {c: None for c in EXPORTED_COLUMNS} | {
+        "attributes": {"tiny": 1.5e-07, "big": 1e22, "alone": True, "age": 70, "since": "2021-03"}
+    }
+    cells = contact_cells(row, ["tiny", "big", "alone", "age", "since", "missing"])
+    assert cells[len(EXPORTED_COLUMNS):] == [
+        "0.00000015", "10000000000000000000000", "yes", "70", "2021-03", "",
+    ]  # fmt: skip
+    assert parse_number(cells[len(EXPORTED_COLUMNS)]) == 1.5e-07
+
+
+def test_a_number_too_large_to_store_is_not_a_number() -> None:
+    with pytest.raises(ValueError, match="too large"):
+        parse_number("9" * 400)
