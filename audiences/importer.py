@@ -142,8 +142,13 @@ async def import_contacts(
     )
     rules = RowRules(default_region, default_time_zone, tuple(languages), dict(report.attributes))
     batches = _batches(_records(table, columns), chunk_size)
-    # New contacts of the authority go in with COPY on PostgreSQL: let the checking encode them.
-    copies = not dry_run and owner_partner_id is None and database.dialect == "postgresql"
+    # New contacts of the authority go in with COPY on PostgreSQL: on a first import every row
+    # is new, so the checking encodes them; otherwise most rows may be there already, and
+    # encoding them would be work for nothing.
+    copies = (
+        not dry_run and not had_contacts and owner_partner_id is None
+        and database.dialect == "postgresql"
+    )  # fmt: skip
     checked = checked_batches(
         rules, keys, columns, batches,
         parallel=report.rows >= parallel_from, encode=writer.insert_line if copies else None,

@@ -160,7 +160,11 @@ class Matcher:
         return self._by_address(row)
 
     def _by_external_id(self, row: ContactRow, existing: Mapping[str, Any] | None) -> Decision:
-        if existing is None and row.insert_line is not None:
+        if row.insert_line is not None:
+            # Rows are encoded only on a first import, where no stored contact can match; such
+            # a row may come from the worker as its keys and line alone (rows.py, to_wire).
+            if existing is not None:
+                raise RuntimeError(f"line {row.line}: an encoded row matched a stored contact")
             return Decision(insert_line=row.insert_line)
         if existing is None:
             return Decision(insert=self._writer.new_contact(row))

@@ -56,6 +56,9 @@ class ContactRow:
     insert_line: str | None = None  # the contact it would create, as COPY text, if encoded
 
     def to_wire(self) -> WireRow:
+        if self.insert_line is not None and self.external_id:
+            # Encoded on a first import: inserting it needs no more than this (importing.py).
+            return (self.line, self.external_id, self.phone_key, self.email_key, self.insert_line)
         consent = tuple((channel.value, *given) for channel, given in self.consent.items())
         return (
             self.line, self.external_id, self.phone, self.email, self.columns, consent,
@@ -65,6 +68,10 @@ class ContactRow:
 
     @classmethod
     def from_wire(cls, wire: WireRow) -> ContactRow:
+        if len(wire) == 5:
+            line, external_id, phone_key, email_key, insert_line = wire
+            return cls(line, external_id, phone_key=phone_key, email_key=email_key,
+                       insert_line=insert_line)  # fmt: skip
         line, external_id, phone, email, columns, consent, attributes, cleared, *rest = wire
         given = {_CHANNELS[c]: Consent(yes, source, at) for c, yes, source, at in consent}
         return cls(line, external_id, phone, email, columns, given, attributes, set(cleared),

@@ -30,7 +30,8 @@ def _moment(value: datetime) -> str:
     if value.tzinfo is None:
         raise ValueError(f"naive datetime {value!r}: pass an aware UTC datetime")
     # In UTC first: two local times an hour apart (a fold) would compare equal in the cache.
-    return _utc_text(value.astimezone(UTC))
+    # Most are UTC already (the import's own time), and converting costs more than the cache.
+    return _utc_text(value if value.tzinfo is UTC else value.astimezone(UTC))
 
 
 @lru_cache(maxsize=256)
