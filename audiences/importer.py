@@ -10,7 +10,7 @@ The file is read twice and never held as rows: a first pass types the attribute 
 counts the records, a second checks rows and writes them in chunks of ``CHUNK_SIZE``, one
 transaction each, matching the next chunk while the database stores the last. A file of
 ``PARALLEL_FROM`` records or more is checked in worker processes (audiences/row_pool.py);
-on PostgreSQL the checking also encodes each new contact of the authority as COPY text.
+on a first import into PostgreSQL the checking also encodes each new contact as COPY text.
 """
 
 from __future__ import annotations
