@@ -26,6 +26,7 @@ from tests.factories import KEYS, contact
 
 PUBLIC = "https://campaign.example.org"
 TOKEN = "twilio-auth-token-for-tests"
+URL = f"{PUBLIC}/webhooks/twilio/inbound"  # what Twilio calls, and signs
 
 
 async def _opted_out(database: Database) -> dict[int, bool]:
@@ -117,6 +118,9 @@ def _inbound_form(sender: str, body: str) -> dict[str, str]:
             "To": "+32460000000", "Body": body, "NumMedia": "0"}  # fmt: skip
 
 
+_STOP = _inbound_form("+32470000003", "STOP")
+
+
 async def _post(client: Any, form: dict[str, str], signature: str | None) -> Any:
     headers = {"Content-Type": "application/x-www-form-urlencoded"}
     if signature is not None:
@@ -128,10 +132,8 @@ async def test_a_signed_stop_webhook_opts_out_and_answers_empty_twiml(
     webhook: tuple[Any, Services], clock: ManualClock
 ) -> None:
     client, services = webhook
-    person = await _holder(services, clock, "+32470000003")
-    form = _inbound_form("+32470000003", "STOP")
-    url = f"{PUBLIC}/webhooks/twilio/inbound"
-    signature = RequestValidator(TOKEN).compute_signature(url, form)
+    person, form = await _holder(services, clock, "+32470000003"), _STOP
+    signature = RequestValidator(TOKEN).compute_signature(URL, form)
     response = await _post(client, form, signature)
     assert response.status == 200, await response.text()
     assert response.content_type == "text/xml"
@@ -143,11 +145,9 @@ async def test_a_forged_or_unsigned_webhook_is_refused_and_changes_nothing(
     webhook: tuple[Any, Services], clock: ManualClock
 ) -> None:
     client, services = webhook
-    person = await _holder(services, clock, "+32470000003")
-    form = _inbound_form("+32470000003", "STOP")
-    url = f"{PUBLIC}/webhooks/twilio/inbound"
-    wrong_key = RequestValidator("another-token").compute_signature(url, form)
-    other_body = RequestValidator(TOKEN).compute_signature(url, form | {"Body": "hello"})
+    person, form = await _holder(services, clock, "+32470000003"), _STOP
+    wrong_key = RequestValidator("another-token").compute_signature(URL, form)
+    other_body = RequestValidator(TOKEN).compute_signature(URL, form | {"Body": "hello"})
     for signature in (wrong_key, other_body, "", None):
         response = await _post(client, form, signature)
         assert response.status == 403, signature
@@ -162,7 +162,7 @@ async def test_without_an_auth_token_the_webhook_refuses_everything(
     url = database.engine.url.render_as_string(hide_password=False)
     services = build(load_settings(database_url=url, secret_key="k" * 32), clock=clock)
     client = await aiohttp_client(create_app(services, close_services=True))
-    response = await _post(client, _inbound_form("+32470000003", "STOP"), "anything")
+    response = await _post(client, _STOP, "anything")
     assert response.status == 403
     assert "TWILIO_AUTH_TOKEN" in (await response.json(content_type=None))["detail"]
 
@@ -171,10 +171,8 @@ async def test_a_webhook_signed_with_a_shared_key_is_refused_with_the_reason(
     webhook: tuple[Any, Services], clock: ManualClock
 ) -> None:
     client, services = webhook
-    person = await _holder(services, clock, "+32470000003")
-    form = _inbound_form("+32470000003", "STOP")
-    url = f"{PUBLIC}/webhooks/twilio/inbound"
-    signature = RequestValidator(TOKEN).compute_signature(url, form, "HMAC_SHA256")
+    person, form = await _holder(services, clock, "+32470000003"), _STOP
+    signature = RequestValidator(TOKEN).compute_signature(URL, form, "HMAC_SHA256")
     headers = {
         "Content-Type": "application/x-www-form-urlencoded",
         "X-Twilio-Signature": signature,
