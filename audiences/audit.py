@@ -28,8 +28,7 @@ async def record(
     **details: Any,
 ) -> None:
     """Record that ``actor`` did ``topic`` to the contact at ``now``."""
-    payload = {"contact_id": contact_id, "actor": actor, "at": now.isoformat()} | details
-    await emit(session, topic, payload, now)
+    await record_many(session, topic, actor, now, contact_id=contact_id, **details)
 
 
 async def record_many(

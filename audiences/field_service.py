@@ -89,13 +89,10 @@ class FieldRegistry:
     def _labels(self, labels: Mapping[str, str]) -> dict[str, str]:
         clean: dict[str, str] = {}
         for language, label in labels.items():
+            where = f"labels.{language}"
             if language not in self._languages:
                 known = ", ".join(self._languages)
-                raise InvalidInput(
-                    f"labels.{language}: not a language of the service ({known})",
-                    where=f"labels.{language}",
-                )
-            where = f"labels.{language}"
+                raise InvalidInput(f"{where}: not a language of the service ({known})", where)
             if not label.strip():
                 raise InvalidInput(f"{where}: a label cannot be empty", where=where)
             if any(unicodedata.category(c) == "Cc" for c in label):

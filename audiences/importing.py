@@ -57,18 +57,14 @@ class RowWriter:
             "consent_email": False,
         }
         self._columns = columns
-        self._insert_columns = (
+        # The columns of every new contact, in the order of insert_line.
+        self.insert_columns = (
             *self._defaults, "language", "owner_partner_id", "created_at", "updated_at",
         )  # fmt: skip
 
     @property
     def now(self) -> datetime:
         return self._now
-
-    @property
-    def insert_columns(self) -> tuple[str, ...]:
-        """The columns of every new contact, in the order of :meth:`insert_line`."""
-        return self._insert_columns
 
     def insert_line(self, row: ContactRow) -> str:
         """The new contact of ``row`` as one line of COPY text (docs/decisions/0011)."""

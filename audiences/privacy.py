@@ -8,6 +8,7 @@ same external_id is refused); the suppression list is not touched: it holds keye
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -69,16 +70,10 @@ async def contact_page(
     return [dict(row) for row in (await session.execute(query)).mappings()]
 
 
-async def visible_contacts(
-    session: AsyncSession,
-    condition: ColumnElement[bool],
-    partner_id: int | None,
-    *,
-    after_id: int,
-    limit: int,
+async def contacts_json(
+    session: AsyncSession, rows: Sequence[Mapping[str, Any]]
 ) -> list[dict[str, Any]]:
-    """:func:`contact_page`, each contact as :func:`contact_json` gives it."""
-    rows = await contact_page(session, condition, partner_id, after_id=after_id, limit=limit)
+    """Each contact row as :func:`contact_json` gives it, partners looked up once for all."""
     slugs = await _partner_slugs(session, {row["owner_partner_id"] for row in rows} - {None})
     links = await _links_of(session, [row["id"] for row in rows])
     return [contact_json(row, slugs.get(row["owner_partner_id"]), links[row["id"]]) for row in rows]
@@ -131,7 +126,7 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def contact_json(row: dict[str, Any], owner: str | None, linked: list[str]) -> dict[str, Any]:
+def contact_json(row: Mapping[str, Any], owner: str | None, linked: list[str]) -> dict[str, Any]:
     """What we hold about a person, as JSON (values exactly as stored)."""
     return {
         "id": row["id"],

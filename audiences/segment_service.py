@@ -10,6 +10,7 @@ the message naming the line and column).
 
 from __future__ import annotations
 
+from sqlalchemy import ColumnElement, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from audiences import segment_repository as repository
@@ -40,9 +41,13 @@ def _invalid(error: SegmentError) -> InvalidInput:
     return InvalidInput(f"the query cannot be used: {error}", where="query")
 
 
-async def _check(session: AsyncSession, query: str) -> None:
+async def query_condition(session: AsyncSession, query: str) -> ColumnElement[bool]:
+    """The condition of ``query`` over the registry's fields (every contact when it is empty);
+    InvalidInput with the line and column when it cannot be used."""
+    if not query.strip():
+        return true()
     try:
-        audience_condition(query, await load_registry(session))
+        return audience_condition(query, await load_registry(session))
     except SegmentError as exc:
         raise _invalid(exc) from exc
 
@@ -66,7 +71,7 @@ class Segments:
     async def create(self, actor: Identity, name: str, query: str) -> SavedSegment:
         _may_write(actor)
         async with self._database.transaction() as session:
-            await _check(session, query)
+            await query_condition(session, query)
             segment_id = await repository.insert_segment(
                 session,
                 name=name,
@@ -80,7 +85,7 @@ class Segments:
     async def update(self, actor: Identity, segment_id: int, name: str, query: str) -> SavedSegment:
         _may_write(actor)
         async with self._database.transaction() as session:
-            await _check(session, query)
+            await query_condition(session, query)
             changed = await repository.update_segment(
                 session, segment_id, scope(actor), name=name, query=query, now=self._clock.now()
             )

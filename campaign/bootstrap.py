@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from audiences.addresses import AddressKeys
 from campaign.approval_checks import ContentChecks
-from campaign.channels.base import Channel, DeliveryReport, InboundSms
+from campaign.channels.base import Channel, DeliveryReport
 from campaign.channels.sandbox import sandbox_email, sandbox_sms
 from campaign.clock import Clock, SystemClock
 from campaign.cost import CostEstimator
@@ -134,9 +134,6 @@ def _channels(
     async def report(delivery: DeliveryReport) -> None:
         await receipts.record(delivery)
 
-    async def reply(sms: InboundSms) -> None:
-        await replies.record(sms)
-
     if settings.sms_provider is not SmsProvider.SANDBOX:
         raise SettingsError(
             "CAMPAIGN_SMS_PROVIDER: the twilio adapter is not part of this version yet; use sandbox"
@@ -146,7 +143,7 @@ def _channels(
             "CAMPAIGN_EMAIL_PROVIDER: the smtp adapter is not part of this version yet; use sandbox"
         )
     return {
-        "sms": sandbox_sms(report, clock, reply_sink=reply),
+        "sms": sandbox_sms(report, clock, reply_sink=replies.record),
         "email": sandbox_email(report, clock),
     }
 

@@ -11,27 +11,27 @@ from collections.abc import AsyncGenerator, Mapping
 from datetime import datetime
 from typing import IO, Any
 
-from sqlalchemy import ColumnElement, select, true, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from audiences import audit
-from audiences.fields import list_fields, load_registry
+from audiences.fields import list_fields
 from audiences.importer import Progress, import_contacts
 from audiences.model import Channel, ImportReport
 from audiences.optout import opt_out_contact
 from audiences.privacy import (
     contact_json,
     contact_page,
+    contacts_json,
     erase_contact_row,
     owner_slug,
     partner_links,
     visible_contact,
-    visible_contacts,
 )
-from audiences.segments import SegmentError, audience_condition
+from audiences.segment_service import query_condition
 from audiences.spreadsheet import contact_cells, contact_header
 from campaign.bootstrap import Services
-from campaign.errors import Forbidden, InvalidInput, NotFound
+from campaign.errors import Forbidden, NotFound
 from campaign.identity import Identity
 from campaign.messages.language import SUPPORTED_LANGUAGES
 from campaign.store.tables import messages
@@ -82,15 +82,6 @@ async def _visible(session: AsyncSession, identity: Identity, contact_id: int) -
     return row
 
 
-async def _condition(session: AsyncSession, query: str) -> ColumnElement[bool]:
-    if not query.strip():
-        return true()
-    try:
-        return audience_condition(query, await load_registry(session))
-    except SegmentError as exc:
-        raise InvalidInput(f"the query cannot be used: {exc}", where="query") from exc
-
-
 async def list_contacts(
     services: Services, identity: Identity, query: str, *, after_id: int, limit: int
 ) -> list[dict[str, Any]]:
@@ -98,10 +89,11 @@ async def list_contacts(
     by id after ``after_id``; erased contacts are left out."""
     _may_manage(identity)
     async with services.database.read_session() as session:
-        condition = await _condition(session, query)
-        return await visible_contacts(
+        condition = await query_condition(session, query)
+        rows = await contact_page(
             session, condition, _scope(identity), after_id=after_id, limit=limit
         )
+        return await contacts_json(session, rows)
 
 
 EXPORT_PAGE = 1000
@@ -121,7 +113,7 @@ async def contact_table(
     _may_manage(identity)
     scope = _scope(identity)
     async with services.database.read_session() as session:
-        condition = await _condition(session, query)
+        condition = await query_condition(session, query)
         attributes = [f.name for f in await list_fields(session) if not f.built_in]
         rows = await contact_page(session, condition, scope, after_id=0, limit=EXPORT_PAGE)
     async with services.database.transaction() as session:

@@ -8,6 +8,7 @@ from aiohttp import web
 
 from campaign.api import contacts, fields, measures, messages, segments, templates
 from campaign.api.campaigns import ActionBody, CampaignBody
+from campaign.api.docparts import ERRORS, json_answer
 from campaign.states import STAFF_ACTIONS, CampaignState
 
 _INTRO = (
@@ -18,15 +19,6 @@ _ACTION_RULES = (
     "Reject and cancel need a reason. Approve needs a second person: nobody who created or "
     "edited the campaign, so a key must act for a user."
 )
-_PROBLEM = {"$ref": "#/components/responses/Problem"}
-_ERRORS = {"401": _PROBLEM, "403": _PROBLEM, "404": _PROBLEM, "409": _PROBLEM, "422": _PROBLEM}
-
-
-def _json(schema_ref: str, description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema_ref}"}}},
-    }
 
 
 def _campaign_id() -> dict[str, Any]:
@@ -77,31 +69,31 @@ def _paths() -> dict[str, Any]:
             "get": {
                 "summary": "List campaigns, newest first, each with its stats",
                 "parameters": paging,
-                "responses": {"200": _json("CampaignList", "campaigns"), **_ERRORS},
+                "responses": {"200": json_answer("CampaignList", "campaigns"), **ERRORS},
             },
             "post": {
                 "summary": "Create a draft campaign (editor)",
                 "requestBody": body,
-                "responses": {"201": _json("Campaign", "created"), **_ERRORS},
+                "responses": {"201": json_answer("Campaign", "created"), **ERRORS},
             },
         },
         "/api/v1/campaigns/{campaign_id}": {
             "parameters": [_campaign_id()],
             "get": {
                 "summary": "One campaign with its stats",
-                "responses": {"200": _json("Campaign", "the campaign"), **_ERRORS},
+                "responses": {"200": json_answer("Campaign", "the campaign"), **ERRORS},
             },
             "put": {
                 "summary": "Edit a campaign; an approved campaign goes back to draft",
                 "requestBody": body,
-                "responses": {"200": _json("Campaign", "edited"), **_ERRORS},
+                "responses": {"200": json_answer("Campaign", "edited"), **ERRORS},
             },
         },
         "/api/v1/campaigns/{campaign_id}/stats": {
             "parameters": [_campaign_id()],
             "get": {
                 "summary": "Every message counted once by status, channel and language",
-                "responses": {"200": _json("Stats", "stats"), **_ERRORS},
+                "responses": {"200": json_answer("Stats", "stats"), **ERRORS},
             },
         },
         "/api/v1/campaigns/{campaign_id}/preview": {
@@ -110,7 +102,7 @@ def _paths() -> dict[str, Any]:
                 "summary": "What the campaign would send now: recipients per channel and "
                 "language, who falls back to another language, and the SMS cost over the real "
                 "audience with the characters that make messages dearer",
-                "responses": {"200": {"description": "the preview"}, **_ERRORS},
+                "responses": {"200": {"description": "the preview"}, **ERRORS},
             },
         },
         "/api/v1/campaigns/{campaign_id}/{action}": {
@@ -127,7 +119,10 @@ def _paths() -> dict[str, Any]:
                 "summary": f"A staff action: {actions}",
                 "description": _ACTION_RULES,
                 "requestBody": action_body,
-                "responses": {"200": _json("Campaign", "the campaign after the action"), **_ERRORS},
+                "responses": {
+                    "200": json_answer("Campaign", "the campaign after the action"),
+                    **ERRORS,
+                },
             },
         },
     }

@@ -67,7 +67,7 @@ class InboundSms:
     provider_id: str | None = None  # the provider's id of the inbound message
 
 
-ReplySink = Callable[[InboundSms], Awaitable[None]]
+ReplySink = Callable[[InboundSms], Awaitable[object]]  # what it answers is not the channel's
 
 
 class SendError(Exception):

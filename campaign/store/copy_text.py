@@ -1,7 +1,8 @@
 """Rows as PostgreSQL ``COPY … FROM STDIN`` text: one line each, tab-separated, ``\\N`` for NULL.
 
-An import's worker processes encode the contacts they check, so the importing process only
-joins the lines and streams them (``copy_lines``), instead of encoding every value itself.
+On a first import the worker processes encode the contacts they check, so the importing
+process only joins the lines and streams them (``audiences.contact_repository
+.copy_contact_lines``), instead of encoding every value itself.
 Text is escaped as the format requires: backslash, tab, line feed and carriage return.
 """
 

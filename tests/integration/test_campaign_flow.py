@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from audiences.model import Channel, ExclusionReason
 from audiences.preview import preview
-from campaign.channels.base import DeliveryReport, InboundSms
+from campaign.channels.base import DeliveryReport
 from campaign.channels.sandbox import SandboxChannel, sandbox_email, sandbox_sms
 from campaign.clock import ManualClock
 from campaign.dispatch.composer import Composer
@@ -37,11 +37,9 @@ class Flow:
             await self.receipts.record(report)
 
         self.replies = InboundReplies(database, clock, KEYS, "BE")
-
-        async def replied(sms: InboundSms) -> None:
-            await self.replies.record(sms)
-
-        self.sms: SandboxChannel = sandbox_sms(sink, clock, report_delay=1, reply_sink=replied)
+        self.sms: SandboxChannel = sandbox_sms(
+            sink, clock, report_delay=1, reply_sink=self.replies.record
+        )
         self.email: SandboxChannel = sandbox_email(sink, clock, report_delay=1)
         composer = Composer(database, Renderer(), Signer(b"s" * 32),
                             base_url="http://127.0.0.1:8080",

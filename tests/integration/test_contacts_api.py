@@ -325,11 +325,12 @@ async def test_listing_contacts_needs_the_contacts_permission_and_a_query_that_p
     assert status == 422 and problem["where"] == "limit", problem
 
 
-async def _csv_export(api: Api, query: str = "", key: str = "editor") -> tuple[int, bytes, Any]:
+async def _csv_export(
+    api: Api, query: str = "", key: str = "editor", delimiter: str = "semicolon"
+) -> tuple[int, bytes, Any]:
     headers = {"Authorization": f"Bearer {api.keys[key]}"}
-    response = await api.client.get(
-        "/api/v1/contacts/export.csv", params={"query": query}, headers=headers
-    )
+    params = {"query": query, "delimiter": delimiter}
+    response = await api.client.get("/api/v1/contacts/export.csv", params=params, headers=headers)
     return response.status, await response.read(), response.headers
 
 
@@ -373,10 +374,15 @@ async def test_a_csv_export_is_scoped_filtered_audited_and_checked_first(api: Ap
         ("key:ngo", "", False),
         ("editor@example.org", 'language = "fr"', True),
     ]
+    # The comma export below is audited too; the refused ones are not.
     status, problem, headers = await _csv_export(api, query='languag = "fr"')
     assert status == 422 and headers["Content-Type"].startswith("application/problem+json")
     assert b"did you mean 'language'" in problem
+    status, data, _ = await _csv_export(api, query='language = "fr"', delimiter="comma")
+    assert data.decode("utf-8-sig").splitlines()[1].startswith("s2,'+32470123456,")
+    status, problem, _ = await _csv_export(api, delimiter="tab")
+    assert status == 422 and b"delimiter" in problem
     status, _, _ = await _csv_export(api, key="viewer")
     assert status == 403
     topics = [t for t, _ in await _topics(api.services.database)]
-    assert topics.count("contacts.exported") == 2  # refused exports are not recorded
+    assert topics.count("contacts.exported") == 3  # refused exports are not recorded

@@ -72,6 +72,8 @@ async def test_labels_change_but_a_type_does_not(api: Api) -> None:
     assert changed["labels"] == {"en": "Age in years", "fr": "Âge", "nl": "Leeftijd"}
     status, got, _ = await api.call("GET", "/api/v1/fields/age", key="viewer")
     assert (status, got["labels"]["fr"]) == (200, "Âge")
+    status, _, _ = await api.call("GET", "/api/v1/fields/agee", key="viewer")
+    assert status == 404
     status, problem, content_type = await api.call(
         "PATCH", "/api/v1/fields/age", json={"labels": {}, "type": "text"}
     )
