@@ -29,6 +29,7 @@ $(CHROMIUM):
 
 test: $(STAMP) $(REFERENCE) $(CHROMIUM)
 	$(BIN)/ruff check
+	$(BIN)/ruff format --check
 	$(BIN)/mypy $(MYPY_TARGETS)
 	$(BIN)/pytest
 

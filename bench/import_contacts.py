@@ -44,9 +44,20 @@ POSTGRES = os.environ.get(
     "CAMPAIGN_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
 COLUMNS = (
-    "external_id", "phone", "email", "language", "first_name", "consent_sms", "consent_email",
-    "postcode", "municipality", "region", "age", "lives_alone", "temporary_unemployed",
-)  # fmt: skip
+    "external_id",
+    "phone",
+    "email",
+    "language",
+    "first_name",
+    "consent_sms",
+    "consent_email",
+    "postcode",
+    "municipality",
+    "region",
+    "age",
+    "lives_alone",
+    "temporary_unemployed",
+)
 _PLACES = [
     ("9000", "Gent", "Vlaanderen"),
     ("4000", "Liège", "Wallonie"),
@@ -85,9 +96,9 @@ def write_file(path: Path, rows: int) -> None:
 
 async def _import(url: str, path: Path, again: bool) -> dict[str, float]:
     """Import the file into an empty database; with ``again``, then once more, all unchanged."""
-    from audiences.addresses import AddressKeys
-    from audiences.importer import import_contacts
-    from campaign.clock import SystemClock
+    from audiences.contacts.addresses import AddressKeys
+    from audiences.importing.importer import import_contacts
+    from campaign.kernel.clock import SystemClock
     from campaign.store.engine import Database, create_engine
     from campaign.store.migrate import upgrade
 
@@ -122,8 +133,16 @@ async def _import(url: str, path: Path, again: bool) -> dict[str, float]:
     }
 
 
-_RAW_COLUMNS = ("external_id", "phone", "email", "language", "first_name", "postcode",
-                "municipality", "region")  # fmt: skip
+_RAW_COLUMNS = (
+    "external_id",
+    "phone",
+    "email",
+    "language",
+    "first_name",
+    "postcode",
+    "municipality",
+    "region",
+)
 
 
 def _raw_chunks(path: Path, now: object) -> Iterator[list[tuple[object, ...]]]:
@@ -146,8 +165,16 @@ def _key(value: str) -> str | None:
     return hashlib.sha256(value.encode()).hexdigest() if value else None
 
 
-_FILLED = ("phone_key", "email_key", "time_zone", "attributes", "consent_sms", "consent_email",
-           "created_at", "updated_at")  # fmt: skip
+_FILLED = (
+    "phone_key",
+    "email_key",
+    "time_zone",
+    "attributes",
+    "consent_sms",
+    "consent_email",
+    "created_at",
+    "updated_at",
+)
 
 
 async def _ceiling(url: str, path: Path) -> dict[str, float]:

@@ -45,9 +45,13 @@ def _time_make_run(clone: Path) -> float:
     env.pop("VIRTUAL_ENV", None)
     started = time.monotonic()
     process = subprocess.Popen(
-        ["make", "run"], cwd=clone, env=env, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL, start_new_session=True,
-    )  # fmt: skip
+        ["make", "run"],
+        cwd=clone,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         while not _healthy(port):
             if process.poll() is not None:
@@ -67,8 +71,10 @@ def _time_bare_install(workdir: Path) -> float:
     subprocess.run(["python3", "-m", "venv", str(venv)], check=True)
     subprocess.run(
         [str(venv / "bin" / "pip"), "install", "-q", str(ROOT)],
-        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     return time.monotonic() - started
 
 

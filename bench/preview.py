@@ -23,12 +23,12 @@ from pathlib import Path
 import asyncpg
 from sqlalchemy import func, select, text
 
-from audiences.fields import load_registry
-from audiences.households import rebuild_shared_addresses
-from audiences.model import Channel
-from audiences.preview import preview
+from audiences.contacts.fields import load_registry
+from audiences.contacts.households import rebuild_shared_addresses
 from audiences.segments import audience_condition
+from audiences.segments.preview import preview
 from bench.report import Section, median_line, stamp
+from campaign.kernel.channel import Channel
 from campaign.store.engine import Database, create_engine
 from campaign.store.tables import contacts, metadata
 
@@ -152,11 +152,23 @@ def _sqlite_rows() -> Iterator[tuple[object, ...]]:
         email = f"p{i}@example.org" if i % 3 else None
         attributes = json.dumps({"age": 18 + i % 80, "lives_alone": i % 3 == 0})
         yield (
-            i, f"x{i}", phone, email, f"k{phone}", f"k{email}" if email else None,
-            _LANGUAGES[i % 4], f"Person{i}", "Europe/Brussels",
-            ("Gent", "Liège", "Eupen", "Brussel", "Antwerpen")[i % 5], attributes,
-            i % 10 != 1, i % 7 != 0, now if i % 25 == 1 else None, now, now,
-        )  # fmt: skip
+            i,
+            f"x{i}",
+            phone,
+            email,
+            f"k{phone}",
+            f"k{email}" if email else None,
+            _LANGUAGES[i % 4],
+            f"Person{i}",
+            "Europe/Brussels",
+            ("Gent", "Liège", "Eupen", "Brussel", "Antwerpen")[i % 5],
+            attributes,
+            i % 10 != 1,
+            i % 7 != 0,
+            now if i % 25 == 1 else None,
+            now,
+            now,
+        )
 
 
 def _load_sqlite(path: Path) -> None:

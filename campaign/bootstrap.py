@@ -1,8 +1,9 @@
 """The composition root: the one place that reads settings and names concrete adapters.
 
-``build`` makes every long-lived object (engine, channels, services) for one process; roles
-(serve, worker, scheduler) take what they need from the returned ``Services`` and close it
-when they stop.
+``build`` makes every long-lived object of one process (engine, providers, services, the
+worker, the event dispatcher, the clock and the page templates) and registers every event
+handler. The CLI, the roles, the tests, the demo and the benchmarks all start here; nothing
+else constructs a service. Tests may hand in their own clock, providers and leadership.
 """
 
 from __future__ import annotations
@@ -10,130 +11,145 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 
-from audiences.addresses import AddressKeys
-from campaign.approval_checks import ContentChecks
-from campaign.channels.base import Channel, DeliveryReport
+from audiences.contacts.addresses import AddressKeys
+from audiences.contacts.field_service import FieldRegistry
+from audiences.segments.service import Segments
+from campaign.accounts.service import Accounts
+from campaign.campaigns.approval import ContentChecks
+from campaign.campaigns.cost import CostEstimator
+from campaign.campaigns.service import CampaignService
+from campaign.channels.base import Provider, ProviderFactory, ProviderSinks
 from campaign.channels.sandbox import sandbox_email, sandbox_sms
-from campaign.clock import Clock, SystemClock
-from campaign.cost import CostEstimator
 from campaign.dispatch.composer import Composer
 from campaign.dispatch.worker import DispatchWorker
 from campaign.events.outbox import Handler, OutboxDispatcher
+from campaign.kernel.channel import Channel
+from campaign.kernel.clock import Clock, SystemClock
+from campaign.kernel.security import Signer
+from campaign.measures.service import Catalogue
+from campaign.message_templates.service import TemplateService
+from campaign.messages.language import SUPPORTED_LANGUAGES
 from campaign.messages.render import Renderer
-from campaign.security import Signer
-from campaign.service import CampaignService
+from campaign.records.service import ContactRecords
+from campaign.services import Services
 from campaign.settings import EmailProvider, Settings, SettingsError, SmsProvider
 from campaign.store.engine import Database, create_engine
+from campaign.store.leader import PostgresAdvisoryLeader
 from campaign.tracking import sweeps
 from campaign.tracking.inbound import InboundReplies
 from campaign.tracking.receipts import ReceiptRecorder
+from campaign.web.pages import page_environment
 from scheduler.clock import CampaignClock, ClockWork
-from scheduler.leader import AlwaysLeader, Leadership, PostgresAdvisoryLeader
+from scheduler.leader import AlwaysLeader, Leadership
 
 
-@dataclass
-class Services:
-    settings: Settings
-    clock: Clock
-    database: Database
-    signer: Signer
-    address_keys: AddressKeys
-    receipts: ReceiptRecorder
-    replies: InboundReplies
-    campaigns: CampaignService
-    channels: Mapping[str, Channel]
-    composer: Composer
-    costs: CostEstimator
-    event_handlers: dict[str, list[Handler]] = field(default_factory=dict)
-
-    def dispatch_worker(self, worker_id: str | None = None) -> DispatchWorker:
-        return DispatchWorker(
-            self.database,
-            self.clock,
-            self.channels,
-            self.composer,
-            worker_id=worker_id or f"{socket.gethostname()}:{os.getpid()}",
-            channel_rates={"sms": self.settings.sms_rate, "email": self.settings.email_rate},
-        )
-
-    def outbox_dispatcher(self) -> OutboxDispatcher:
-        return OutboxDispatcher(self.database, self.clock, self.event_handlers)
-
-    def campaign_clock(self) -> CampaignClock:
-        work = ClockWork(
-            start_due=self.campaigns.start_due,
-            complete_finished=self.campaigns.complete_finished,
-            housekeeping=self.housekeeping,
-            scheduled_starts=self.campaigns.scheduled_starts,
-        )
-        return CampaignClock(work, self._leadership())
-
-    def _leadership(self) -> Leadership:
-        if self.settings.is_sqlite:
-            return AlwaysLeader()
-        return PostgresAdvisoryLeader(self.settings.database_url)
-
-    async def housekeeping(self) -> None:
-        await sweeps.settle_abandoned_sends(self.database, self.clock)
-        await sweeps.expire_silent_sms(self.database, self.clock)
-
-    async def close(self) -> None:
-        for channel in self.channels.values():
-            await channel.close()
-        await self.database.dispose()
-
-
-def build(settings: Settings, *, clock: Clock | None = None) -> Services:
+def build(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    channels: ProviderFactory | None = None,
+    leadership: Leadership | None = None,
+) -> Services:
     """Build every adapter and service for one process from validated settings."""
     clock = clock or SystemClock()
     database = Database(create_engine(settings.database_url))
     signer = Signer(settings.secret())
-    receipts = ReceiptRecorder(database, clock)
     address_keys = AddressKeys(settings.secret())
+    receipts = ReceiptRecorder(database, clock)
     replies = InboundReplies(database, clock, address_keys, settings.default_region)
-    channels = _channels(settings, clock, receipts, replies)
+    sinks = ProviderSinks(report=receipts.record, reply=replies.record, clock=clock)
+    providers = (channels or _providers(settings))(sinks)
+    renderer = Renderer()
+    alphanumeric = _alphanumeric_sender(settings)
     composer = Composer(
         database,
-        Renderer(),
+        renderer,
         signer,
         base_url=settings.base_url,
         default_time_zone=settings.default_time_zone,
-        sender_is_alphanumeric=_alphanumeric_sender(settings),
+        sender_is_alphanumeric=alphanumeric,
     )
+    campaigns = CampaignService(
+        database, clock, approval_check=ContentChecks(database, renderer, alphanumeric=alphanumeric)
+    )
+    handlers: dict[str, list[Handler]] = {}
     return Services(
         settings=settings,
         clock=clock,
         database=database,
         signer=signer,
         address_keys=address_keys,
-        receipts=receipts,
-        replies=replies,
-        campaigns=CampaignService(
+        accounts=Accounts(database, clock),
+        catalogue=Catalogue(database, clock),
+        templates=TemplateService(database, clock, renderer),
+        segments=Segments(database, clock),
+        fields=FieldRegistry(database, SUPPORTED_LANGUAGES),
+        records=ContactRecords(
             database,
             clock,
-            approval_check=ContentChecks(
-                database, Renderer(), alphanumeric=_alphanumeric_sender(settings)
-            ),
+            address_keys,
+            default_region=settings.default_region,
+            default_time_zone=settings.default_time_zone,
         ),
-        channels=channels,
+        receipts=receipts,
+        replies=replies,
+        campaigns=campaigns,
+        providers=providers,
         composer=composer,
         costs=CostEstimator(
-            database,
-            Renderer(),
-            price=settings.sms_price,
-            alphanumeric=_alphanumeric_sender(settings),
+            database, renderer, price=settings.sms_price, alphanumeric=alphanumeric
         ),
+        worker=_worker(settings, database, clock, providers, composer),
+        events=OutboxDispatcher(database, clock, handlers),
+        scheduler=_scheduler(settings, database, clock, campaigns, leadership),
+        pages=page_environment(),
+        event_handlers=handlers,
     )
 
 
-def _channels(
-    settings: Settings, clock: Clock, receipts: ReceiptRecorder, replies: InboundReplies
-) -> dict[str, Channel]:
-    async def report(delivery: DeliveryReport) -> None:
-        await receipts.record(delivery)
+def _worker(
+    settings: Settings,
+    database: Database,
+    clock: Clock,
+    providers: Mapping[Channel, Provider],
+    composer: Composer,
+) -> DispatchWorker:
+    return DispatchWorker(
+        database,
+        clock,
+        providers,
+        composer,
+        worker_id=f"{socket.gethostname()}:{os.getpid()}",
+        channel_rates={Channel.SMS: settings.sms_rate, Channel.EMAIL: settings.email_rate},
+    )
 
+
+def _scheduler(
+    settings: Settings,
+    database: Database,
+    clock: Clock,
+    campaigns: CampaignService,
+    leadership: Leadership | None,
+) -> CampaignClock:
+    async def housekeeping() -> None:
+        await sweeps.settle_abandoned_sends(database, clock)
+        await sweeps.expire_silent_sms(database, clock)
+
+    work = ClockWork(
+        start_due=campaigns.start_due,
+        complete_finished=campaigns.complete_finished,
+        housekeeping=housekeeping,
+        scheduled_starts=campaigns.scheduled_starts,
+    )
+    if leadership is None:
+        leadership = (
+            AlwaysLeader() if settings.is_sqlite else PostgresAdvisoryLeader(settings.database_url)
+        )
+    return CampaignClock(work, leadership)
+
+
+def _providers(settings: Settings) -> ProviderFactory:
     if settings.sms_provider is not SmsProvider.SANDBOX:
         raise SettingsError(
             "CAMPAIGN_SMS_PROVIDER: the twilio adapter is not part of this version yet; use sandbox"
@@ -142,10 +158,14 @@ def _channels(
         raise SettingsError(
             "CAMPAIGN_EMAIL_PROVIDER: the smtp adapter is not part of this version yet; use sandbox"
         )
-    return {
-        "sms": sandbox_sms(report, clock, reply_sink=replies.record),
-        "email": sandbox_email(report, clock),
-    }
+
+    def sandbox(sinks: ProviderSinks) -> Mapping[Channel, Provider]:
+        return {
+            Channel.SMS: sandbox_sms(sinks.report, sinks.clock, reply_sink=sinks.reply),
+            Channel.EMAIL: sandbox_email(sinks.report, sinks.clock),
+        }
+
+    return sandbox
 
 
 def _alphanumeric_sender(settings: Settings) -> bool:

@@ -13,13 +13,16 @@ import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from campaign.errors import DomainError
-from campaign.identity import Role
+from campaign.kernel.errors import DomainError
+from campaign.kernel.identity import Role
 from campaign.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from campaign.services import Services
 
 T = TypeVar("T")
 
@@ -184,7 +187,7 @@ def db_upgrade() -> None:
 @db.command("rebuild-households")
 def db_rebuild_households() -> None:
     """Recompute the addresses shared by several contacts (after loading contacts by hand)."""
-    from audiences.households import rebuild_shared_addresses
+    from audiences.contacts.households import rebuild_shared_addresses
 
     async def body(services: Any) -> int:
         async with services.database.transaction() as session:
@@ -210,7 +213,7 @@ def users_create(email: str, role: str, partner: str | None) -> None:
     password = sys.stdin.readline().rstrip("\n")
     if len(password) < 12:
         _fail("the password (from standard input) must be at least 12 characters", 1)
-    from campaign.accounts import Accounts
+    from campaign.accounts.service import Accounts
 
     async def body(services: Any) -> int:
         accounts = Accounts(services.database, services.clock)
@@ -232,7 +235,7 @@ def api_keys() -> None:
 @click.option("--partner", help="Partner slug (for the partner role).")
 def api_keys_create(role: str, name: str, user_email: str | None, partner: str | None) -> None:
     """Create an API key; the key itself is printed alone on the last line."""
-    from campaign.accounts import Accounts
+    from campaign.accounts.service import Accounts
 
     async def body(services: Any) -> str:
         accounts = Accounts(services.database, services.clock)
@@ -261,9 +264,9 @@ def _parse_map(pairs: tuple[str, ...]) -> dict[str, str]:
 
 
 async def _acting(services: Any, partner: str | None) -> Any:
-    from audiences.privacy import partner_id_of
-    from campaign.errors import NotFound
-    from campaign.identity import Identity
+    from audiences.contacts.privacy import partner_id_of
+    from campaign.kernel.errors import NotFound
+    from campaign.kernel.identity import Identity
 
     if partner is None:
         return Identity(role=Role.ADMIN, label="cli")
@@ -324,8 +327,6 @@ def contacts_import(
     file: Path, dry_run: bool, pairs: tuple[str, ...], partner: str | None, rejects: Path | None
 ) -> None:
     """Import contacts from a CSV or XLSX file (told apart by content, not by name)."""
-    from campaign.contact_records import import_file
-
     mapping = _parse_map(pairs)
     progress = _Progress()
 
@@ -333,8 +334,8 @@ def contacts_import(
         identity = await _acting(services, partner)
         with file.open("rb") as stream:
             try:
-                return await import_file(
-                    services, identity, stream, dry_run=dry_run, mapping=mapping, progress=progress
+                return await services.records.import_file(
+                    identity, stream, dry_run=dry_run, mapping=mapping, progress=progress
                 )
             finally:
                 progress.close()
@@ -347,7 +348,7 @@ def contacts_import(
     for row in report.rejected:
         click.echo(f"  line {row.line}, {row.column}: {row.reason}")
     if rejects is not None:
-        from audiences.spreadsheet import write_rejects
+        from audiences.importing.spreadsheet import write_rejects
 
         with file.open("rb") as stream, rejects.open("w", encoding="utf-8", newline="") as out:
             count = write_rejects(out, stream, report, mapping)
@@ -360,10 +361,8 @@ def contacts_export(contact_id: int) -> None:
     """Print everything held about a person as JSON (audited)."""
     import json
 
-    from campaign.contact_records import export_contact
-
     async def body(services: Any) -> Any:
-        return await export_contact(services, await _acting(services, None), contact_id)
+        return await services.records.export_contact(await _acting(services, None), contact_id)
 
     click.echo(json.dumps(_with_services(body), ensure_ascii=False, indent=2))
 
@@ -377,13 +376,12 @@ def contacts_export(contact_id: int) -> None:
 )
 def contacts_export_csv(out: Any, query: str, partner: str | None, delimiter: str) -> None:
     """Write contacts as CSV for a spreadsheet to OUT (- for standard output); audited."""
-    from audiences.spreadsheet import DELIMITERS, csv_lines
-    from campaign.contact_records import contact_table
+    from audiences.importing.spreadsheet import DELIMITERS, csv_lines
 
     async def body(services: Any) -> int:
         written = 0
         out.write("\ufeff".encode())  # so Excel reads UTF-8
-        async for rows in contact_table(services, await _acting(services, partner), query):
+        async for rows in services.records.contact_table(await _acting(services, partner), query):
             out.write(csv_lines(rows, DELIMITERS[delimiter]))
             written += len(rows)
         return written - 1  # the header
@@ -397,13 +395,11 @@ def contacts_export_csv(out: Any, query: str, partner: str | None, delimiter: st
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def contacts_erase(contact_id: int, yes: bool) -> None:
     """Erase a person's personal data for good (audited); suppressions stay."""
-    from campaign.contact_records import erase_contact
-
     if not yes:
         click.confirm(f"Erase contact {contact_id} for good? This cannot be undone", abort=True)
 
-    async def body(services: Any) -> bool:
-        return await erase_contact(services, await _acting(services, None), contact_id)
+    async def body(services: Services) -> bool:
+        return await services.records.erase_contact(await _acting(services, None), contact_id)
 
     erased = _with_services(body)
     click.echo(f"contact {contact_id} {'erased' if erased else 'was erased already'}")
@@ -434,8 +430,9 @@ def check_message_command(file: Any, channel: str, language: str, as_json: bool)
 def _print_check(result: dict[str, Any]) -> None:
     sms, plain = result["sms"], result["plain_language"]
     if sms:
-        click.echo(f"SMS: {sms['encoding']}, {sms['segments']} segment(s), "
-                   f"{sms['characters']} characters")  # fmt: skip
+        click.echo(
+            f"SMS: {sms['encoding']}, {sms['segments']} segment(s), {sms['characters']} characters"
+        )
     click.echo(f"Readability: {plain['score']} ({plain['grade']})")
     for finding in (sms["findings"] if sms else []) + plain["findings"]:
         mark = "must fix" if finding["blocking"] else "consider"

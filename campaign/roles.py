@@ -14,7 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
-from campaign.bootstrap import Services
+from campaign.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -34,14 +34,13 @@ async def serve(services: Services, stop: asyncio.Event, host: str, port: int) -
 
 
 async def work(services: Services, stop: asyncio.Event) -> None:
-    worker = services.dispatch_worker()
-    events = services.outbox_dispatcher()
+    worker, events = services.worker, services.events
     log.info("worker %s started", worker.worker_id)
     await asyncio.gather(worker.run_forever(stop), _poll(events.dispatch_once, stop))
 
 
 async def keep_time(services: Services, stop: asyncio.Event) -> None:
-    clock = services.campaign_clock()
+    clock = services.scheduler
     await clock.start()
     log.info("scheduler started")
     try:

@@ -20,11 +20,13 @@ import asyncpg
 import pytest
 from sqlalchemy import text
 
-from campaign.bootstrap import Services, build
-from campaign.clock import ManualClock
+from campaign.bootstrap import build
+from campaign.kernel.clock import ManualClock
+from campaign.services import Services
 from campaign.settings import load_settings
 from campaign.store.engine import Database, create_engine
 from campaign.store.tables import metadata
+from tests.factories import TEST_SECRET
 
 POSTGRES_URL = os.environ.get(
     "CAMPAIGN_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -137,6 +139,6 @@ def clock() -> ManualClock:
 async def services(database: Database, clock: ManualClock) -> AsyncIterator[Services]:
     """Every service of the composition root over ``database``, on the test's clock."""
     url = database.engine.url.render_as_string(hide_password=False)
-    built = build(load_settings(database_url=url, secret_key="k" * 32), clock=clock)
+    built = build(load_settings(database_url=url, secret_key=TEST_SECRET), clock=clock)
     yield built
     await built.close()

@@ -11,14 +11,16 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
-from audiences.addresses import AddressKeys
-from audiences.fields import register_fields
-from audiences.households import record_shared_addresses
-from audiences.importer import import_contacts
-from audiences.model import FieldType, ImportReport
-from campaign.clock import Clock
+from audiences.contacts.addresses import AddressKeys
+from audiences.contacts.fields import register_fields
+from audiences.contacts.households import record_shared_addresses
+from audiences.contacts.model import FieldType, ImportReport
+from audiences.importing.importer import import_contacts
+from campaign.campaigns.states import CampaignState
+from campaign.delivery.states import MessageState
+from campaign.kernel.clock import Clock
+from campaign.message_templates.repository import save_version
 from campaign.messages.library import TemplateSource, VariantSource
-from campaign.states import CampaignState, MessageState
 from campaign.store.engine import Database
 from campaign.store.results import inserted_id
 from campaign.store.tables import (
@@ -33,9 +35,10 @@ from campaign.store.tables import (
     templates,
     users,
 )
-from campaign.template_repository import save_version
 
-KEYS = AddressKeys(b"test-secret-for-address-keys")
+# The secret every test builds its services with, so address keys agree everywhere.
+TEST_SECRET = "k" * 32
+KEYS = AddressKeys(TEST_SECRET.encode())
 LANGUAGES = ("nl", "fr", "de", "en")
 
 
@@ -303,8 +306,14 @@ async def sent_message(
 
     The campaign uses template ``version``, by default one with nl and en variants."""
     version = version or await sms_and_email_template(database, clock)
-    contact_id = await contact(database, clock, phone="+32470000001", email="ann@example.org",
-                               first_name="Ann", language=language)  # fmt: skip
+    contact_id = await contact(
+        database,
+        clock,
+        phone="+32470000001",
+        email="ann@example.org",
+        first_name="Ann",
+        language=language,
+    )
     campaign = await campaign_row(
         database, clock, state=CampaignState.COMPLETED, template_version_id=version
     )
@@ -315,10 +324,17 @@ async def sent_message(
         )
         message = await session.execute(
             insert(messages).values(
-                run_id=inserted_id(run), campaign_id=campaign, contact_id=contact_id,
-                channel=channel, address=address, language=language,
-                state=MessageState.DELIVERED.value, attempts=1, next_attempt_at=now,
-                created_at=now, updated_at=now,
-            )  # fmt: skip
+                run_id=inserted_id(run),
+                campaign_id=campaign,
+                contact_id=contact_id,
+                channel=channel,
+                address=address,
+                language=language,
+                state=MessageState.DELIVERED.value,
+                attempts=1,
+                next_attempt_at=now,
+                created_at=now,
+                updated_at=now,
+            )
         )
     return inserted_id(message), contact_id

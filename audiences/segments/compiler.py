@@ -22,7 +22,8 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, func, not_, or_, select, true
 
-from audiences.model import BUILT_IN_FIELDS, FieldType
+from audiences.contacts.model import BUILT_IN_FIELDS, FieldType
+from audiences.contacts.values import parse_boolean, parse_date, parse_number
 from audiences.segments.errors import TypeMismatch, UnknownField
 from audiences.segments.folding import CASE_FROM, CASE_TO, FOLD_FROM, FOLD_TO, fold, fold_case
 from audiences.segments.syntax import (
@@ -38,7 +39,6 @@ from audiences.segments.syntax import (
     Position,
     Value,
 )
-from audiences.values import parse_boolean, parse_date, parse_number
 from campaign.store.tables import contact_partners, contacts, partners
 
 _ORDERING: dict[Operator, Callable[[Any, Any], ColumnElement[bool]]] = {

@@ -15,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from audiences.model import BUILT_IN_FIELDS, FieldType
+from audiences.contacts.model import BUILT_IN_FIELDS, FieldType
+from audiences.contacts.values import parse_boolean, parse_date, parse_number
 from audiences.segments.folding import fold, fold_case
 from audiences.segments.syntax import (
     And,
@@ -29,7 +30,6 @@ from audiences.segments.syntax import (
     Or,
     Value,
 )
-from audiences.values import parse_boolean, parse_date, parse_number
 
 Truth = bool | None
 _COMPARE: dict[Operator, Callable[[Any, Any], bool]] = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from campaign.api.context import ACCOUNTS, IDENTITY
+from campaign.api.context import IDENTITY, services
 from campaign.api.problems import problem
 
 PUBLIC_PATHS = frozenset({"/api/v1/openapi.json"})
@@ -18,7 +18,7 @@ async def api_key_middleware(request: web.Request, handler: Handler) -> web.Stre
     scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         return _unauthorised("send an API key as 'Authorization: Bearer KEY'")
-    found = await request.app[ACCOUNTS].authenticate(secret.strip())
+    found = await services(request).accounts.authenticate(secret.strip())
     if found is None:
         return _unauthorised("the API key is unknown or revoked")
     request[IDENTITY] = found

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from campaign.errors import InvalidInput
+from campaign.kernel.errors import InvalidInput
 
 M = TypeVar("M", bound=BaseModel)
 

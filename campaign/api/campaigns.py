@@ -10,9 +10,9 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from campaign.api.bodies import int_param, read_model
 from campaign.api.context import identity, services
-from campaign.errors import NotFound
-from campaign.model import Campaign, CampaignDraft, QuietHours
-from campaign.states import STAFF_ACTIONS, CampaignAction
+from campaign.campaigns.model import Campaign, CampaignDraft, QuietHours
+from campaign.campaigns.states import STAFF_ACTIONS, CampaignAction
+from campaign.kernel.errors import NotFound
 from campaign.tracking.stats import campaign_stats
 
 

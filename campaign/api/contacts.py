@@ -7,13 +7,13 @@ from typing import Any, Literal
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from audiences.model import Channel, ImportReport
-from audiences.spreadsheet import DELIMITERS, csv_lines
-from campaign import contact_records
+from audiences.contacts.model import ImportReport
+from audiences.importing.spreadsheet import DELIMITERS, csv_lines
 from campaign.api.bodies import int_param, read_model
 from campaign.api.context import identity, services
 from campaign.api.docparts import ERRORS, json_answer, ref
-from campaign.errors import InvalidInput, NotFound
+from campaign.kernel.channel import Channel
+from campaign.kernel.errors import InvalidInput, NotFound
 
 
 class OptOutBody(BaseModel):
@@ -68,8 +68,7 @@ async def import_contacts(request: web.Request) -> web.Response:
     data = await request.read()
     if not data.strip():
         raise InvalidInput("the request body must be the CSV or XLSX file", where="body")
-    report = await contact_records.import_file(
-        services(request),
+    report = await services(request).records.import_file(
         identity(request),
         data,
         dry_run=_flag(request, "dry_run"),
@@ -82,8 +81,8 @@ async def list_contacts(request: web.Request) -> web.Response:
     limit = int_param(request, "limit", 100, low=1, high=500)
     after = int_param(request, "after", 0, low=0, high=2**62)
     query = request.query.get("query", "")
-    items = await contact_records.list_contacts(
-        services(request), identity(request), query, after_id=after, limit=limit
+    items = await services(request).records.list_contacts(
+        identity(request), query, after_id=after, limit=limit
     )
     following = items[-1]["id"] if len(items) == limit else None
     return web.json_response({"items": items, "limit": limit, "next_after": following})
@@ -94,8 +93,8 @@ async def export_contacts_csv(request: web.Request) -> web.StreamResponse:
     name = request.query.get("delimiter", "semicolon")
     if name not in DELIMITERS:
         raise InvalidInput("delimiter must be semicolon or comma", where="delimiter")
-    table = contact_records.contact_table(
-        services(request), identity(request), request.query.get("query", "")
+    table = services(request).records.contact_table(
+        identity(request), request.query.get("query", "")
     )
     try:
         first = await anext(table)  # the header and first page: a refusal comes before the 200
@@ -117,20 +116,20 @@ async def export_contacts_csv(request: web.Request) -> web.StreamResponse:
 
 
 async def export_contact(request: web.Request) -> web.Response:
-    data = await contact_records.export_contact(services(request), identity(request), _id(request))
+    data = await services(request).records.export_contact(identity(request), _id(request))
     return web.json_response(data)
 
 
 async def erase_contact(request: web.Request) -> web.Response:
-    await contact_records.erase_contact(services(request), identity(request), _id(request))
+    await services(request).records.erase_contact(identity(request), _id(request))
     return web.Response(status=204)
 
 
 async def opt_out_contact(request: web.Request) -> web.Response:
     body = await read_model(request, OptOutBody)
     contact_id = _id(request)
-    changed = await contact_records.opt_out(
-        services(request), identity(request), contact_id, Channel(body.channel), body.reason
+    changed = await services(request).records.opt_out(
+        identity(request), contact_id, Channel(body.channel), body.reason
     )
     return web.json_response(
         {"contact_id": contact_id, "channel": body.channel, "changed": changed}

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from campaign.accounts import Accounts
-from campaign.bootstrap import Services
-from campaign.identity import Identity
+from campaign.kernel.identity import Identity
+from campaign.services import SERVICES, Services
 
-SERVICES = web.AppKey("services", Services)
-ACCOUNTS = web.AppKey("accounts", Accounts)
 IDENTITY = web.RequestKey("identity", Identity)
 
 

@@ -10,8 +10,8 @@ from typing import Annotated, Any, Literal
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from audiences.field_service import FieldRegistry
-from audiences.model import FieldInfo, FieldType
+from audiences.contacts.field_service import FieldRegistry
+from audiences.contacts.model import FieldInfo, FieldType
 from campaign.api.bodies import read_model
 from campaign.api.context import identity, services
 from campaign.api.docparts import ERRORS, json_answer, json_body, ref
@@ -35,7 +35,7 @@ class LabelsBody(BaseModel):
 
 
 def _registry(request: web.Request) -> FieldRegistry:
-    return FieldRegistry(services(request).database, SUPPORTED_LANGUAGES)
+    return services(request).fields
 
 
 def field_json(info: FieldInfo) -> dict[str, Any]:

@@ -10,8 +10,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from campaign.api.bodies import int_param, read_model
 from campaign.api.context import identity, services
 from campaign.api.docparts import ERRORS, json_answer, json_body, ref
-from campaign.errors import NotFound
-from campaign.measures import Catalogue, Level, MeasureDraft, MeasureStatus, Texts
+from campaign.kernel.errors import NotFound
+from campaign.measures.service import Catalogue, Level, MeasureDraft, MeasureStatus, Texts
 
 
 class TextsBody(BaseModel):
@@ -54,8 +54,7 @@ class MeasureBody(BaseModel):
 
 
 def _catalogue(request: web.Request) -> Catalogue:
-    s = services(request)
-    return Catalogue(s.database, s.clock)
+    return services(request).catalogue
 
 
 def _id(request: web.Request) -> int:

@@ -9,7 +9,7 @@ from aiohttp import web
 from campaign.api import contacts, fields, measures, messages, segments, templates
 from campaign.api.campaigns import ActionBody, CampaignBody
 from campaign.api.docparts import ERRORS, json_answer
-from campaign.states import STAFF_ACTIONS, CampaignState
+from campaign.campaigns.states import STAFF_ACTIONS, CampaignState
 
 _INTRO = (
     "Plain-language SMS and email campaigns. Authenticate with 'Authorization: Bearer KEY' "

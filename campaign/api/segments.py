@@ -6,11 +6,11 @@ from __future__ import annotations
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from audiences.segment_service import MAX_SAMPLE, Segments
+from audiences.segments.service import MAX_SAMPLE, Segments
 from campaign.api.bodies import int_param, read_model
 from campaign.api.context import identity, services
 from campaign.api.docparts import ERRORS, json_answer, json_body, ref
-from campaign.errors import NotFound
+from campaign.kernel.errors import NotFound
 
 
 class SegmentBody(BaseModel):
@@ -26,8 +26,7 @@ class PreviewBody(BaseModel):
 
 
 def _segments(request: web.Request) -> Segments:
-    s = services(request)
-    return Segments(s.database, s.clock)
+    return services(request).segments
 
 
 def _id(request: web.Request) -> int:

@@ -9,10 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from campaign.api.bodies import read_model
 from campaign.api.context import identity, services
-from campaign.errors import NotFound
+from campaign.kernel.errors import NotFound
+from campaign.message_templates.service import TemplateService
 from campaign.messages.library import VariantSource
-from campaign.messages.render import Renderer
-from campaign.template_service import TemplateService
 
 
 class VariantBody(BaseModel):
@@ -35,8 +34,7 @@ class PreviewBody(BaseModel):
 
 
 def _service(request: web.Request) -> TemplateService:
-    s = services(request)
-    return TemplateService(s.database, s.clock, Renderer())
+    return services(request).templates
 
 
 def _version_id(request: web.Request) -> int:

@@ -1,4 +1,4 @@
-"""The channel port: a rendered message in, a provider id out, or a typed error.
+"""The provider port: a rendered message in, a provider id out, or a typed error.
 
 Errors are translated once, here at the adapter boundary, into a small tree::
 
@@ -7,17 +7,21 @@ Errors are translated once, here at the adapter boundary, into a small tree::
     ├── PermanentSendError     will never work (invalid number, opted out at the provider)
     └── SendOutcomeUnknown     the provider may have accepted it (a timeout mid-call)
 
-Channels know nothing of the store, dispatch, tracking or the web. Delivery reports reach
-tracking through a ``ReportSink`` the composition root hands in.
+Providers know nothing of the store, dispatch, tracking or the web. Delivery reports and
+replies reach tracking through the ``ProviderSinks`` the composition root hands in; a
+``RetryableSendError`` may say how long the provider asked us to wait (``retry_after``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Protocol
 
-from campaign.states import MessageState
+from campaign.delivery.states import MessageState
+from campaign.kernel.channel import Channel
+from campaign.kernel.clock import Clock
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +29,7 @@ class OutboundMessage:
     """Everything a provider needs to deliver one message."""
 
     message_id: int
-    channel: str
+    channel: Channel
     to: str
     language: str
     text: str
@@ -55,7 +59,7 @@ class DeliveryReport:
     reason: str | None = None
 
 
-ReportSink = Callable[[DeliveryReport], Awaitable[None]]
+ReportSink = Callable[[DeliveryReport], Awaitable[object]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +84,13 @@ class SendError(Exception):
 
 
 class RetryableSendError(SendError):
-    """Worth trying again later."""
+    """Worth trying again later; ``retry_after`` is the wait the provider asked for, if any."""
+
+    def __init__(
+        self, reason: str, code: str | None = None, *, retry_after: timedelta | None = None
+    ) -> None:
+        super().__init__(reason, code)
+        self.retry_after = retry_after
 
 
 class PermanentSendError(SendError):
@@ -91,8 +101,8 @@ class SendOutcomeUnknown(SendError):
     """The provider may or may not have accepted the message."""
 
 
-class Channel(Protocol):
-    """One provider for one channel."""
+class Provider(Protocol):
+    """One provider for one channel: the port every SMS and email adapter implements."""
 
     name: str
 
@@ -103,3 +113,16 @@ class Channel(Protocol):
     async def close(self) -> None:
         """Release connections; deliver or drop whatever is pending."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderSinks:
+    """What the composition root hands every provider it builds."""
+
+    report: ReportSink
+    reply: ReplySink
+    clock: Clock
+
+
+# Builds the providers of one process; ``bootstrap.build`` takes one so tests can choose theirs.
+ProviderFactory = Callable[[ProviderSinks], Mapping[Channel, Provider]]

@@ -22,8 +22,8 @@ from campaign.channels.base import (
     RetryableSendError,
     SendOutcomeUnknown,
 )
-from campaign.clock import Clock
-from campaign.states import MessageState
+from campaign.delivery.states import MessageState
+from campaign.kernel.clock import Clock
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +80,7 @@ EMAIL_SIMULATOR: Mapping[str, Simulation] = {
 }
 
 
-class SandboxChannel:
+class SandboxProvider:
     """A provider that never leaves the process; reports arrive ``report_delay`` seconds later."""
 
     def __init__(
@@ -161,13 +161,13 @@ def sandbox_sms(
     *,
     report_delay: float = 0.5,
     reply_sink: ReplySink | None = None,
-) -> SandboxChannel:
-    return SandboxChannel(
+) -> SandboxProvider:
+    return SandboxProvider(
         "sms", SMS_SIMULATOR, sink, clock, report_delay=report_delay, reply_sink=reply_sink
     )
 
 
-def sandbox_email(sink: ReportSink, clock: Clock, *, report_delay: float = 0.5) -> SandboxChannel:
-    return SandboxChannel(
+def sandbox_email(sink: ReportSink, clock: Clock, *, report_delay: float = 0.5) -> SandboxProvider:
+    return SandboxProvider(
         "email", EMAIL_SIMULATOR, sink, clock, report_delay=report_delay, report_success=False
     )

@@ -13,11 +13,26 @@ import random
 from dataclasses import dataclass
 
 COLUMNS = (
-    "external_id", "phone", "email", "language", "first_name", "preferred_channel",
-    "time_zone", "postcode", "municipality", "province", "region", "consent_sms",
-    "consent_email", "consent_source", "consent_at", "age", "temporary_unemployed",
-    "income_support", "lives_alone",
-)  # fmt: skip
+    "external_id",
+    "phone",
+    "email",
+    "language",
+    "first_name",
+    "preferred_channel",
+    "time_zone",
+    "postcode",
+    "municipality",
+    "province",
+    "region",
+    "consent_sms",
+    "consent_email",
+    "consent_source",
+    "consent_at",
+    "age",
+    "temporary_unemployed",
+    "income_support",
+    "lives_alone",
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,10 +24,17 @@ def _t(title: str, summary: str, how_to: str) -> dict[str, str]:
 
 def _measure(slug: str, level: str, theme: str, status: str, **fields: Any) -> dict[str, Any]:
     base: dict[str, Any] = {
-        "slug": slug, "level": level, "theme": theme, "status": status, "amount": None,
-        "eligibility": None, "valid_from": datetime(2020, 4, 1, tzinfo=UTC), "valid_until": None,
-        "contact_point": "1700", "link": None,
-    }  # fmt: skip
+        "slug": slug,
+        "level": level,
+        "theme": theme,
+        "status": status,
+        "amount": None,
+        "eligibility": None,
+        "valid_from": datetime(2020, 4, 1, tzinfo=UTC),
+        "valid_until": None,
+        "contact_point": "1700",
+        "link": None,
+    }
     return base | fields
 
 
@@ -67,7 +74,7 @@ MEASURES: list[dict[str, Any]] = [
                 "Call us and we will help you.",
             ),
         },
-    ),  # fmt: skip
+    ),
     _measure(
         "no-energy-cut-offs-evictions",
         "regional",
@@ -101,7 +108,7 @@ MEASURES: list[dict[str, Any]] = [
                 "Did you still get a letter about a cut-off or eviction? Call us straight away.",
             ),
         },
-    ),  # fmt: skip
+    ),
     _measure(
         "childcare-vulnerable-families",
         "regional",
@@ -130,7 +137,7 @@ MEASURES: list[dict[str, Any]] = [
                 "Call us. We will find a place near your home with you.",
             ),
         },
-    ),  # fmt: skip
+    ),
     _measure(
         "free-easter-childcare",
         "regional",
@@ -161,7 +168,7 @@ MEASURES: list[dict[str, Any]] = [
                 "Ask for a place in your town. Need help? Call us.",
             ),
         },
-    ),  # fmt: skip
+    ),
     _measure(
         "help-lines",
         "regional",
@@ -192,7 +199,7 @@ MEASURES: list[dict[str, Any]] = [
                 "Call 106, day and night. You can also chat online.",
             ),
         },
-    ),  # fmt: skip
+    ),
     _measure(
         "extra-allowance-temporary-unemployed",
         "federal",
@@ -227,7 +234,7 @@ MEASURES: list[dict[str, Any]] = [
                 "(HVW) pays it to you.",
             ),
         },
-    ),  # fmt: skip
+    ),
     _measure(
         "psycho-social-support",
         "federal",
@@ -283,7 +290,7 @@ MEASURES: list[dict[str, Any]] = [
                 "Ви не платите нічого або зовсім мало.",
             ),
         },
-    ),  # fmt: skip
+    ),
     _measure(
         "digital-divide",
         "federal",
@@ -314,7 +321,7 @@ MEASURES: list[dict[str, Any]] = [
                 "Call us. We tell you where to go near your home.",
             ),
         },
-    ),  # fmt: skip
+    ),
     _measure(
         "vaccination",
         "federal",
@@ -348,7 +355,7 @@ MEASURES: list[dict[str, Any]] = [
                 "there? Call us.",
             ),
         },
-    ),  # fmt: skip
+    ),
 ]
 
 

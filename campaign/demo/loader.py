@@ -12,18 +12,18 @@ from datetime import timedelta
 
 from sqlalchemy import func, insert, select
 
-from audiences.importer import import_contacts
-from audiences.model import ImportReport
-from campaign import template_repository as templates
-from campaign.accounts import Accounts
-from campaign.bootstrap import Services
+from audiences.contacts.model import ImportReport
+from audiences.importing.importer import import_contacts
+from campaign.accounts.service import Accounts
+from campaign.campaigns.model import CampaignDraft
+from campaign.campaigns.states import CampaignAction
 from campaign.demo.contacts import demo_contacts_csv
 from campaign.demo.content import MEASURES
-from campaign.identity import Identity, Role
+from campaign.kernel.identity import Identity, Role
+from campaign.message_templates import repository as templates
 from campaign.messages.language import SUPPORTED_LANGUAGES
 from campaign.messages.library import load_library
-from campaign.model import CampaignDraft
-from campaign.states import CampaignAction
+from campaign.services import Services
 from campaign.store.tables import campaigns, measures
 
 DEMO_CAMPAIGN = "Demo: help with water and energy bills"

@@ -12,7 +12,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
 
-from campaign.states import CampaignState, MessageState
+from campaign.campaigns.states import CampaignState
+from campaign.delivery.states import MessageState
+from campaign.kernel.channel import Channel
 from campaign.store.engine import Database
 from campaign.store.tables import campaigns, messages
 
@@ -22,7 +24,7 @@ class ClaimedMessage:
     id: int
     campaign_id: int
     contact_id: int | None
-    channel: str
+    channel: Channel
     address: str
     language: str
     attempts: int
@@ -66,7 +68,13 @@ async def claim_due_messages(
     return sorted(
         (
             ClaimedMessage(
-                r.id, r.campaign_id, r.contact_id, r.channel, r.address, r.language, r.attempts
+                r.id,
+                r.campaign_id,
+                r.contact_id,
+                Channel(r.channel),
+                r.address,
+                r.language,
+                r.attempts,
             )
             for r in rows
         ),

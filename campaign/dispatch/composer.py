@@ -16,15 +16,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from campaign import repository as repo
-from campaign import template_repository as templates
+from campaign.campaigns import repository as repo
+from campaign.campaigns.model import Campaign
 from campaign.channels.base import OutboundMessage
 from campaign.dispatch.claims import ClaimedMessage
 from campaign.dispatch.digest import CatalogueEntry, entitlements, load_catalogue, measures_for
+from campaign.kernel.security import Signer
+from campaign.message_templates import repository as templates
 from campaign.messages.language import stop_sentence
 from campaign.messages.render import CompiledVariant, Renderer
-from campaign.model import Campaign
-from campaign.security import Signer
 from campaign.store.engine import Database
 from campaign.store.tables import contacts, measures, messages
 

@@ -16,10 +16,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from audiences.fields import load_registry
+from audiences.contacts.fields import load_registry
 from audiences.segments import audience_condition
 from audiences.segments.errors import SegmentError
-from campaign.model import Campaign
+from campaign.campaigns.model import Campaign
 from campaign.store.tables import contacts, measures
 
 log = logging.getLogger(__name__)
@@ -53,8 +53,11 @@ def _entry(row: Any, registry: dict[str, object]) -> CatalogueEntry:
             condition = audience_condition(row.eligibility, registry)
         except SegmentError as exc:  # a field was removed after the measure was saved
             log.warning("measure %s: eligibility no longer compiles: %s", row.slug, exc)
-    shared = {"amount": row.amount or "", "contact_point": row.contact_point or "",
-              "link": row.link or ""}  # fmt: skip
+    shared = {
+        "amount": row.amount or "",
+        "contact_point": row.contact_point or "",
+        "link": row.link or "",
+    }
     texts = {
         language: {"title": "", "summary": "", "how_to": ""} | dict(t) | shared
         for language, t in row.translations.items()

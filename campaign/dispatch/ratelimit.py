@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from campaign.clock import Clock
+from campaign.kernel.clock import Clock
 
 
 class TokenBucket:

@@ -15,21 +15,22 @@ from datetime import datetime, timedelta
 
 from campaign.channels.base import (
     Accepted,
-    Channel,
     OutboundMessage,
     PermanentSendError,
+    Provider,
     RetryableSendError,
     SendError,
     SendOutcomeUnknown,
 )
-from campaign.clock import Clock
+from campaign.delivery.moves import Move, move_each, move_many
+from campaign.delivery.states import MessageState
 from campaign.dispatch.claims import ClaimedMessage, claim_due_messages, release
 from campaign.dispatch.composer import CampaignContent, Composer, Recipient
 from campaign.dispatch.ratelimit import TokenBucket
-from campaign.message_repository import Move, move_each, move_many
+from campaign.kernel.channel import Channel
+from campaign.kernel.clock import Clock
 from campaign.messages.render import TemplateProblem
 from campaign.messages.sms import sms_info
-from campaign.states import MessageState
 from campaign.store.engine import Database
 from campaign.store.tables import messages
 
@@ -62,11 +63,11 @@ class DispatchWorker:
         self,
         database: Database,
         clock: Clock,
-        channels: Mapping[str, Channel],
+        providers: Mapping[Channel, Provider],
         composer: Composer,
         *,
         worker_id: str,
-        channel_rates: Mapping[str, float],
+        channel_rates: Mapping[Channel, float],
         batch_size: int = 200,
         concurrency: int = 50,
         lease_seconds: float = 120,
@@ -74,7 +75,7 @@ class DispatchWorker:
     ) -> None:
         self._database = database
         self._clock = clock
-        self._channels = channels
+        self._providers = providers
         self._composer = composer
         self.worker_id = worker_id
         self._batch_size = batch_size
@@ -180,12 +181,12 @@ class DispatchWorker:
         return [by_id[m.message_id] for m in moved]
 
     async def _send(self, message: ClaimedMessage, outbound: OutboundMessage) -> Outcome:
-        channel = self._channels[message.channel]
+        provider = self._providers[message.channel]
         await self._channel_buckets[message.channel].take()
         await self._campaign_bucket(message.campaign_id).take()
         async with self._in_flight:
             try:
-                return Outcome(message, accepted=await channel.send(outbound))
+                return Outcome(message, accepted=await provider.send(outbound))
             except SendError as exc:
                 return Outcome(message, error=exc)
             except Exception as exc:  # an adapter bug mid-call: the provider may have it

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from campaign.clock import Clock
+from campaign.kernel.clock import Clock
 from campaign.store.engine import Database
 from campaign.store.tables import outbox
 

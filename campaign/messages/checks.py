@@ -26,15 +26,26 @@ def sms_findings(text: str, language: str | None = None) -> list[Finding]:
     without_links = _URL.sub("", text)
     words = re.findall(r"\w+", without_links)
     if _URL.search(text) and len(words) < 8:
-        message = ("The SMS is little more than a link: say what the help is, who it is for "
-                   "and a number to call.")  # fmt: skip
+        message = (
+            "The SMS is little more than a link: say what the help is, who it is for "
+            "and a number to call."
+        )
         findings.append(Finding("only_link", message, None, blocking=True))
     if not _PHONE.search(without_links):
-        findings.append(Finding("no_phone_number", "Give a phone number to call: not "
-                                "everyone has mobile data.", None, True))  # fmt: skip
+        findings.append(
+            Finding(
+                "no_phone_number",
+                "Give a phone number to call: not everyone has mobile data.",
+                None,
+                True,
+            )
+        )
     if not any(w in text.lower() for w in _STOP_WORDS):
-        findings.append(Finding("no_stop", "Tell people how to stop these messages "
-                                "(use {{ stop }}).", None, True))  # fmt: skip
+        findings.append(
+            Finding(
+                "no_stop", "Tell people how to stop these messages (use {{ stop }}).", None, True
+            )
+        )
     findings += _cost_findings(text, language)
     return findings
 
@@ -46,13 +57,20 @@ def _cost_findings(text: str, language: str | None) -> list[Finding]:
         gsm_segments = sms_info(_without(text, non_gsm_characters(text))).segments
         if gsm_segments < info.segments:
             chars = "".join(non_gsm_characters(text))
-            message = (f"These characters make the SMS cost {info.segments} segments "
-                       f"instead of {gsm_segments}: {chars}")  # fmt: skip
+            message = (
+                f"These characters make the SMS cost {info.segments} segments "
+                f"instead of {gsm_segments}: {chars}"
+            )
             findings.append(Finding("ucs2", message, None))
     saved = info.segments - sms_info(downgrade_typography(text, language)).segments
     if saved > 0:
-        findings.append(Finding("typography", f"Plain quotes, dashes and dots would save {saved} "
-                                "segment(s) per message.", None))  # fmt: skip
+        findings.append(
+            Finding(
+                "typography",
+                f"Plain quotes, dashes and dots would save {saved} segment(s) per message.",
+                None,
+            )
+        )
     if info.segments > WARN_SEGMENTS:
         message = f"{info.segments} segments: aim for {WARN_SEGMENTS} at most."
         findings.append(Finding("length", message, None, info.segments > MAX_SEGMENTS))

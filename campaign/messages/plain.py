@@ -138,11 +138,17 @@ def _word_findings(sentences: list[Sentence], language: str) -> Iterator[Finding
                 continue
             seen.add(key)
             if len(word) > limit:
-                yield Finding("long_word", f"'{word}' is long ({len(word)} letters): "
-                              "use a shorter word or split it.", match.span())  # fmt: skip
+                yield Finding(
+                    "long_word",
+                    f"'{word}' is long ({len(word)} letters): use a shorter word or split it.",
+                    match.span(),
+                )
             elif _is_rare(word, language, first_in_sentence=position == 0):
-                yield Finding("rare_word", f"'{word}' is a rare word: use a common one, "
-                              "or explain it.", match.span())  # fmt: skip
+                yield Finding(
+                    "rare_word",
+                    f"'{word}' is a rare word: use a common one, or explain it.",
+                    match.span(),
+                )
 
 
 def _is_rare(word: str, language: str, *, first_in_sentence: bool) -> bool:
@@ -178,8 +184,11 @@ def _passive_findings(text: str, language: str) -> Iterator[Finding]:
     if pattern is None:
         return
     for match in re.finditer(pattern, text, re.IGNORECASE):
-        yield Finding("passive_voice", "Passive voice: say who does what "
-                      "('we pay you' rather than 'you are paid').", match.span())  # fmt: skip
+        yield Finding(
+            "passive_voice",
+            "Passive voice: say who does what ('we pay you' rather than 'you are paid').",
+            match.span(),
+        )
 
 
 def check_plain_language(text: str, language: str) -> PlainReport:

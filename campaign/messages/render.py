@@ -192,9 +192,12 @@ def to_html(text: str, language: str, subject: str, context: Mapping[str, Any]) 
             links.append(f'<a href="{escape(str(unsubscribe_url))}">{label}</a>')
         footer = f"<footer><p>{' · '.join(links)}</p></footer>"
     return _LAYOUT.format(
-        lang=escape(language), dir=direction(language), title=escape(subject),
-        body=body, footer=footer,
-    )  # fmt: skip
+        lang=escape(language),
+        dir=direction(language),
+        title=escape(subject),
+        body=body,
+        footer=footer,
+    )
 
 
 _LAYOUT = """<!doctype html>

@@ -1,7 +1,7 @@
 """Rows as PostgreSQL ``COPY … FROM STDIN`` text: one line each, tab-separated, ``\\N`` for NULL.
 
 On a first import the worker processes encode the contacts they check, so the importing
-process only joins the lines and streams them (``audiences.contact_repository
+process only joins the lines and streams them (``audiences.contacts.repository
 .copy_contact_lines``), instead of encoding every value itself.
 Text is escaped as the format requires: backslash, tab, line feed and carriage return.
 """
@@ -59,9 +59,7 @@ def copy_value(value: object) -> str:
 
 def copy_line(values: Sequence[object]) -> str:
     """One row: its values in column order, ended by a line feed."""
-    cells = [
-        _text(v) if type(v) is str else _NULL if v is None else copy_value(v) for v in values
-    ]
+    cells = [_text(v) if type(v) is str else _NULL if v is None else copy_value(v) for v in values]
     return "\t".join(cells) + "\n"
 
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from audiences.addresses import AddressError, AddressKeys, normalise_phone
-from audiences.model import Channel
-from audiences.optout import opt_out_address
+from audiences.contacts.addresses import AddressError, AddressKeys, normalise_phone
+from audiences.contacts.optout import opt_out_address
 from campaign.channels.base import InboundSms
-from campaign.clock import Clock
+from campaign.kernel.channel import Channel
+from campaign.kernel.clock import Clock
 from campaign.store.engine import Database
 from campaign.tracking.keywords import is_stop_request
 

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from audiences.addresses import AddressKeys
-from audiences.optout import mark_opted_out, suppress
-from campaign.clock import Clock
+from audiences.contacts.addresses import AddressKeys
+from audiences.contacts.optout import mark_opted_out, suppress
 from campaign.events.outbox import emit
+from campaign.kernel.clock import Clock
 from campaign.store.engine import Database
 from campaign.store.tables import messages
 

@@ -1,7 +1,7 @@
 """Applying a provider's delivery report to its message, by our own message id.
 
-Reports are ranked (``campaign.states``): a late or duplicated report never moves a message
-backwards, and a receipt that overtakes the worker's record of the send still lands, because
+Reports are ranked (``campaign.delivery.states``): a late or duplicated report never moves a
+message backwards, and a receipt that overtakes the worker's record of the send still lands, because
 it is found by primary key and ``sending`` may move straight to ``delivered``.
 """
 
@@ -13,9 +13,9 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campaign.channels.base import DeliveryReport
-from campaign.clock import Clock
-from campaign.message_repository import Move, record_moves
-from campaign.states import FINAL_STATES, states_a_report_moves
+from campaign.delivery.moves import Move, record_moves
+from campaign.delivery.states import FINAL_STATES, states_a_report_moves
+from campaign.kernel.clock import Clock
 from campaign.store.engine import Database
 from campaign.store.results import affected
 from campaign.store.tables import messages

@@ -11,9 +11,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from campaign.clock import Clock
-from campaign.message_repository import move_many
-from campaign.states import MessageState
+from campaign.delivery.moves import move_many
+from campaign.delivery.states import MessageState
+from campaign.kernel.clock import Clock
 from campaign.store.engine import Database
 from campaign.store.tables import messages
 

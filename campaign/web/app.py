@@ -13,12 +13,10 @@ from html import escape
 
 from aiohttp import web
 
-from campaign.accounts import Accounts
 from campaign.api.auth import api_key_middleware
-from campaign.api.context import ACCOUNTS, SERVICES
 from campaign.api.problems import problems_middleware
 from campaign.api.routes import add_api_routes
-from campaign.bootstrap import Services
+from campaign.services import SERVICES, Services
 from campaign.web.recipient import add_recipient_routes
 from campaign.web.webhooks import add_webhook_routes
 
@@ -30,7 +28,6 @@ def create_app(services: Services, *, close_services: bool = False) -> web.Appli
         middlewares=[problems_middleware, api_key_middleware], client_max_size=MAX_BODY
     )
     app[SERVICES] = services
-    app[ACCOUNTS] = Accounts(services.database, services.clock)
     if close_services:
         app.cleanup_ctx.append(_closing(services))
     add_api_routes(app)

@@ -1,6 +1,6 @@
 """Pages for the people who get messages: the one-click unsubscribe and the web copy.
 
-Both sit behind signed, expiring tokens (``campaign.security.Signer``). A ``GET`` on the
+Both sit behind signed, expiring tokens (``campaign.kernel.security.Signer``). A ``GET`` on the
 unsubscribe link only asks, because mail scanners follow links; the ``POST`` (from the page's
 button, or from a mail client's one-click ``List-Unsubscribe-Post``, RFC 8058) acts.
 """
@@ -11,9 +11,9 @@ from html import escape
 
 from aiohttp import web
 
-from campaign.api.context import SERVICES
+from campaign.kernel.security import InvalidToken
 from campaign.messages.language import direction
-from campaign.security import InvalidToken
+from campaign.services import SERVICES
 from campaign.tracking.optout import opt_out_from_message
 from campaign.web.recipient_texts import texts
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from campaign.api.context import SERVICES
-from campaign.channels.twilio_inbound import ForgedRequest, verified_inbound
-from campaign.errors import Forbidden
+from campaign.channels.twilio.inbound import ForgedRequest, verified_inbound
+from campaign.kernel.errors import Forbidden
+from campaign.services import SERVICES
 
 _EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 

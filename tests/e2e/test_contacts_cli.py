@@ -26,8 +26,12 @@ def _cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env["CAMPAIGN_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'campaign.db'}"
     result = subprocess.run(
         [sys.executable, "-m", "campaign", *args],
-        env=env, capture_output=True, text=True, timeout=120, cwd=tmp_path,
-    )  # fmt: skip
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, f"campaign {' '.join(args)} failed:\n{result.stderr}"
     return result
 

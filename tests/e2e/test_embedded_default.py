@@ -36,8 +36,12 @@ def _free_port() -> int:
 def _cli(env: dict[str, str], *args: str, stdin: str = "") -> str:
     result = subprocess.run(
         [sys.executable, "-m", "campaign", *args],
-        env=env, input=stdin, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, f"campaign {' '.join(args)} failed:\n{result.stderr}"
     return result.stdout
 
@@ -71,8 +75,9 @@ def service_env(tmp_path: Path) -> dict[str, str]:
 def _service(env: dict[str, str], tmp_path: Path) -> Iterator[tuple[str, Popen[bytes]]]:
     """`campaign run` in a subprocess, ready; stopped with SIGTERM, which must exit 0."""
     log = (tmp_path / "service.log").open("w")
-    process = subprocess.Popen([sys.executable, "-m", "campaign", "run"], env=env,
-                               stdout=log, stderr=log)  # fmt: skip
+    process = subprocess.Popen(
+        [sys.executable, "-m", "campaign", "run"], env=env, stdout=log, stderr=log
+    )
     base = f"http://127.0.0.1:{env['CAMPAIGN_PORT']}"
     try:
         _wait_until(lambda: _get(f"{base}/readyz")["status"] == "ok", 30, process, tmp_path)

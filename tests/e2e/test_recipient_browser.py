@@ -14,25 +14,28 @@ from aiohttp.test_utils import TestClient
 from playwright.async_api import Browser, async_playwright
 from sqlalchemy import select
 
-from audiences.model import Channel
-from audiences.reachability import reachable
-from campaign.bootstrap import Services
+from audiences.segments.reachability import reachable
+from campaign.kernel.channel import Channel
+from campaign.message_templates.repository import save_version
 from campaign.messages.library import TemplateSource, VariantSource
+from campaign.services import Services
 from campaign.store.engine import Database
 from campaign.store.tables import contacts
-from campaign.template_repository import save_version
 from campaign.web.app import create_app
 from tests.factories import sent_message
 
-ClientFactory = Callable[
-    [web.Application], Awaitable[TestClient[web.Request, web.Application]]
-]
+ClientFactory = Callable[[web.Application], Awaitable[TestClient[web.Request, web.Application]]]
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's package; Playwright never downloads one
 # As root, without the background services a closed network refuses (machine notes).
 FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 pytestmark = pytest.mark.slow
 

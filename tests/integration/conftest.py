@@ -6,14 +6,14 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from campaign.accounts import Accounts
 from campaign.bootstrap import build
-from campaign.clock import ManualClock
-from campaign.identity import Role
+from campaign.kernel.clock import ManualClock
+from campaign.kernel.identity import Role
 from campaign.settings import load_settings
 from campaign.store.engine import Database
 from campaign.web.app import create_app
 from tests.api_client import Api, ClientFactory
+from tests.factories import TEST_SECRET
 
 
 def _url(database: Database) -> str:
@@ -24,9 +24,9 @@ def _url(database: Database) -> str:
 async def api(
     database: Database, clock: ManualClock, aiohttp_client: ClientFactory
 ) -> AsyncIterator[Api]:
-    settings = load_settings(database_url=_url(database), secret_key="k" * 32)
+    settings = load_settings(database_url=_url(database), secret_key=TEST_SECRET)
     services = build(settings, clock=clock)
-    accounts = Accounts(services.database, clock)
+    accounts = services.accounts
     keys: dict[str, str] = {}
     for role in (Role.EDITOR, Role.APPROVER, Role.VIEWER):
         email = f"{role}@example.org"

@@ -2,55 +2,58 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Mapping
+
 import pytest
 from sqlalchemy import select
 
-from audiences.model import Channel, ExclusionReason
-from audiences.preview import preview
-from campaign.channels.base import DeliveryReport
-from campaign.channels.sandbox import SandboxChannel, sandbox_email, sandbox_sms
-from campaign.clock import ManualClock
-from campaign.dispatch.composer import Composer
-from campaign.dispatch.worker import DispatchWorker, RetryPolicy
-from campaign.errors import Forbidden
-from campaign.identity import Identity, Role
-from campaign.messages.render import Renderer
-from campaign.model import CampaignDraft
-from campaign.security import Signer
-from campaign.service import CampaignService
-from campaign.states import CampaignAction, CampaignState, MessageState
+from audiences.contacts.model import ExclusionReason
+from audiences.segments.preview import preview
+from campaign.bootstrap import build
+from campaign.campaigns.model import CampaignDraft
+from campaign.campaigns.states import CampaignAction, CampaignState
+from campaign.channels.base import DeliveryReport, Provider, ProviderSinks
+from campaign.channels.sandbox import SandboxProvider, sandbox_email, sandbox_sms
+from campaign.delivery.states import MessageState
+from campaign.dispatch.worker import RetryPolicy
+from campaign.kernel.channel import Channel
+from campaign.kernel.clock import ManualClock
+from campaign.kernel.errors import Forbidden
+from campaign.kernel.identity import Identity, Role
+from campaign.settings import load_settings
 from campaign.store.engine import Database
 from campaign.store.tables import delivery_events, messages, suppressions
-from campaign.tracking.inbound import InboundReplies
-from campaign.tracking.receipts import ReceiptRecorder
 from campaign.tracking.stats import campaign_stats
-from tests.factories import KEYS, contact, sms_and_email_template, user_row
+from tests.factories import KEYS, TEST_SECRET, contact, sms_and_email_template, user_row
 
 
 class Flow:
+    """The composition root the product runs, over the test's database and clock, with sandbox
+    providers whose receipts arrive one (manual) second after the send."""
+
     def __init__(self, database: Database, clock: ManualClock) -> None:
         self.database = database
         self.clock = clock
-        self.receipts = ReceiptRecorder(database, clock)
+        self.sandboxes: dict[Channel, SandboxProvider] = {}
 
-        async def sink(report: DeliveryReport) -> None:
-            await self.receipts.record(report)
+        def providers(sinks: ProviderSinks) -> Mapping[Channel, Provider]:
+            self.sandboxes[Channel.SMS] = sandbox_sms(
+                sinks.report, sinks.clock, report_delay=1, reply_sink=sinks.reply
+            )
+            self.sandboxes[Channel.EMAIL] = sandbox_email(sinks.report, sinks.clock, report_delay=1)
+            return self.sandboxes
 
-        self.replies = InboundReplies(database, clock, KEYS, "BE")
-        self.sms: SandboxChannel = sandbox_sms(
-            sink, clock, report_delay=1, reply_sink=self.replies.record
+        url = database.engine.url.render_as_string(hide_password=False)
+        settings = load_settings(
+            database_url=url, secret_key=TEST_SECRET, sms_rate=1000, email_rate=1000
         )
-        self.email: SandboxChannel = sandbox_email(sink, clock, report_delay=1)
-        composer = Composer(database, Renderer(), Signer(b"s" * 32),
-                            base_url="http://127.0.0.1:8080",
-                            default_time_zone="Europe/Brussels",
-                            sender_is_alphanumeric=False)  # fmt: skip
-        self.worker = DispatchWorker(
-            database, clock, {"sms": self.sms, "email": self.email}, composer,
-            worker_id="test", channel_rates={"sms": 1000, "email": 1000},
-            retry=RetryPolicy(max_attempts=2, first_delay=10),
-        )  # fmt: skip
-        self.campaigns = CampaignService(database, clock)
+        self.services = build(settings, clock=clock, channels=providers)
+        self.sms = self.sandboxes[Channel.SMS]
+        self.email = self.sandboxes[Channel.EMAIL]
+        self.worker = self.services.worker
+        self.receipts = self.services.receipts
+        self.replies = self.services.replies
+        self.campaigns = self.services.campaigns
 
     async def drain(self) -> None:
         """Send everything due, then let every promised receipt arrive."""
@@ -67,8 +70,10 @@ class Flow:
 
 
 @pytest.fixture
-async def flow(database: Database, clock: ManualClock) -> Flow:
-    return Flow(database, clock)
+async def flow(database: Database, clock: ManualClock) -> AsyncIterator[Flow]:
+    built = Flow(database, clock)
+    yield built
+    await built.services.close()
 
 
 async def _approved_campaign(
@@ -77,12 +82,18 @@ async def _approved_campaign(
     clock, db = flow.clock, flow.database
     # An admin may approve, so only the four-eyes rule stops the author approving.
     editor = Identity(Role.ADMIN, "ad", user_id=await user_row(db, clock, "ad@x.org", "admin"))
-    approver = Identity(Role.APPROVER, "ap",
-                        user_id=await user_row(db, clock, "ap@x.org", "approver"))  # fmt: skip
+    approver = Identity(
+        Role.APPROVER, "ap", user_id=await user_row(db, clock, "ap@x.org", "approver")
+    )
     version = await sms_and_email_template(db, clock)
-    draft = CampaignDraft(name="Flow", template_version_id=version, audience_query=query,
-                          starts_at=clock.now(), rate_per_second=1000,
-                          sms_segment_cap=sms_segment_cap)  # fmt: skip
+    draft = CampaignDraft(
+        name="Flow",
+        template_version_id=version,
+        audience_query=query,
+        starts_at=clock.now(),
+        rate_per_second=1000,
+        sms_segment_cap=sms_segment_cap,
+    )
     campaign = await flow.campaigns.create(editor, draft)
     await flow.campaigns.act(editor, campaign.id, CampaignAction.SUBMIT)
     with pytest.raises(Forbidden, match="author"):
@@ -128,8 +139,7 @@ async def test_a_campaign_reaches_a_final_state_for_every_message(flow: Flow) ->
 
 async def test_simulated_failures_end_in_their_documented_states(flow: Flow) -> None:
     db, clock = flow.database, flow.clock
-    for number in ("+32499000001", "+32499000002", "+32499000003", "+32499000004",
-                   "+32499000005"):  # fmt: skip
+    for number in ("+32499000001", "+32499000002", "+32499000003", "+32499000004", "+32499000005"):
         await contact(db, clock, phone=number, preferred_channel="sms")
     campaign_id = await _approved_campaign(flow)
     await flow.campaigns.start_due()
@@ -142,8 +152,11 @@ async def test_simulated_failures_end_in_their_documented_states(flow: Flow) -> 
     assert states["+32499000004"] == "queued"  # busy: retried later
     assert states["+32499000005"] == "delivered"  # timed out, then its receipt came
 
-    clock.advance(11)
-    await flow.drain()
+    policy = RetryPolicy()  # the worker the root builds retries by the default policy
+    for attempt in range(1, policy.max_attempts):
+        assert (await flow.states())["+32499000004"] == "queued"
+        clock.advance(policy.delay(attempt).total_seconds() + 1)
+        await flow.drain()
     assert (await flow.states())["+32499000004"] == "failed_temporary"  # retries exhausted
     assert await flow.campaigns.complete_finished() == [campaign_id]
 

@@ -19,8 +19,12 @@ async def test_preview_counts_languages_fallbacks_and_cost(api: Api) -> None:
     await contact(db, clock, email="els@example.org", first_name="Els")
     await contact(db, clock, phone="+32470000005", consent_sms=False)  # not reached
     version = await sms_and_email_template(db, clock)
-    body = {"name": "Preview", "template_version_id": version, "audience_query": "language IS SET",
-            "starts_at": (clock.now() + timedelta(hours=1)).isoformat()}  # fmt: skip
+    body = {
+        "name": "Preview",
+        "template_version_id": version,
+        "audience_query": "language IS SET",
+        "starts_at": (clock.now() + timedelta(hours=1)).isoformat(),
+    }
     _, created, _ = await api.call("POST", "/api/v1/campaigns", json=body)
 
     status, preview, _ = await api.call(
@@ -31,8 +35,13 @@ async def test_preview_counts_languages_fallbacks_and_cost(api: Api) -> None:
     sms = preview["by_channel"]["sms"]
     assert sms["recipients"] == 4
     assert sms["by_language"]["nl"] | {} == {
-        "recipients": 3, "fallback": 0, "segments": 3, "ucs2": 1, "over_cap": 0, "cost": 0.24,
-    }  # fmt: skip
+        "recipients": 3,
+        "fallback": 0,
+        "segments": 3,
+        "ucs2": 1,
+        "over_cap": 0,
+        "cost": 0.24,
+    }
     assert sms["by_language"]["en"]["fallback"] == 1
     assert preview["by_channel"]["email"]["recipients"] == 1
     assert preview["fallback"] == {"ar": {"en": 1}}

@@ -8,9 +8,9 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
-from campaign.clock import ManualClock
+from campaign.campaigns.states import CampaignState
 from campaign.dispatch.claims import claim_due_messages
-from campaign.states import CampaignState
+from campaign.kernel.clock import ManualClock
 from campaign.store.engine import Database, create_engine
 from campaign.store.tables import campaigns, messages
 from tests.factories import queued_messages

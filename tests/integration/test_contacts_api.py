@@ -14,15 +14,16 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select
 
-from audiences.model import Channel
-from audiences.reachability import reachable
-from campaign.accounts import Accounts
-from campaign.bootstrap import Services, build
-from campaign.clock import ManualClock
+from audiences.segments.reachability import reachable
+from campaign.accounts.service import Accounts
+from campaign.bootstrap import build
+from campaign.delivery.states import MessageState
 from campaign.demo.contacts import COLUMNS, demo_rows
-from campaign.identity import Role
+from campaign.kernel.channel import Channel
+from campaign.kernel.clock import ManualClock
+from campaign.kernel.identity import Role
+from campaign.services import Services
 from campaign.settings import load_settings
-from campaign.states import MessageState
 from campaign.store.engine import Database
 from campaign.store.tables import contacts, messages, outbox, suppressions
 from campaign.web.app import create_app
@@ -136,8 +137,10 @@ async def test_export_gives_consent_opt_outs_partners_and_messages(
     assert status == 200
     assert data["phone"] == "+32470123456" and data["first_name"] == "=HYPERLINK(1)"
     assert data["consent"]["sms"] == {
-        "given": True, "source": "OCMW intake", "at": clock.now().isoformat(),
-    }  # fmt: skip
+        "given": True,
+        "source": "OCMW intake",
+        "at": clock.now().isoformat(),
+    }
     assert data["opted_out"] == {"sms": None, "email": clock.now().isoformat()}
     assert data["partners"] == ["ngo"]
     (message,) = data["messages"]
@@ -266,11 +269,14 @@ async def test_previews_of_the_realistic_export_match_counts_worked_out_by_hand(
         ('language = "fr" AND age >= 65', lambda r: r["language"] == "fr" and int(r["age"]) >= 65),
         (
             'temporary_unemployed AND municipality IN ("Gent", "antwerpen")',
-            lambda r: r["temporary_unemployed"] == "yes"
-            and r["municipality"] in ("Gent", "Antwerpen"),
+            lambda r: (
+                r["temporary_unemployed"] == "yes" and r["municipality"] in ("Gent", "Antwerpen")
+            ),
         ),
-        ('region = "brussel" OR lives_alone', lambda r: r["region"] == "Brussel"
-         or r["lives_alone"] == "yes"),  # fmt: skip
+        (
+            'region = "brussel" OR lives_alone',
+            lambda r: r["region"] == "Brussel" or r["lives_alone"] == "yes",
+        ),
         ("email IS NOT SET", lambda r: not r["email"]),
     ]
     for query, wanted in queries:
@@ -338,11 +344,16 @@ async def test_a_csv_export_is_safe_in_a_spreadsheet_and_imports_back_unchanged(
     api: Api,
 ) -> None:
     rows = [
-        person(external_id="c1", first_name="=HYPERLINK(\"http://x\")", email="zoe@example.org",
-               consent_email="oui") | {"debt": "-120,5", "since": "2021-03-01", "alone": "ja"},
+        person(
+            external_id="c1",
+            first_name='=HYPERLINK("http://x")',
+            email="zoe@example.org",
+            consent_email="oui",
+        )
+        | {"debt": "-120,5", "since": "2021-03-01", "alone": "ja"},
         person(external_id="c2", phone="+32 470 00 00 02", first_name="Zoë")
         | {"debt": "", "since": "", "alone": "nee"},
-    ]  # fmt: skip
+    ]
     await api.import_csv(csv_text(rows, delimiter=";"))
     status, data, headers = await _csv_export(api)
     assert status == 200 and headers["Content-Type"] == "text/csv; charset=utf-8"
@@ -351,7 +362,7 @@ async def test_a_csv_export_is_safe_in_a_spreadsheet_and_imports_back_unchanged(
     assert lines[0][:3] == ["external_id", "phone", "email"]
     assert lines[0][-3:] == ["alone", "debt", "since"]
     first = dict(zip(lines[0], lines[1], strict=True))
-    assert first["first_name"] == "'=HYPERLINK(\"http://x\")" and first["phone"] == "'+32470123456"
+    assert first["first_name"] == '\'=HYPERLINK("http://x")' and first["phone"] == "'+32470123456"
     assert (first["debt"], first["since"], first["alone"]) == ("'-120.5", "2021-03-01", "yes")
     assert (first["consent_sms"], first["consent_email"]) == ("yes", "yes")
     assert dict(zip(lines[0], lines[2], strict=True))["first_name"] == "Zoë"
@@ -361,8 +372,9 @@ async def test_a_csv_export_is_safe_in_a_spreadsheet_and_imports_back_unchanged(
 
 
 async def test_a_csv_export_is_scoped_filtered_audited_and_checked_first(api: Api) -> None:
-    await api.import_csv(csv_text([person(external_id="s1"), person(external_id="s2",
-                                                                    language="fr")]))  # fmt: skip
+    await api.import_csv(
+        csv_text([person(external_id="s1"), person(external_id="s2", language="fr")])
+    )
     await api.import_csv(csv_text([person(external_id="n1", phone="0470 00 00 21")]), key="ngo")
     status, data, _ = await _csv_export(api, key="ngo")
     body = data.decode("utf-8-sig").splitlines()

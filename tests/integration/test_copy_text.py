@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from campaign.clock import ManualClock
+from campaign.kernel.clock import ManualClock
 from campaign.store.copy_text import copy_data, copy_line
 from campaign.store.engine import Database
 from tests.factories import all_contacts, run_import
@@ -100,8 +100,10 @@ async def test_awkward_values_are_stored_alike_on_both_databases(
     assert first["attributes"] == {"note": 'a \\N b "quoted" \\\\ end'}
     assert first["consent_sms_at"] == datetime(2020, 3, 15, 9, 0, tzinfo=UTC)
     assert (second["first_name"], second["consent_sms"], second["attributes"]) == (
-        "Zoë", False, {"note": "\\"},
-    )  # fmt: skip
+        "Zoë",
+        False,
+        {"note": "\\"},
+    )
 
 
 async def test_a_nul_character_in_a_cell_rejects_that_row_only(

@@ -38,9 +38,11 @@ async def test_a_field_registered_first_keeps_its_type_through_the_import(api: A
     status, created, _ = await api.call("POST", "/api/v1/fields", json=body)
     assert status == 201, created
     assert created == {
-        "name": "file_number", "type": "text", "built_in": False,
+        "name": "file_number",
+        "type": "text",
+        "built_in": False,
         "labels": {"nl": "Dossiernummer"},
-    }  # fmt: skip
+    }
     report = await _import(api)
     assert report["detected"]["attributes"]["file_number"] == "text"  # type: ignore[index]
     # Stored as the text "0471", so a text query finds it and keeps the leading zero.

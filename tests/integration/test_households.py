@@ -16,10 +16,10 @@ import pytest
 from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from audiences.households import rebuild_shared_addresses, record_shared_addresses
-from audiences.importer import CHUNK_SIZE
-from audiences.preview import preview
-from campaign.clock import ManualClock
+from audiences.contacts.households import rebuild_shared_addresses, record_shared_addresses
+from audiences.importing.importer import CHUNK_SIZE
+from audiences.segments.preview import preview
+from campaign.kernel.clock import ManualClock
 from campaign.store.engine import Database, create_engine
 from campaign.store.migrate import upgrade
 from campaign.store.tables import contacts, shared_addresses
@@ -147,11 +147,17 @@ async def _bare_contact_in(session: AsyncSession, clock: ManualClock, phone: str
     now = clock.now()
     await session.execute(
         insert(contacts).values(
-            phone=phone, phone_key=KEYS.key("sms", phone), language="nl",
-            time_zone="Europe/Brussels", attributes={}, consent_sms=True, consent_email=False,
-            created_at=now, updated_at=now,
+            phone=phone,
+            phone_key=KEYS.key("sms", phone),
+            language="nl",
+            time_zone="Europe/Brussels",
+            attributes={},
+            consent_sms=True,
+            consent_email=False,
+            created_at=now,
+            updated_at=now,
         )
-    )  # fmt: skip
+    )
 
 
 async def test_a_rebuild_marks_what_a_load_by_hand_left_out_and_drops_what_is_stale(
@@ -185,9 +191,12 @@ def test_the_rebuild_command_marks_households(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CAMPAIGN_", "TWILIO_"))}
     result = subprocess.run(
         [sys.executable, "-m", "campaign", "db", "rebuild-households"],
-        env=env | {"CAMPAIGN_DATABASE_URL": url}, cwd=tmp_path, capture_output=True, text=True,
+        env=env | {"CAMPAIGN_DATABASE_URL": url},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
         timeout=60,
-    )  # fmt: skip
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "1 shared addresses"
 

@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
-from audiences.fields import load_registry
-from audiences.model import FieldType, RejectedRow
-from campaign.clock import ManualClock
+from audiences.contacts.fields import load_registry
+from audiences.contacts.model import FieldType, RejectedRow
 from campaign.demo.contacts import demo_contacts_csv
+from campaign.kernel.clock import ManualClock
 from campaign.messages.language import SUPPORTED_LANGUAGES
 from campaign.store.engine import Database
 from campaign.store.tables import contacts, fields
@@ -39,20 +39,24 @@ async def test_good_rows_go_in_and_bad_rows_are_rejected_with_line_column_and_re
         RejectedRow(6, "preferred_channel", "expected sms, email or nothing, got 'fax'"),
         RejectedRow(7, "time_zone", "not a time zone: 'Mars/Olympus'"),
         RejectedRow(
-            8, "consent_sms",
+            8,
+            "consent_sms",
             "expected yes or no (ja/nee, oui/non, ja/nein, true/false, 1/0), got 'vielleicht'",
         ),
         RejectedRow(9, "phone", "no phone number and no email address: at least one is needed"),
         RejectedRow(
-            10, "consent_at",
+            10,
+            "consent_at",
             "expected an ISO date and time such as 2020-03-15T10:00:00+01:00, got '2021-13-01'",
         ),
-    ]  # fmt: skip
+    ]
     assert (report.created, report.updated, report.unchanged) == (2, 0, 0)
     an, sophie = await all_contacts(database)
     assert (an["external_id"], an["phone"], an["phone_key"]) == (
-        "a1", "+32470123456", KEYS.key("sms", "+32470123456"),
-    )  # fmt: skip
+        "a1",
+        "+32470123456",
+        KEYS.key("sms", "+32470123456"),
+    )
     assert an["consent_sms"] is True and an["consent_sms_source"] == "OCMW intake"
     assert an["consent_sms_at"] == datetime(2020, 3, 15, 9, 0, tzinfo=UTC)
     assert an["consent_email"] is False and an["consent_email_at"] is None
@@ -81,8 +85,10 @@ async def test_windows_1252_with_semicolons_as_belgian_excel_writes(
     assert report.rejected == [] and report.created == 2
     chloe, jorg = await all_contacts(database)
     assert (chloe["first_name"], chloe["municipality"], jorg["first_name"]) == (
-        "Chloé", "Liège", "Jörg",
-    )  # fmt: skip
+        "Chloé",
+        "Liège",
+        "Jörg",
+    )
 
 
 async def test_households_sharing_a_phone_stay_separate_people(
@@ -108,15 +114,17 @@ async def test_a_row_without_external_id_like_an_existing_contact_is_never_merge
     assert [(a.line, len(a.contact_ids)) for a in report.ambiguous] == [(3, 1)]
     people = await all_contacts(database)
     assert [(p["first_name"], p["region"]) for p in people] == [
-        ("An", "Vlaanderen"), ("Els", "Brussel"),
-    ]  # fmt: skip
+        ("An", "Vlaanderen"),
+        ("Els", "Brussel"),
+    ]
 
 
 async def test_reimporting_the_same_file_changes_nothing_and_a_change_updates(
     database: Database, clock: ManualClock
 ) -> None:
-    rows = [person(external_id=f"c{i}", phone=f"0470 00 00 {i:02d}", age=str(20 + i))
-            for i in range(10)]  # fmt: skip
+    rows = [
+        person(external_id=f"c{i}", phone=f"0470 00 00 {i:02d}", age=str(20 + i)) for i in range(10)
+    ]
     first = await run_import(database, clock, csv_text(rows))
     clock.advance(3600)
     again = await run_import(database, clock, csv_text(rows))
@@ -144,16 +152,33 @@ async def test_attributes_are_typed_by_their_values_and_registered(
     database: Database, clock: ManualClock
 ) -> None:
     rows = [
-        person(external_id="e1", age="70", born="1955-04-01", alone="ja", note="", pet="cat",
-               income="1234,50"),
-        person(external_id="e2", age="8", born="2017-12-31", alone="nee", note="", pet="7",
-               income="900"),
-    ]  # fmt: skip
+        person(
+            external_id="e1",
+            age="70",
+            born="1955-04-01",
+            alone="ja",
+            note="",
+            pet="cat",
+            income="1234,50",
+        ),
+        person(
+            external_id="e2",
+            age="8",
+            born="2017-12-31",
+            alone="nee",
+            note="",
+            pet="7",
+            income="900",
+        ),
+    ]
     report = await run_import(database, clock, csv_text(rows))
     expected = {
-        "age": FieldType.NUMBER, "born": FieldType.DATE, "alone": FieldType.BOOLEAN,
-        "pet": FieldType.TEXT, "income": FieldType.NUMBER,
-    }  # fmt: skip
+        "age": FieldType.NUMBER,
+        "born": FieldType.DATE,
+        "alone": FieldType.BOOLEAN,
+        "pet": FieldType.TEXT,
+        "income": FieldType.NUMBER,
+    }
     assert report.attributes == expected
     async with database.read_session() as session:
         registry = await load_registry(session)
@@ -161,13 +186,18 @@ async def test_attributes_are_typed_by_their_values_and_registered(
     assert "note" not in registry  # an empty column tells nothing about its type
     first, second = await all_contacts(database)
     assert first["attributes"] == {
-        "age": 70, "born": "1955-04-01", "alone": True, "pet": "cat", "income": 1234.5,
-    }  # fmt: skip
+        "age": 70,
+        "born": "1955-04-01",
+        "alone": True,
+        "pet": "cat",
+        "income": 1234.5,
+    }
     assert second["attributes"]["pet"] == "7"
     # Next time the registry decides: a value that does not fit is rejected.
     later = await run_import(database, clock, csv_text([person(external_id="e3", age="old")]))
-    assert later.rejected == [RejectedRow(2, "age", "age is a number field: expected a number, "
-                                                   "got 'old'")]  # fmt: skip
+    assert later.rejected == [
+        RejectedRow(2, "age", "age is a number field: expected a number, got 'old'")
+    ]
 
 
 async def test_a_bad_header_rejects_the_file_at_line_1(
@@ -175,8 +205,10 @@ async def test_a_bad_header_rejects_the_file_at_line_1(
 ) -> None:
     report = await run_import(database, clock, "phone,first name,and,opted_out_sms\n0470,An,x,1\n")
     assert [(r.line, r.column) for r in report.rejected] == [
-        (1, "and"), (1, "opted_out_sms"), (1, "language"),
-    ]  # fmt: skip
+        (1, "and"),
+        (1, "opted_out_sms"),
+        (1, "language"),
+    ]
     assert report.created == 0 and await all_contacts(database) == []
 
 

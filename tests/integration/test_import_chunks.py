@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from audiences.model import ImportReport
-from campaign.clock import ManualClock
+from audiences.contacts.model import ImportReport
+from campaign.kernel.clock import ManualClock
 from campaign.store.engine import Database
 from tests.factories import all_contacts, csv_text, person, run_import
 
@@ -76,8 +76,9 @@ async def test_a_dry_run_across_chunks_reports_what_the_import_does(
 async def test_chunks_with_external_ids_are_matched_while_the_last_is_written(
     database: Database, clock: ManualClock
 ) -> None:
-    rows = [person(external_id=f"c{i}", phone=f"0470 00 00 {i:02d}", age=str(20 + i))
-            for i in range(10)]  # fmt: skip
+    rows = [
+        person(external_id=f"c{i}", phone=f"0470 00 00 {i:02d}", age=str(20 + i)) for i in range(10)
+    ]
     first = await run_import(database, clock, csv_text(rows), chunk_size=3)
     rows[4] |= {"age": "70"}
     rows[8] |= {"first_name": "Lotte"}

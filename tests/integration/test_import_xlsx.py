@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from audiences.model import FieldType, RejectedRow
-from campaign.clock import ManualClock
+from audiences.contacts.model import FieldType, RejectedRow
+from campaign.kernel.clock import ManualClock
 from campaign.store.engine import Database
 from tests.factories import all_contacts, run_import, xlsx_bytes
 

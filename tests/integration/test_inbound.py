@@ -11,11 +11,12 @@ import pytest
 from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
-from audiences.model import Channel
-from audiences.reachability import reachable
-from campaign.bootstrap import Services, build
+from audiences.segments.reachability import reachable
+from campaign.bootstrap import build
 from campaign.channels.base import InboundSms
-from campaign.clock import ManualClock
+from campaign.kernel.channel import Channel
+from campaign.kernel.clock import ManualClock
+from campaign.services import Services
 from campaign.settings import load_settings
 from campaign.store.engine import Database
 from campaign.store.tables import contacts, outbox, suppressions
@@ -60,8 +61,9 @@ async def test_a_stop_reply_opts_out_everyone_on_that_phone_and_only_once(
     assert await _reachable_by_sms(database) == {els}
     events = [p for t, p in await _topics(database) if t == "contact.opted_out"]
     assert [(p["contact_id"], p["source"]) for p in events] == [
-        (jan, "STOP reply"), (mia, "STOP reply"),
-    ]  # fmt: skip
+        (jan, "STOP reply"),
+        (mia, "STOP reply"),
+    ]
     again = await replies.record(InboundSms("+32470000003", "STOP", "SM2"))
     assert again.stop and again.opted_out == ()
     assert len([t for t, _ in await _topics(database) if t == "contact.opted_out"]) == 2
@@ -114,8 +116,14 @@ async def _holder(services: Services, clock: ManualClock, phone: str) -> int:
 
 
 def _inbound_form(sender: str, body: str) -> dict[str, str]:
-    return {"MessageSid": "SM" + "a" * 32, "AccountSid": "AC" + "b" * 32, "From": sender,
-            "To": "+32460000000", "Body": body, "NumMedia": "0"}  # fmt: skip
+    return {
+        "MessageSid": "SM" + "a" * 32,
+        "AccountSid": "AC" + "b" * 32,
+        "From": sender,
+        "To": "+32460000000",
+        "Body": body,
+        "NumMedia": "0",
+    }
 
 
 _STOP = _inbound_form("+32470000003", "STOP")

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from audiences.model import FieldType
+from audiences.contacts.model import FieldType
 from campaign.store.tables import outbox
 from tests.api_client import Api
 from tests.factories import register

@@ -37,8 +37,13 @@ async def _campaign_with_a_link_only_sms(api: Api) -> int:
     _, saved, _ = await api.call("POST", "/api/v1/templates/link-only/versions", json=version)
     await contact(api.services.database, api.services.clock, phone="+32470000001")
     starts = (api.services.clock.now() + timedelta(hours=1)).isoformat()
-    body = {"name": "Link only", "template_version_id": saved["id"],
-            "audience_query": "phone IS SET", "starts_at": starts, "channels": ["sms"]}  # fmt: skip
+    body = {
+        "name": "Link only",
+        "template_version_id": saved["id"],
+        "audience_query": "phone IS SET",
+        "starts_at": starts,
+        "channels": ["sms"],
+    }
     _, created, _ = await api.call("POST", "/api/v1/campaigns", json=body)
     await api.call("POST", f"/api/v1/campaigns/{created['id']}/submit")
     return int(created["id"])
@@ -74,10 +79,23 @@ async def test_failing_checks_hold_approval_until_a_written_override(api: Api) -
 def test_check_message_cli_exits_non_zero_on_blocking_findings() -> None:
     def run(text: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "campaign", "check-message", "-", "--channel", "sms",
-             "--lang", "en", "--json"],
-            input=text, capture_output=True, text=True, timeout=60,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "campaign",
+                "check-message",
+                "-",
+                "--channel",
+                "sms",
+                "--lang",
+                "en",
+                "--json",
+            ],
+            input=text,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
 
     good = run("Extra money for your energy bill. Call 1700 for free. No more texts? Reply STOP.")
     assert good.returncode == 0, good.stdout + good.stderr

@@ -169,9 +169,14 @@ async def test_a_sqlite_table_rebuild_keeps_the_rows_that_refer_to_it(
 async def _two_contacts_sharing_a_phone(database: Database) -> None:
     now = datetime.now(UTC)
     common = {
-        "language": "nl", "time_zone": "Europe/Brussels", "attributes": {}, "consent_sms": True,
-        "consent_email": False, "created_at": now, "updated_at": now,
-    }  # fmt: skip
+        "language": "nl",
+        "time_zone": "Europe/Brussels",
+        "attributes": {},
+        "consent_sms": True,
+        "consent_email": False,
+        "created_at": now,
+        "updated_at": now,
+    }
     async with database.transaction() as session:
         for i, key in enumerate(("shared", "shared", "alone"), start=1):
             await session.execute(

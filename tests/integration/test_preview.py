@@ -22,10 +22,10 @@ from dataclasses import dataclass
 
 import pytest
 
-from audiences.model import Channel
-from audiences.preview import mask_phone, preview
 from audiences.segments.errors import UnknownField
-from campaign.clock import ManualClock
+from audiences.segments.preview import mask_phone, preview
+from campaign.kernel.channel import Channel
+from campaign.kernel.clock import ManualClock
 from campaign.store.engine import Database
 from tests.factories import contact, contact_partner_link, partner_row, suppression_row
 
@@ -50,9 +50,16 @@ async def crafted(database: Database, clock: ManualClock) -> Crafted:
     await add(database, clock, first_name="Anna", phone=P1, email=E1, owner_partner_id=ngo)
     await add(database, clock, language="fr", email=E2, owner_partner_id=other)
     await add(
-        database, clock, language="fr", phone=P3, email=E3, consent_sms=False,
-        consent_email=False, opted_out_sms_at=now, opted_out_email_at=now,
-    )  # fmt: skip
+        database,
+        clock,
+        language="fr",
+        phone=P3,
+        email=E3,
+        consent_sms=False,
+        consent_email=False,
+        opted_out_sms_at=now,
+        opted_out_email_at=now,
+    )
     await add(database, clock, language="de", phone=P4, email=E4, opted_out_email_at=now)
     five = await add(database, clock, language="en", phone=P1, email=E5, municipality="Gent")
     await add(database, clock, phone=P1, consent_sms=False)

@@ -18,9 +18,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, insert, select
 
-from audiences.households import rebuild_shared_addresses
-from audiences.model import Channel, ExclusionReason
-from audiences.preview import REASON_ORDER, Preview, preview
+from audiences.contacts.households import rebuild_shared_addresses
+from audiences.contacts.model import ExclusionReason
+from audiences.segments.preview import REASON_ORDER, Preview, preview
+from campaign.kernel.channel import Channel
 from campaign.store.engine import Database
 from campaign.store.tables import contacts, shared_addresses, suppressions
 from tests.factories import KEYS

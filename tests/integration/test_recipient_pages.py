@@ -9,7 +9,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select
 
-from campaign.bootstrap import Services
+from campaign.services import Services
 from campaign.store.tables import contacts, outbox, suppressions
 from campaign.web.app import create_app
 from tests.factories import sent_message

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
+from campaign.store.leader import PostgresAdvisoryLeader
 from scheduler.clock import CampaignClock, ClockWork
-from scheduler.leader import AlwaysLeader, PostgresAdvisoryLeader
+from scheduler.leader import AlwaysLeader
 
 
 async def test_only_one_scheduler_leads_and_another_takes_over(postgres_url: str) -> None:
@@ -33,6 +37,20 @@ async def test_a_dropped_connection_stands_the_leader_down(postgres_url: str) ->
         leader._connection.terminate()  # as if the network dropped
         assert await other.acquire() is True  # the server released the lock with the session
         assert await leader.acquire() is False
+    finally:
+        await leader.release()
+        await other.release()
+
+
+async def test_concurrent_acquires_share_one_connection(postgres_url: str) -> None:
+    # The clock's interval jobs fall due together and each asks the leader at once; asyncpg
+    # runs one operation per connection, so unserialised calls fail with InterfaceError.
+    leader = PostgresAdvisoryLeader(postgres_url, key=4444)
+    other = PostgresAdvisoryLeader(postgres_url, key=4444)
+    try:
+        assert await asyncio.gather(*(leader.acquire() for _ in range(20))) == [True] * 20
+        assert await asyncio.gather(*(leader.acquire() for _ in range(20))) == [True] * 20
+        assert await asyncio.gather(*(other.acquire() for _ in range(5))) == [False] * 5
     finally:
         await leader.release()
         await other.release()
@@ -99,3 +117,29 @@ async def test_a_standby_scheduler_does_nothing() -> None:
         assert not any(j.id.startswith("campaign-start:") for j in clock._scheduler.get_jobs())
     finally:
         await clock.stop()
+
+
+async def test_jobs_due_together_run_without_errors_on_postgresql(
+    postgres_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    work = _Work([])
+    leader = PostgresAdvisoryLeader(postgres_url, key=4545)
+    clock = CampaignClock(
+        work.clock_work(),
+        leader,
+        sweep_seconds=0.05,
+        housekeeping_seconds=0.05,
+        reconcile_seconds=0.05,
+    )
+    await clock.start()
+    try:
+        for _ in range(200):
+            if work.calls.count("housekeeping") >= 5 and work.calls.count("start_due") >= 5:
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        await clock.stop()
+    assert work.calls.count("housekeeping") >= 5
+    assert work.calls.count("start_due") >= 5
+    failures = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert failures == []

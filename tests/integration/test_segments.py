@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from audiences.fields import load_registry
-from audiences.model import FieldType
+from audiences.contacts.fields import load_registry
+from audiences.contacts.model import FieldType
 from audiences.segments import audience_condition
 from audiences.segments.errors import TypeMismatch, UnknownField
-from campaign.clock import ManualClock
+from campaign.kernel.clock import ManualClock
 from campaign.store.engine import Database
 from campaign.store.tables import contacts
 from tests.factories import contact, register
@@ -27,26 +27,56 @@ async def people(database: Database, clock: ManualClock) -> Database:
         nickname=FieldType.TEXT,
     )
     await contact(
-        database, clock, first_name="Anna", language="nl", municipality="Gent", region="Vlaanderen",
+        database,
+        clock,
+        first_name="Anna",
+        language="nl",
+        municipality="Gent",
+        region="Vlaanderen",
         phone="+32470000001",
-        attributes={"age": 70, "vaccination_date": "2021-02-15", "lives_alone": True,
-                    "nickname": "Annie"},
-    )  # fmt: skip
+        attributes={
+            "age": 70,
+            "vaccination_date": "2021-02-15",
+            "lives_alone": True,
+            "nickname": "Annie",
+        },
+    )
     await contact(
-        database, clock, first_name="Luc", language="fr", municipality="Liège", region="Wallonie",
-        email="luc@example.org", opted_out_sms_at=clock.now(),
-        attributes={"age": 64.5, "vaccination_date": "2021-03-01", "lives_alone": False,
-                    "income_support": True},
-    )  # fmt: skip
+        database,
+        clock,
+        first_name="Luc",
+        language="fr",
+        municipality="Liège",
+        region="Wallonie",
+        email="luc@example.org",
+        opted_out_sms_at=clock.now(),
+        attributes={
+            "age": 64.5,
+            "vaccination_date": "2021-03-01",
+            "lives_alone": False,
+            "income_support": True,
+        },
+    )
     await contact(
-        database, clock, first_name="Chloé", language="fr", municipality="LIÈGE",
-        region="Wallonie", consent_sms=False,
+        database,
+        clock,
+        first_name="Chloé",
+        language="fr",
+        municipality="LIÈGE",
+        region="Wallonie",
+        consent_sms=False,
         attributes={"age": 9, "vaccination_date": "2021-03-10", "nickname": "Clo"},
-    )  # fmt: skip
+    )
     await contact(
-        database, clock, first_name="Jörg", language="de", municipality="Eupen",
-        region="Ostbelgien", phone="+32470000004", attributes={"income_support": False},
-    )  # fmt: skip
+        database,
+        clock,
+        first_name="Jörg",
+        language="de",
+        municipality="Eupen",
+        region="Ostbelgien",
+        phone="+32470000004",
+        attributes={"income_support": False},
+    )
     await contact(database, clock, first_name="Zoë", language="en", attributes={})
     return database
 
@@ -131,7 +161,13 @@ async def test_unknown_fields_and_type_mismatches_are_errors_that_point(people: 
         await names(people, 'language = "nl" AND agee > 3')
     assert (unknown.value.line, unknown.value.column) == (1, 21)
     assert "did you mean 'age'" in str(unknown.value)
-    for query in ("region", 'age ~ "6"', 'region < "b"', 'vaccination_date > "soon"',
-                  "lives_alone > 1", 'age = "old"'):  # fmt: skip
+    for query in (
+        "region",
+        'age ~ "6"',
+        'region < "b"',
+        'vaccination_date > "soon"',
+        "lives_alone > 1",
+        'age = "old"',
+    ):
         with pytest.raises(TypeMismatch):
             await names(people, query)

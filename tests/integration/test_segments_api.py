@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from audiences.model import FieldType
+from audiences.contacts.model import FieldType
 from tests.api_client import Api
 from tests.factories import contact, register
 
@@ -12,9 +12,13 @@ async def _people(api: Api) -> None:
     await register(database, age=FieldType.NUMBER)
     await contact(database, clock, first_name="Anna", phone="+32470000001", attributes={"age": 70})
     await contact(
-        database, clock, language="fr", email="luc@example.org", consent_email=False,
+        database,
+        clock,
+        language="fr",
+        email="luc@example.org",
+        consent_email=False,
         attributes={"age": 80},
-    )  # fmt: skip
+    )
     await contact(database, clock, phone="+32470000003", attributes={"age": 20})
 
 
@@ -24,8 +28,10 @@ async def test_create_read_change_and_delete_a_segment(api: Api) -> None:
     status, created, _ = await api.call("POST", "/api/v1/segments", json=body)
     assert status == 201, created
     assert (created["name"], created["query"], created["partner_id"]) == (
-        "Older people", "age >= 65", None,
-    )  # fmt: skip
+        "Older people",
+        "age >= 65",
+        None,
+    )
     path = f"/api/v1/segments/{created['id']}"
     status, listed, _ = await api.call("GET", "/api/v1/segments", key="viewer")
     assert (status, [s["id"] for s in listed["items"]]) == (200, [created["id"]])
@@ -66,9 +72,12 @@ async def test_preview_has_the_contract_shape(api: Api) -> None:
     assert body["reachable"] == {"sms": 1, "email": 0, "by_language": {"nl": 1}}
     assert body["excluded"]["sms"]["no_address"] == 1
     assert body["excluded"]["email"] == {
-        "no_address": 1, "no_consent": 1, "opted_out": 0, "suppressed": 0,
+        "no_address": 1,
+        "no_consent": 1,
+        "opted_out": 0,
+        "suppressed": 0,
         "duplicate_address": 0,
-    }  # fmt: skip
+    }
     assert [s["phone"] for s in body["sample"]] == ["+32 4** ** ** 01", None]
     assert body["sample"][1]["email"] == "l***@example.org"
 

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from audiences.addresses import (
+from audiences.contacts.addresses import (
     AddressError,
     email_by_library,
     normalise_email,
@@ -117,9 +117,24 @@ _LABEL = st.one_of(
     st.sampled_from(("xn--bcher-kva", "a" * 64, "example", "EXAMPLE", "-x", "x-")),
 )
 _TLD = st.sampled_from(
-    ("org", "ORG", "be", "o", "123", "test", "local", "localhost", "invalid", "arpa", "onion",
-     "example", "xn--p1ai", "a1", "")
-)  # fmt: skip
+    (
+        "org",
+        "ORG",
+        "be",
+        "o",
+        "123",
+        "test",
+        "local",
+        "localhost",
+        "invalid",
+        "arpa",
+        "onion",
+        "example",
+        "xn--p1ai",
+        "a1",
+        "",
+    )
+)
 
 
 @st.composite

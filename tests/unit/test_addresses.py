@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from audiences.addresses import AddressError, AddressKeys, normalise_email, normalise_phone
+from audiences.contacts.addresses import AddressError, AddressKeys, normalise_email, normalise_phone
 
 
 @pytest.mark.parametrize(

@@ -19,9 +19,18 @@ from campaign.messages.sms import sms_info
 
 SIMULATORS = [f"+3249900000{n}" for n in range(1, 10)]
 MEASURE_COLUMNS = {
-    "slug", "level", "theme", "status", "amount", "eligibility", "valid_from", "valid_until",
-    "contact_point", "link", "translations",
-}  # fmt: skip
+    "slug",
+    "level",
+    "theme",
+    "status",
+    "amount",
+    "eligibility",
+    "valid_from",
+    "valid_until",
+    "contact_point",
+    "link",
+    "translations",
+}
 
 
 def _rows() -> list[dict[str, str]]:

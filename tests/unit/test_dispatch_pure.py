@@ -3,10 +3,10 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, time
 
-from campaign.clock import ManualClock
+from campaign.campaigns.model import QuietHours
 from campaign.dispatch.ratelimit import TokenBucket
 from campaign.dispatch.worker import RetryPolicy
-from campaign.model import QuietHours
+from campaign.kernel.clock import ManualClock
 
 
 async def test_the_bucket_allows_a_burst_then_waits_for_the_clock() -> None:

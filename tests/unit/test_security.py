@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from campaign.security import (
+from campaign.kernel.security import (
     API_KEY_PREFIX,
     InvalidToken,
     Signer,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from audiences.seen_ids import SeenIds
+from audiences.importing.seen_ids import SeenIds
 
 
 def test_a_recent_repeat_names_its_line_and_an_older_one_says_earlier() -> None:

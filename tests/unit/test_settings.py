@@ -17,8 +17,12 @@ def _campaign(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
     clean["CAMPAIGN_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'c.db'}"
     return subprocess.run(
         [sys.executable, "-m", "campaign", "db", "upgrade"],
-        env=clean | env, cwd=tmp_path, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+        env=clean | env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 @pytest.mark.parametrize(

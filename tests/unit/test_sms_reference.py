@@ -81,8 +81,12 @@ def _twilio(texts: list[str]) -> list[list[object]]:
     )
     result = subprocess.run(
         [node, str(REFERENCE / "segments.js")],
-        input=json.dumps(texts), capture_output=True, text=True, timeout=60, check=True,
-    )  # fmt: skip
+        input=json.dumps(texts),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     return list(json.loads(result.stdout))
 
 

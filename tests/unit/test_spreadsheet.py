@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from audiences.cells import safe_cell, unwrap_cell
-from audiences.model import ImportReport, RejectedRow
-from audiences.spreadsheet import EXPORTED_COLUMNS, contact_cells, write_rejects
-from audiences.values import parse_number
+from audiences.contacts.model import ImportReport, RejectedRow
+from audiences.contacts.values import parse_number
+from audiences.importing.cells import safe_cell, unwrap_cell
+from audiences.importing.spreadsheet import EXPORTED_COLUMNS, contact_cells, write_rejects
 
 
 @pytest.mark.parametrize(
@@ -73,9 +73,14 @@ def test_exported_attributes_read_as_an_import_reads_them() -> None:
         "attributes": {"tiny": 1.5e-07, "big": 1e22, "alone": True, "age": 70, "since": "2021-03"}
     }
     cells = contact_cells(row, ["tiny", "big", "alone", "age", "since", "missing"])
-    assert cells[len(EXPORTED_COLUMNS):] == [
-        "0.00000015", "10000000000000000000000", "yes", "70", "2021-03", "",
-    ]  # fmt: skip
+    assert cells[len(EXPORTED_COLUMNS) :] == [
+        "0.00000015",
+        "10000000000000000000000",
+        "yes",
+        "70",
+        "2021-03",
+        "",
+    ]
     assert parse_number(cells[len(EXPORTED_COLUMNS)]) == 1.5e-07
 
 

@@ -2,16 +2,13 @@ from __future__ import annotations
 
 import pytest
 
-from campaign.states import (
+from campaign.campaigns.states import (
     CampaignAction,
     CampaignState,
     IllegalTransition,
-    MessageState,
-    is_final,
     next_campaign_state,
-    report_applies,
-    states_a_report_moves,
 )
+from campaign.delivery.states import MessageState, is_final, report_applies, states_a_report_moves
 
 C, A, M = CampaignState, CampaignAction, MessageState
 

@@ -10,9 +10,24 @@ from campaign.tracking.keywords import is_stop_request
 
 @pytest.mark.parametrize(
     "reply",
-    ["STOP", "stop", " Stop. ", "STOP!", "Stopall", "unsubscribe", "Arrêt", "ARRET", "Stopp",
-     "Durdur", "СТОП", "إيقاف", "quit\n", "OPTOUT", "Arrête"],
-)  # fmt: skip
+    [
+        "STOP",
+        "stop",
+        " Stop. ",
+        "STOP!",
+        "Stopall",
+        "unsubscribe",
+        "Arrêt",
+        "ARRET",
+        "Stopp",
+        "Durdur",
+        "СТОП",
+        "إيقاف",
+        "quit\n",
+        "OPTOUT",
+        "Arrête",
+    ],
+)
 def test_a_stop_keyword_is_a_stop_request(reply: str) -> None:
     assert is_stop_request(reply)
 

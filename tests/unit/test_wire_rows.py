@@ -5,16 +5,23 @@ from __future__ import annotations
 import pickle
 from datetime import UTC, datetime
 
-from audiences.model import Channel
-from audiences.rows import Consent, ContactRow
+from audiences.importing.rows import Consent, ContactRow
+from campaign.kernel.channel import Channel
 
 
 def _row(**values: object) -> ContactRow:
     row = ContactRow(
-        7, "x7", "+32470000001", "an@example.org", {"first_name": "An", "language": "nl"},
+        7,
+        "x7",
+        "+32470000001",
+        "an@example.org",
+        {"first_name": "An", "language": "nl"},
         {Channel.SMS: Consent(True, "OCMW", datetime(2020, 3, 15, tzinfo=UTC))},
-        {"age": 70}, {"lives_alone"}, "pk", "ek",
-    )  # fmt: skip
+        {"age": 70},
+        {"lives_alone"},
+        "pk",
+        "ek",
+    )
     for name, value in values.items():
         setattr(row, name, value)
     return row

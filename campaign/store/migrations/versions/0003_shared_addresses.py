@@ -18,7 +18,7 @@ down_revision: str | Sequence[str] | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# Plain SQL, not audiences.households: a migration must do tomorrow what it does today.
+# Plain SQL, not audiences.contacts.households: a migration must do tomorrow what it does today.
 _FILL = """
 INSERT INTO shared_addresses (channel, address_key)
 SELECT '{channel}', {column} FROM contacts

@@ -1,0 +1,372 @@
+"""Importing contacts from a CSV or XLSX file.
+
+Every row is checked; a bad row is rejected with its line, column and reason, and the good rows
+are imported. Rows match existing contacts by (owner, external_id) only: an address alone never
+merges two people, since households share phones and mailboxes (docs/decisions/0009). A row
+without external_id that has the address and first name of a contact already there is counted as
+unchanged when it says the same, and reported as ambiguous (nothing written) when it does not.
+
+The file is read twice and never held as rows: a first pass types the attribute columns and
+counts the records, a second checks rows and writes them in chunks of ``CHUNK_SIZE``, one
+transaction each, matching the next chunk while the database stores the last. A file of
+``PARALLEL_FROM`` records or more is checked in worker processes (audiences/importing/row_pool.py);
+on a first import into PostgreSQL the checking also encodes each new contact as COPY text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import (
+    AsyncIterator,
+    Callable,
+    Collection,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
+from contextlib import aclosing
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from audiences.contacts.addresses import AddressKeys
+from audiences.contacts.fields import load_registry, register_fields
+from audiences.contacts.households import record_shared_addresses
+from audiences.contacts.model import (
+    ATTRIBUTE_NAME_RULE,
+    BUILT_IN_FIELDS,
+    CONTACT_COLUMNS,
+    FieldType,
+    ImportReport,
+    RejectedRow,
+    is_attribute_name,
+)
+from audiences.contacts.repository import (
+    by_address_key,
+    by_external_id,
+    copy_contact_lines,
+    insert_contacts,
+    owner_has_contacts,
+    update_contacts,
+)
+from audiences.contacts.values import TypeGuess
+from audiences.importing.collector import collecting_rarely
+from audiences.importing.csvfile import CsvFileError
+from audiences.importing.decisions import Decision, Matcher, RowWriter, address_keys
+from audiences.importing.row_pool import Checked, Item, checked_batches
+from audiences.importing.rows import ContactRow, RowRules
+from audiences.importing.seen_ids import SeenIds
+from audiences.importing.sources import Table, open_table
+from campaign.kernel.clock import Clock
+from campaign.store.engine import Database
+
+CHUNK_SIZE = 5000
+PARALLEL_FROM = 50_000  # records; for fewer, starting worker processes costs more than it saves
+
+Record = tuple[int, tuple[str, ...]]  # (line, one value per column)
+Progress = Callable[[int, int], None]  # (records done, records in the file)
+
+
+@dataclass(slots=True)
+class _Plan:
+    inserts: list[dict[str, Any]] = field(default_factory=list)
+    insert_lines: list[str] = field(default_factory=list)  # new contacts a worker encoded
+    line_keys: list[dict[str, str | None]] = field(default_factory=list)  # their address keys
+    updates: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Run:
+    """One import under way: what it writes with, and where it reports."""
+
+    database: Database
+    writer: RowWriter
+    matcher: Matcher
+    owner: int | None
+    dry_run: bool
+    report: ImportReport
+    chunk_size: int
+    # A first import (the owner had no contacts) cannot match a stored external id: ids
+    # repeated within the file are rejected before matching. Its chunks skip that look-up.
+    had_contacts: bool = True
+
+
+@collecting_rarely
+async def import_contacts(
+    database: Database,
+    data: bytes | IO[bytes],
+    *,
+    keys: AddressKeys,
+    clock: Clock,
+    default_region: str,
+    default_time_zone: str,
+    languages: Collection[str],
+    owner_partner_id: int | None = None,
+    dry_run: bool = False,
+    mapping: Mapping[str, str] | None = None,
+    progress: Progress | None = None,
+    parallel_from: int = PARALLEL_FROM,
+    chunk_size: int = CHUNK_SIZE,
+) -> ImportReport:
+    """Check every row of a contact file and import the good ones (or, in a dry run, only report).
+
+    ``mapping`` renames file columns to ours (file column → our column) before the header is
+    checked. ``progress`` is called after every chunk with the records done and the total.
+    Files of ``parallel_from`` records or more are checked in worker processes; rows are
+    matched and written ``chunk_size`` at a time.
+    """
+    report = ImportReport(dry_run=dry_run)
+    try:
+        table = open_table(data)
+        report.format, report.encoding = table.kind, table.encoding
+        report.delimiter = table.delimiter
+        columns, problems = check_header(apply_mapping(table.header, mapping or {}))
+        if problems:
+            report.rejected.extend(problems)
+            return report
+        async with database.read_session() as session:
+            registry = await load_registry(session)
+            had_contacts = await owner_has_contacts(session, owner_partner_id)
+        new_fields = _type_attributes(columns, table, registry, report)
+    except CsvFileError as exc:
+        report.rejected.append(RejectedRow(1, "", str(exc)))
+        return report
+    if new_fields and not dry_run:
+        async with database.transaction() as session:
+            await register_fields(session, new_fields)
+    writer = RowWriter(clock.now(), default_time_zone, owner_partner_id, set(columns))
+    matcher = Matcher(writer, keep_created=dry_run)
+    run = _Run(
+        database, writer, matcher, owner_partner_id, dry_run, report, chunk_size, had_contacts
+    )
+    rules = RowRules(default_region, default_time_zone, tuple(languages), dict(report.attributes))
+    batches = _batches(_records(table, columns), chunk_size)
+    # New contacts of the authority go in with COPY on PostgreSQL: on a first import every row
+    # is new, so the checking encodes them; otherwise most rows may be there already, and
+    # encoding them would be work for nothing.
+    copies = (
+        not dry_run
+        and not had_contacts
+        and owner_partner_id is None
+        and database.dialect == "postgresql"
+    )
+    checked = checked_batches(
+        rules,
+        keys,
+        columns,
+        batches,
+        parallel=report.rows >= parallel_from,
+        encode=writer.insert_line if copies else None,
+    )
+    async with aclosing(checked):  # an error stops the worker processes now, not at collection
+        await _import_rows(run, checked, progress)
+    return report
+
+
+def apply_mapping(header: Sequence[str], mapping: Mapping[str, str]) -> list[str]:
+    """The header with mapped columns renamed; a key matches as written or once normalised."""
+    normalised = {normalise_column(k): v for k, v in mapping.items()}
+    return [mapping.get(name) or normalised.get(normalise_column(name)) or name for name in header]
+
+
+async def _import_rows(
+    run: _Run, checked: AsyncIterator[list[Checked]], progress: Progress | None
+) -> None:
+    seen = SeenIds()
+    chunk: list[ContactRow] = []
+    done = 0
+    writing: asyncio.Task[None] | None = None
+    try:
+        async for batch in checked:
+            for result in batch:
+                row = _accepted(result, seen, run.report)
+                if row is not None:
+                    chunk.append(row)
+            done += len(batch)
+            if len(chunk) >= run.chunk_size:
+                writing = await _match_and_write(run, chunk, writing)
+                chunk = []
+                if progress is not None:
+                    progress(done, run.report.rows)
+        if chunk:
+            writing = await _match_and_write(run, chunk, writing)
+        if writing is not None:
+            await writing
+    finally:
+        if writing is not None and not writing.done():
+            writing.cancel()  # the chunk's transaction rolls back
+            await asyncio.gather(writing, return_exceptions=True)
+    if progress is not None:
+        progress(run.report.rows, run.report.rows)
+
+
+def _batches(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
+    batch: list[Item] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+async def _match_and_write(
+    run: _Run, chunk: Sequence[ContactRow], writing: asyncio.Task[None] | None
+) -> asyncio.Task[None] | None:
+    """Match ``chunk`` while the previous chunk is written, then start writing it.
+
+    The database stores one chunk while this process matches the next. A row with an
+    external_id cannot depend on the previous chunk (its ids are all different), but a row
+    without one is matched by address, so such a chunk first waits for the previous to commit.
+    """
+    if writing is not None and any(row.external_id is None for row in chunk):
+        await writing
+        writing = None
+    plan = await _match(run, chunk)
+    if writing is not None:
+        await writing
+    if run.dry_run:
+        return None
+    return asyncio.create_task(_write(run, plan))
+
+
+async def _match(run: _Run, chunk: Sequence[ContactRow]) -> _Plan:
+    async with run.database.read_session() as session:
+        ids = [r.external_id for r in chunk if r.external_id] if run.had_contacts else []
+        found = await by_external_id(session, run.owner, ids)
+        phone_keys, email_keys = address_keys([r for r in chunk if not r.external_id])
+        nearby = await by_address_key(session, run.owner, phone_keys, email_keys)
+    return _plan(run.matcher, chunk, found, nearby, run.report)
+
+
+async def _write(run: _Run, plan: _Plan) -> None:
+    async with run.database.transaction() as session:
+        await insert_contacts(session, plan.inserts, run.owner)
+        await copy_contact_lines(session, run.writer.insert_columns, plan.insert_lines)
+        await update_contacts(session, plan.updates)
+        written = [*plan.inserts, *plan.line_keys, *(v for _, v in plan.updates)]
+        await record_shared_addresses(session, written)
+
+
+def normalise_column(name: str) -> str:
+    return re.sub(r"[\s\-]+", "_", name.strip().lower())
+
+
+def check_header(header: Sequence[str]) -> tuple[list[str], list[RejectedRow]]:
+    """The normalised column names, and what is wrong with the header line."""
+    columns = [normalise_column(n) for n in header]
+    problems = [RejectedRow(1, c or f"column {i}", why) for i, c, why in _column_problems(columns)]
+    if "language" not in columns:
+        problems.append(RejectedRow(1, "language", "the file has no language column"))
+    if "phone" not in columns and "email" not in columns:
+        problems.append(RejectedRow(1, "phone", "the file has neither a phone nor an email column"))
+    return columns, problems
+
+
+def _column_problems(columns: Sequence[str]) -> list[tuple[int, str, str]]:
+    problems: list[tuple[int, str, str]] = []
+    for index, column in enumerate(columns, start=1):
+        if not column:
+            problems.append((index, column, "this column has no name"))
+        elif columns.index(column) != index - 1:
+            problems.append((index, column, "this column appears twice"))
+        elif column in BUILT_IN_FIELDS and column not in CONTACT_COLUMNS:
+            problems.append((index, column, "this field cannot be imported"))
+        elif not is_attribute_name(column):
+            problems.append((index, column, ATTRIBUTE_NAME_RULE))
+    return problems
+
+
+def _records(table: Table, columns: list[str]) -> Iterator[Record | RejectedRow]:
+    width = len(columns)
+    for record in table.records():
+        if len(record.values) > width:
+            reason = f"this row has {len(record.values)} values for {width} named columns"
+            yield RejectedRow(record.line, f"column {width + 1}", reason)
+            continue
+        yield record.line, record.values + ("",) * (width - len(record.values))
+
+
+def _type_attributes(
+    columns: Sequence[str],
+    table: Table,
+    registry: Mapping[str, FieldType],
+    report: ImportReport,
+) -> dict[str, FieldType]:
+    """Type every attribute column (the registry's type, else from its values); return new ones.
+
+    This is the first pass over the file; it also counts the records for progress reports.
+    """
+    attributes = [c for c in columns if c not in CONTACT_COLUMNS]
+    guesses = {columns.index(c): TypeGuess() for c in attributes if c not in registry}
+    for item in _records(table, list(columns)):
+        report.rows += 1
+        if isinstance(item, RejectedRow):
+            continue
+        values = item[1]
+        for index, guess in guesses.items():
+            guess.see(values[index])
+    new: dict[str, FieldType] = {}
+    for column in attributes:
+        type_ = registry.get(column) or guesses[columns.index(column)].result()
+        if type_ is None:
+            continue  # every value empty: nothing to store, nothing to type
+        report.attributes[column] = type_
+        if column not in registry:
+            new[column] = type_
+    report.new_fields = sorted(new)
+    return new
+
+
+def _accepted(result: Checked, seen: SeenIds, report: ImportReport) -> ContactRow | None:
+    """The checked row, unless it was rejected or repeats an earlier row's external_id."""
+    if isinstance(result, RejectedRow):
+        report.rejected.append(result)
+        return None
+    if isinstance(result, list):
+        report.rejected.extend(result)
+        return None
+    if result.external_id:
+        earlier = seen.earlier(result.external_id)
+        if earlier is not None:
+            where = f"line {earlier}" if isinstance(earlier, int) else earlier
+            reason = f"the same external_id as {where}"
+            report.rejected.append(RejectedRow(result.line, "external_id", reason))
+            return None
+        seen.add(result.external_id, result.line)
+    return result
+
+
+def _plan(
+    matcher: Matcher,
+    chunk: Sequence[ContactRow],
+    found: Mapping[str, Mapping[str, Any]],
+    nearby: Sequence[Mapping[str, Any]],
+    report: ImportReport,
+) -> _Plan:
+    plan = _Plan()
+    matcher.start_chunk(nearby)
+    for row in chunk:
+        decision = matcher.decide(row, found)
+        if decision.rejected is not None:
+            report.rejected.append(decision.rejected)
+        elif decision.ambiguous is not None:
+            report.ambiguous.append(decision.ambiguous)
+        elif decision.insert is not None:
+            plan.inserts.append(decision.insert)
+            report.created += 1
+        elif decision.insert_line is not None:
+            plan.insert_lines.append(decision.insert_line)
+            plan.line_keys.append({"phone_key": row.phone_key, "email_key": row.email_key})
+            report.created += 1
+        elif decision.update is not None:
+            plan.updates.append(decision.update)
+            report.updated += 1
+        else:
+            report.unchanged += 1
+    return plan
+
+
+__all__ = ["Decision", "ImportReport", "import_contacts"]

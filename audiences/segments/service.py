@@ -1,0 +1,111 @@
+"""Saved segments and previews, for the API: who may do what, and queries checked on save.
+
+Staff see and manage every segment; a partner only its own. Reading and previewing need any
+role; writing needs the ``contacts`` permission (editors, admins, partners). A query is parsed
+and compiled against the field registry before it is saved, so a saved segment always runs.
+
+Errors are campaign.kernel.errors: NotFound, Forbidden, Conflict, InvalidInput (``where="query"``,
+the message naming the line and column).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from audiences.contacts.fields import load_registry
+from audiences.segments import audience_condition, repository
+from audiences.segments.errors import SegmentError
+from audiences.segments.preview import Preview, preview
+from audiences.segments.repository import SavedSegment, SegmentInUse
+from campaign.kernel.clock import Clock
+from campaign.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
+from campaign.kernel.identity import Identity
+from campaign.store.engine import Database
+
+MAX_SAMPLE = 20
+
+
+def scope(actor: Identity) -> int | None:
+    """The partner whose data the actor is limited to; None for staff."""
+    return actor.partner_id if actor.is_partner else None
+
+
+def _may_write(actor: Identity) -> None:
+    if not actor.may("contacts"):
+        raise Forbidden(f"a {actor.role} may read and preview segments, not change them")
+
+
+def _invalid(error: SegmentError) -> InvalidInput:
+    return InvalidInput(f"the query cannot be used: {error}", where="query")
+
+
+async def query_condition(session: AsyncSession, query: str) -> ColumnElement[bool]:
+    """The condition of ``query`` over the registry's fields (every contact when it is empty);
+    InvalidInput with the line and column when it cannot be used."""
+    if not query.strip():
+        return true()
+    try:
+        return audience_condition(query, await load_registry(session))
+    except SegmentError as exc:
+        raise _invalid(exc) from exc
+
+
+class Segments:
+    def __init__(self, database: Database, clock: Clock) -> None:
+        self._database = database
+        self._clock = clock
+
+    async def list(self, actor: Identity, *, limit: int, offset: int) -> list[SavedSegment]:
+        async with self._database.read_session() as session:
+            return await repository.list_segments(session, scope(actor), limit=limit, offset=offset)
+
+    async def get(self, actor: Identity, segment_id: int) -> SavedSegment:
+        async with self._database.read_session() as session:
+            found = await repository.get_segment(session, segment_id, scope(actor))
+        if found is None:
+            raise NotFound(f"no segment {segment_id}")
+        return found
+
+    async def create(self, actor: Identity, name: str, query: str) -> SavedSegment:
+        _may_write(actor)
+        async with self._database.transaction() as session:
+            await query_condition(session, query)
+            segment_id = await repository.insert_segment(
+                session,
+                name=name,
+                query=query,
+                owner_partner_id=scope(actor),
+                created_by=actor.user_id,
+                now=self._clock.now(),
+            )
+        return await self.get(actor, segment_id)
+
+    async def update(self, actor: Identity, segment_id: int, name: str, query: str) -> SavedSegment:
+        _may_write(actor)
+        async with self._database.transaction() as session:
+            await query_condition(session, query)
+            changed = await repository.update_segment(
+                session, segment_id, scope(actor), name=name, query=query, now=self._clock.now()
+            )
+        if not changed:
+            raise NotFound(f"no segment {segment_id}")
+        return await self.get(actor, segment_id)
+
+    async def delete(self, actor: Identity, segment_id: int) -> None:
+        _may_write(actor)
+        try:
+            async with self._database.transaction() as session:
+                deleted = await repository.delete_segment(session, segment_id, scope(actor))
+        except SegmentInUse as exc:
+            raise Conflict(f"segment {segment_id} is used by a campaign") from exc
+        if not deleted:
+            raise NotFound(f"no segment {segment_id}")
+
+    async def preview(self, actor: Identity, query: str, sample_size: int = 5) -> Preview:
+        """Counts and a masked sample, over the contacts the actor may see."""
+        size = max(0, min(sample_size, MAX_SAMPLE))
+        try:
+            return await preview(self._database, query, partner_id=scope(actor), sample_size=size)
+        except SegmentError as exc:
+            raise _invalid(exc) from exc

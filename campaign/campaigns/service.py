@@ -1,0 +1,342 @@
+"""Campaign use cases: create, edit, the staff actions, and what the clock starts and ends.
+
+Every state change is a conditional UPDATE, an audit record and an outbox event in one
+transaction. Approval needs a second person: nobody who created or edited the campaign.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from audiences.contacts.fields import load_registry
+from audiences.segments import audience_condition
+from audiences.segments.errors import SegmentError
+from campaign.campaigns import repository as repo
+from campaign.campaigns.model import Campaign, CampaignDraft
+from campaign.campaigns.runs import materialise_run, plan_channels
+from campaign.campaigns.states import (
+    STAFF_ACTIONS,
+    CampaignAction,
+    CampaignState,
+    IllegalTransition,
+    next_campaign_state,
+)
+from campaign.delivery.moves import move_many
+from campaign.delivery.states import MessageState
+from campaign.events.outbox import emit
+from campaign.kernel.clock import Clock
+from campaign.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
+from campaign.kernel.identity import SYSTEM, Identity
+from campaign.message_templates import repository as templates
+from campaign.store.engine import Database
+from campaign.store.tables import messages
+
+log = logging.getLogger(__name__)
+
+# What must hold before approval (content checks); returns blocking findings in plain words.
+ApprovalCheck = Callable[[Campaign], Awaitable[list[str]]]
+
+_PERMISSION = {CampaignAction.APPROVE: "approve", CampaignAction.REJECT: "approve"}
+_NEEDS_REASON = {CampaignAction.REJECT, CampaignAction.CANCEL}
+
+
+class CampaignService:
+    def __init__(
+        self, database: Database, clock: Clock, approval_check: ApprovalCheck | None = None
+    ) -> None:
+        self._database = database
+        self._clock = clock
+        self._approval_check = approval_check
+
+    async def create(self, actor: Identity, draft: CampaignDraft) -> Campaign:
+        self._require(actor, "campaigns")
+        now = self._clock.now()
+        async with self._database.transaction() as session:
+            await self._validate(session, draft)
+            campaign_id = await repo.insert_campaign(session, draft, actor, now)
+            await repo.record_audit(
+                session, campaign_id, "create", actor, now, to_state=CampaignState.DRAFT
+            )
+            await emit(session, "campaign.created", {"campaign_id": campaign_id}, now)
+            return await self._get(session, actor, campaign_id)
+
+    async def edit(self, actor: Identity, campaign_id: int, draft: CampaignDraft) -> Campaign:
+        """Change content; a submitted or approved campaign goes back to draft."""
+        self._require(actor, "campaigns")
+        now = self._clock.now()
+        async with self._database.transaction() as session:
+            campaign = await self._get(session, actor, campaign_id)
+            await self._validate(session, draft)
+            if campaign.state not in (
+                CampaignState.DRAFT,
+                CampaignState.AWAITING_APPROVAL,
+                CampaignState.SCHEDULED,
+            ):
+                raise Conflict(f"a {campaign.state} campaign cannot be edited")
+            if campaign.state is not CampaignState.DRAFT:
+                await self._move(
+                    session,
+                    campaign,
+                    CampaignAction.WITHDRAW,
+                    actor,
+                    now,
+                    reason="edited after submission",
+                )
+            await repo.update_draft(session, campaign_id, draft, now)
+            await repo.record_audit(session, campaign_id, "edit", actor, now)
+            return await self._get(session, actor, campaign_id)
+
+    async def get(self, actor: Identity, campaign_id: int) -> Campaign:
+        async with self._database.read_session() as session:
+            return await self._get(session, actor, campaign_id)
+
+    async def visible(
+        self, actor: Identity, *, limit: int = 100, offset: int = 0
+    ) -> list[Campaign]:
+        async with self._database.read_session() as session:
+            return await repo.list_campaigns(
+                session, partner_id=actor.partner_id, limit=limit, offset=offset
+            )
+
+    async def act(
+        self, actor: Identity, campaign_id: int, action: CampaignAction, reason: str | None = None
+    ) -> Campaign:
+        """A staff action from the state table: submit, approve, reject, withdraw, pause, …"""
+        if action not in STAFF_ACTIONS:
+            raise Forbidden(f"{action} is done by the scheduler, not by staff")
+        self._require(actor, _PERMISSION.get(action, "campaigns"))
+        if action in _NEEDS_REASON and not (reason and reason.strip()):
+            raise InvalidInput(f"{action} needs a reason", where="reason")
+        now = self._clock.now()
+        async with self._database.transaction() as session:
+            campaign = await self._get(session, actor, campaign_id)
+            if action is CampaignAction.APPROVE:
+                await self._check_approval(session, campaign, actor, reason)
+            await self._move(session, campaign, action, actor, now, reason=reason)
+            if action is CampaignAction.CANCEL:
+                await self._skip_queued(session, campaign_id, "cancelled campaign", now)
+            return await self._get(session, actor, campaign_id)
+
+    async def _check_approval(
+        self, session: AsyncSession, campaign: Campaign, actor: Identity, override: str | None
+    ) -> None:
+        if actor.user_id is None:
+            raise Forbidden("approval needs a person: use a key that acts for a user")
+        if actor.user_id in await repo.author_ids(session, campaign.id):
+            raise Forbidden("an author of a campaign cannot approve it: ask a second person")
+        if self._approval_check is None:
+            return
+        findings = await self._approval_check(campaign)
+        if findings and not (override and override.strip()):
+            raise Conflict(
+                "the messages fail their checks: "
+                + "; ".join(findings)
+                + " (approve with a reason to override)"
+            )
+
+    async def start_due(self) -> list[int]:
+        """Start every scheduled campaign whose time has come; mark missed ones. Idempotent."""
+        now = self._clock.now()
+        async with self._database.read_session() as session:
+            due = await repo.due_campaigns(session, now)
+        started = []
+        for campaign in due:
+            if await self._start(campaign, now):
+                started.append(campaign.id)
+        return started
+
+    async def _start(self, campaign: Campaign, now: datetime) -> bool:
+        async with self._database.transaction() as session:
+            if campaign.draft.window_ends_at and campaign.draft.window_ends_at <= now:
+                await self._move(
+                    session,
+                    campaign,
+                    CampaignAction.MISS,
+                    SYSTEM,
+                    now,
+                    reason="its time passed while nothing ran",
+                )
+                return False
+            if not await repo.move_state(
+                session, campaign.id, CampaignState.SCHEDULED, CampaignState.RUNNING, now
+            ):
+                return False  # another scheduler got there first
+            run = await repo.insert_run(session, campaign.id, campaign.draft.starts_at, now)
+            count = await self._materialise(session, campaign, run.id, now)
+            await repo.set_run_count(session, run.id, count)
+            await repo.record_audit(
+                session,
+                campaign.id,
+                CampaignAction.START.value,
+                SYSTEM,
+                now,
+                from_state=CampaignState.SCHEDULED,
+                to_state=CampaignState.RUNNING,
+                reason=f"run {run.sequence}: {count} messages queued",
+            )
+            await emit(
+                session,
+                "campaign.started",
+                {"campaign_id": campaign.id, "run_id": run.id, "messages": count},
+                now,
+            )
+        log.info("campaign %s started: %s messages queued", campaign.id, count)
+        return True
+
+    async def _materialise(
+        self, session: AsyncSession, campaign: Campaign, run_id: int, now: datetime
+    ) -> int:
+        registry = await load_registry_in(session)
+        audience = audience_condition(campaign.draft.audience_query, registry)
+        languages = await templates.variant_languages(session, campaign.draft.template_version_id)
+        plans = plan_channels(campaign.draft.channels, languages, campaign.draft.language_fallback)
+        return await materialise_run(
+            session,
+            run_id=run_id,
+            campaign_id=campaign.id,
+            audience=audience,
+            plans=plans,
+            honour_contact_channel=campaign.draft.honour_contact_channel,
+            now=now,
+        )
+
+    async def scheduled_starts(self) -> list[tuple[int, datetime]]:
+        """(campaign id, start time) of every scheduled campaign, for the clock."""
+        async with self._database.read_session() as session:
+            return await repo.scheduled_starts(session)
+
+    async def complete_finished(self) -> list[int]:
+        """Complete running campaigns whose every message is final. Idempotent."""
+        now = self._clock.now()
+        async with self._database.read_session() as session:
+            running = await repo.running_campaign_ids(session)
+        completed = []
+        for campaign_id in running:
+            async with self._database.transaction() as session:
+                if await _has_open_messages(session, campaign_id):
+                    continue
+                campaign = await self._get(session, SYSTEM, campaign_id)
+                if campaign.state is not CampaignState.RUNNING:
+                    continue
+                await self._move(
+                    session,
+                    campaign,
+                    CampaignAction.COMPLETE,
+                    SYSTEM,
+                    now,
+                    reason="every message reached a final state",
+                )
+                await repo.complete_runs(session, campaign_id, now)
+                completed.append(campaign_id)
+        return completed
+
+    async def _move(
+        self,
+        session: AsyncSession,
+        campaign: Campaign,
+        action: CampaignAction,
+        actor: Identity,
+        now: datetime,
+        *,
+        reason: str | None = None,
+    ) -> CampaignState:
+        try:
+            target = next_campaign_state(campaign.state, action)
+        except IllegalTransition as exc:
+            raise Conflict(str(exc)) from exc
+        extra = {"approval_override": reason} if action is CampaignAction.APPROVE else {}
+        if not await repo.move_state(session, campaign.id, campaign.state, target, now, **extra):
+            raise Conflict(f"the campaign changed meanwhile; it is no longer {campaign.state}")
+        await repo.record_audit(
+            session,
+            campaign.id,
+            action.value,
+            actor,
+            now,
+            from_state=campaign.state,
+            to_state=target,
+            reason=reason,
+        )
+        await emit(
+            session,
+            f"campaign.{target.value}",
+            {
+                "campaign_id": campaign.id,
+                "from": campaign.state.value,
+                "action": action.value,
+                "actor": actor.label,
+            },
+            now,
+        )
+        return target
+
+    async def _skip_queued(
+        self, session: AsyncSession, campaign_id: int, reason: str, now: datetime
+    ) -> None:
+        ids = (
+            await session.execute(
+                select(messages.c.id).where(
+                    messages.c.campaign_id == campaign_id,
+                    messages.c.state == MessageState.QUEUED.value,
+                )
+            )
+        ).scalars()
+        await move_many(
+            session,
+            list(ids),
+            [MessageState.QUEUED],
+            MessageState.SKIPPED,
+            now,
+            reason=reason,
+            values={"reason": reason, "final_at": now},
+        )
+
+    async def _validate(self, session: AsyncSession, draft: CampaignDraft) -> None:
+        if not draft.name.strip():
+            raise InvalidInput("a campaign needs a name", where="name")
+        if not await templates.version_exists(session, draft.template_version_id):
+            raise InvalidInput("no such template version", where="template_version_id")
+        unknown = set(draft.channels) - {"sms", "email"}
+        if unknown or not draft.channels:
+            raise InvalidInput("channels must be sms and/or email", where="channels")
+        if draft.rate_per_second <= 0:
+            raise InvalidInput("the rate must be above zero", where="rate_per_second")
+        try:
+            audience_condition(draft.audience_query, await load_registry_in(session))
+        except SegmentError as exc:
+            raise InvalidInput(str(exc), where="audience_query") from exc
+
+    async def _get(self, session: AsyncSession, actor: Identity, campaign_id: int) -> Campaign:
+        campaign = await repo.get_campaign(session, campaign_id)
+        if campaign is None or (actor.is_partner and campaign.owner_partner_id != actor.partner_id):
+            raise NotFound(f"no campaign {campaign_id}")
+        return campaign
+
+    @staticmethod
+    def _require(actor: Identity, permission: str) -> None:
+        if not actor.may(permission):
+            raise Forbidden(f"the {actor.role} role may not do this ({permission})")
+
+
+async def load_registry_in(session: AsyncSession) -> dict[str, object]:
+    return dict(await load_registry(session))
+
+
+async def _has_open_messages(session: AsyncSession, campaign_id: int) -> bool:
+    open_states = [MessageState.QUEUED, MessageState.SENDING, MessageState.UNKNOWN]
+    condition = and_(
+        messages.c.campaign_id == campaign_id,
+        or_(
+            messages.c.state.in_([s.value for s in open_states]),
+            and_(messages.c.state == MessageState.SENT.value, messages.c.channel == "sms"),
+        ),
+    )
+    return bool((await session.execute(select(exists().where(condition)))).scalar())
+
+
+__all__ = ["CampaignService", "SegmentError", "datetime"]

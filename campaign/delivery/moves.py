@@ -1,0 +1,138 @@
+"""Moving messages between states, in bulk, with their delivery events and outbox events.
+
+Every move is a conditional UPDATE on the expected current state, so racing writers (a worker
+recording "sent" and a webhook recording "delivered") never move a message backwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from campaign.delivery.states import MessageState
+from campaign.events.outbox import emit_many, event_row
+from campaign.store.tables import delivery_events, messages
+
+Db = AsyncSession | AsyncConnection
+
+MESSAGE_STATE_CHANGED = "message.state_changed"
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """One message's change of state, as recorded in its delivery events."""
+
+    message_id: int
+    from_state: MessageState
+    to_state: MessageState
+    provider_status: str | None = None
+    code: str | None = None
+    reason: str | None = None
+
+
+async def move_many(
+    db: Db,
+    ids: Collection[int],
+    from_states: Iterable[MessageState],
+    to_state: MessageState,
+    now: datetime,
+    *,
+    reason: str | None = None,
+    values: dict[str, Any] | None = None,
+) -> list[Move]:
+    """Move every listed message that is in one of ``from_states``; return what moved."""
+    moved: list[Move] = []
+    if not ids:
+        return moved
+    for from_state in from_states:
+        statement = (
+            update(messages)
+            .where(messages.c.id.in_(list(ids)), messages.c.state == from_state.value)
+            .values(state=to_state.value, updated_at=now, **(values or {}))
+            .returning(messages.c.id)
+        )
+        for message_id in (await db.execute(statement)).scalars():
+            moved.append(Move(int(message_id), from_state, to_state, reason=reason))
+    await record_moves(db, moved, now)
+    return moved
+
+
+async def move_each(db: Db, moves: Sequence[Move], now: datetime, **values: Any) -> list[Move]:
+    """Apply individual moves (each its own reason and codes) with one statement per batch.
+
+    ``values`` maps a column to a per-move list (same order as ``moves``).
+    """
+    if not moves:
+        return []
+    params = [
+        {
+            "m_id": move.message_id,
+            "m_from": move.from_state.value,
+            "m_to": move.to_state.value,
+            "m_reason": move.reason,
+            "m_status": move.provider_status,
+            "m_code": move.code,
+            **{f"v_{name}": column_values[i] for name, column_values in values.items()},
+        }
+        for i, move in enumerate(moves)
+    ]
+    statement = (
+        update(messages)
+        .where(messages.c.id == bindparam("m_id"), messages.c.state == bindparam("m_from"))
+        .values(
+            state=bindparam("m_to"),
+            reason=bindparam("m_reason"),
+            provider_status=bindparam("m_status"),
+            error_code=bindparam("m_code"),
+            updated_at=now,
+            **{name: bindparam(f"v_{name}") for name in values},
+        )
+    )
+    await db.execute(statement, params)
+    # executemany reports no per-row counts everywhere: read back which moves took effect.
+    landed = await _states(db, [m.message_id for m in moves])
+    applied = [m for m in moves if landed.get(m.message_id) == m.to_state.value]
+    await record_moves(db, applied, now)
+    return applied
+
+
+async def _states(db: Db, ids: Sequence[int]) -> dict[int, str]:
+    rows = await db.execute(select(messages.c.id, messages.c.state).where(messages.c.id.in_(ids)))
+    return {int(r.id): r.state for r in rows}
+
+
+async def record_moves(db: Db, moves: Sequence[Move], now: datetime) -> None:
+    """Write the delivery events and outbox events of moves already applied."""
+    if not moves:
+        return
+    await db.execute(
+        insert(delivery_events),
+        [
+            {
+                "message_id": m.message_id,
+                "at": now,
+                "from_state": m.from_state.value,
+                "to_state": m.to_state.value,
+                "provider_status": m.provider_status,
+                "code": m.code,
+                "reason": m.reason,
+            }
+            for m in moves
+        ],
+    )
+    await emit_many(
+        db,
+        [
+            event_row(
+                MESSAGE_STATE_CHANGED,
+                {"message_id": m.message_id, "from": m.from_state.value, "to": m.to_state.value},
+                now,
+            )
+            for m in moves
+        ],
+    )

@@ -1,0 +1,70 @@
+"""The typed container of every service one process uses, and its aiohttp key.
+
+Types only: ``campaign.bootstrap.build`` makes the one instance; handlers, commands and roles
+take what they need from it and never construct a service themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import jinja2
+from aiohttp import web
+
+from audiences.contacts.addresses import AddressKeys
+from audiences.contacts.field_service import FieldRegistry
+from audiences.segments.service import Segments
+from campaign.accounts.service import Accounts
+from campaign.campaigns.cost import CostEstimator
+from campaign.campaigns.service import CampaignService
+from campaign.channels.base import Provider
+from campaign.dispatch.composer import Composer
+from campaign.dispatch.worker import DispatchWorker
+from campaign.events.outbox import Handler, OutboxDispatcher
+from campaign.kernel.channel import Channel
+from campaign.kernel.clock import Clock
+from campaign.kernel.security import Signer
+from campaign.measures.service import Catalogue
+from campaign.message_templates.service import TemplateService
+from campaign.records.service import ContactRecords
+from campaign.settings import Settings
+from campaign.store.engine import Database
+from campaign.tracking.inbound import InboundReplies
+from campaign.tracking.receipts import ReceiptRecorder
+from scheduler.clock import CampaignClock
+
+
+@dataclass
+class Services:
+    settings: Settings
+    clock: Clock
+    database: Database
+    signer: Signer
+    address_keys: AddressKeys
+    accounts: Accounts
+    catalogue: Catalogue
+    templates: TemplateService
+    segments: Segments
+    fields: FieldRegistry
+    records: ContactRecords
+    receipts: ReceiptRecorder
+    replies: InboundReplies
+    campaigns: CampaignService
+    providers: Mapping[Channel, Provider]
+    composer: Composer
+    costs: CostEstimator
+    worker: DispatchWorker
+    events: OutboxDispatcher
+    scheduler: CampaignClock
+    pages: jinja2.Environment
+    event_handlers: dict[str, list[Handler]] = field(default_factory=dict)
+
+    async def close(self) -> None:
+        """Release every connection this process holds."""
+        for provider in self.providers.values():
+            await provider.close()
+        await self.database.dispose()
+
+
+SERVICES = web.AppKey("services", Services)
