@@ -12,6 +12,8 @@ import os
 import socket
 from collections.abc import Mapping
 
+from pydantic import SecretStr
+
 from audiences.contacts.addresses import AddressKeys
 from audiences.contacts.field_service import FieldRegistry
 from audiences.segments.service import Segments
@@ -21,13 +23,14 @@ from campaign.campaigns.cost import CostEstimator
 from campaign.campaigns.service import CampaignService
 from campaign.channels.base import Provider, ProviderFactory, ProviderSinks
 from campaign.channels.sandbox import sandbox_email, sandbox_sms
+from campaign.channels.twilio.inbound import TwilioWebhooks
 from campaign.dispatch.composer import Composer
 from campaign.dispatch.worker import DispatchWorker
 from campaign.events.outbox import Handler, OutboxDispatcher
 from campaign.kernel.channel import Channel
 from campaign.kernel.clock import Clock, SystemClock
 from campaign.kernel.security import Signer
-from campaign.measures.service import Catalogue
+from campaign.measures import Catalogue
 from campaign.message_templates.service import TemplateService
 from campaign.messages.language import SUPPORTED_LANGUAGES
 from campaign.messages.render import Renderer
@@ -36,6 +39,7 @@ from campaign.services import Services
 from campaign.settings import EmailProvider, Settings, SettingsError, SmsProvider
 from campaign.store.engine import Database, create_engine
 from campaign.store.leader import PostgresAdvisoryLeader
+from campaign.store.migrate import Schema
 from campaign.tracking import sweeps
 from campaign.tracking.inbound import InboundReplies
 from campaign.tracking.receipts import ReceiptRecorder
@@ -78,6 +82,7 @@ def build(
         settings=settings,
         clock=clock,
         database=database,
+        schema=Schema(database),
         signer=signer,
         address_keys=address_keys,
         accounts=Accounts(database, clock),
@@ -94,6 +99,7 @@ def build(
         ),
         receipts=receipts,
         replies=replies,
+        twilio_webhooks=TwilioWebhooks(_secret(settings.twilio_auth_token), settings.base_url),
         campaigns=campaigns,
         providers=providers,
         composer=composer,
@@ -103,7 +109,7 @@ def build(
         worker=_worker(settings, database, clock, providers, composer),
         events=OutboxDispatcher(database, clock, handlers),
         scheduler=_scheduler(settings, database, clock, campaigns, leadership),
-        pages=page_environment(),
+        pages=page_environment(settings.base_url),
         event_handlers=handlers,
     )
 
@@ -166,6 +172,10 @@ def _providers(settings: Settings) -> ProviderFactory:
         }
 
     return sandbox
+
+
+def _secret(value: SecretStr | None) -> str | None:
+    return value.get_secret_value() if value is not None else None
 
 
 def _alphanumeric_sender(settings: Settings) -> bool:

@@ -9,11 +9,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from aiohttp import web
 
+from campaign.kernel.polling import poll_until
 from campaign.services import Services
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,10 @@ async def serve(services: Services, stop: asyncio.Event, host: str, port: int) -
 async def work(services: Services, stop: asyncio.Event) -> None:
     worker, events = services.worker, services.events
     log.info("worker %s started", worker.worker_id)
-    await asyncio.gather(worker.run_forever(stop), _poll(events.dispatch_once, stop))
+    await asyncio.gather(
+        worker.run_forever(stop),
+        poll_until(stop, events.dispatch_once, idle_seconds=1.0, what="event dispatch"),
+    )
 
 
 async def keep_time(services: Services, stop: asyncio.Event) -> None:
@@ -47,20 +51,6 @@ async def keep_time(services: Services, stop: asyncio.Event) -> None:
         await stop.wait()
     finally:
         await clock.stop()
-
-
-async def _poll(step: Callable[[], Awaitable[int]], stop: asyncio.Event) -> None:
-    while not stop.is_set():
-        try:
-            done = await step()
-        except Exception:
-            log.exception("event dispatch failed; retrying shortly")
-            done = 0
-        if done == 0:
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=1.0)
-            except TimeoutError:
-                pass
 
 
 def stop_on_signals(stop: asyncio.Event) -> None:

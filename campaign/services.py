@@ -19,17 +19,19 @@ from campaign.accounts.service import Accounts
 from campaign.campaigns.cost import CostEstimator
 from campaign.campaigns.service import CampaignService
 from campaign.channels.base import Provider
+from campaign.channels.twilio.inbound import TwilioWebhooks
 from campaign.dispatch.composer import Composer
 from campaign.dispatch.worker import DispatchWorker
 from campaign.events.outbox import Handler, OutboxDispatcher
 from campaign.kernel.channel import Channel
 from campaign.kernel.clock import Clock
 from campaign.kernel.security import Signer
-from campaign.measures.service import Catalogue
+from campaign.measures import Catalogue
 from campaign.message_templates.service import TemplateService
 from campaign.records.service import ContactRecords
 from campaign.settings import Settings
 from campaign.store.engine import Database
+from campaign.store.migrate import Schema
 from campaign.tracking.inbound import InboundReplies
 from campaign.tracking.receipts import ReceiptRecorder
 from scheduler.clock import CampaignClock
@@ -40,6 +42,7 @@ class Services:
     settings: Settings
     clock: Clock
     database: Database
+    schema: Schema
     signer: Signer
     address_keys: AddressKeys
     accounts: Accounts
@@ -50,6 +53,7 @@ class Services:
     records: ContactRecords
     receipts: ReceiptRecorder
     replies: InboundReplies
+    twilio_webhooks: TwilioWebhooks
     campaigns: CampaignService
     providers: Mapping[Channel, Provider]
     composer: Composer

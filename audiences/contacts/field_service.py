@@ -25,12 +25,12 @@ from audiences.contacts.model import (
 )
 from audiences.segments.compiler import PARTNER
 from campaign.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
-from campaign.kernel.identity import Identity
+from campaign.kernel.identity import Identity, Permission
 from campaign.store.engine import Database
 
 
 def _may_write(actor: Identity) -> None:
-    if actor.is_partner or not actor.may("contacts"):
+    if actor.is_partner or not actor.may(Permission.CONTACTS):
         raise Forbidden(f"a {actor.role} may read the field registry, not change it")
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, exists, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from campaign.kernel.channel import Channel
 from campaign.store.tables import contact_partners, contacts, partners
 
 PERSONAL_COLUMNS = (
@@ -159,11 +160,9 @@ def contact_json(row: Mapping[str, Any], owner: str | None, linked: list[str]) -
                 "source": row[f"consent_{channel}_source"],
                 "at": _iso(row[f"consent_{channel}_at"]),
             }
-            for channel in ("sms", "email")
+            for channel in Channel
         },
-        "opted_out": {
-            channel: _iso(row[f"opted_out_{channel}_at"]) for channel in ("sms", "email")
-        },
+        "opted_out": {channel: _iso(row[f"opted_out_{channel}_at"]) for channel in Channel},
         "owner_partner": owner,
         "partners": linked,
         "created_at": _iso(row["created_at"]),

@@ -26,8 +26,8 @@ from audiences.importing.csvfile import (
     WINDOWS_1252,
     CsvFileError,
     CsvRecord,
-    _strip_trailing_empty,
     detect_delimiter,
+    strip_trailing_empty,
 )
 
 XLSX = "xlsx"
@@ -127,7 +127,7 @@ def _csv_records(stream: IO[bytes], codec: str, delimiter: str) -> Generator[Csv
     try:
         for values in reader:
             start, consumed = consumed + 1, reader.line_num
-            stripped = _strip_trailing_empty(values)
+            stripped = strip_trailing_empty(values)
             if stripped:
                 yield CsvRecord(start, stripped)
     except csv.Error as exc:
@@ -149,7 +149,7 @@ def _xlsx_records(stream: IO[bytes]) -> Generator[CsvRecord]:
         sheet = book.worksheets[0]
         sheet.reset_dimensions()  # some writers record wrong dimensions; read what is there
         for line, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-            values = _strip_trailing_empty([cell_text(v) for v in row])
+            values = strip_trailing_empty([cell_text(v) for v in row])
             if values:
                 yield CsvRecord(line, values)
     finally:

@@ -4,7 +4,9 @@ Every figure is counted by the database in one aggregate query (no contact trave
 Python), so a preview over a million contacts stays within a second or so. Only the masked
 sample reads rows, ``sample_size`` of them.
 
-Each matching contact is counted under exactly one outcome per channel, the first that applies:
+Each matching contact is counted under exactly one outcome per channel, the first that applies
+(1 to 4 are ``blocking`` in audiences/segments/reachability.py, whose ``reachable`` selects
+the contacts none of them stops, so ``reachable + duplicate_address`` is what it selects here):
 
 1. ``no_address``        no phone (SMS) or no email (email);
 2. ``no_consent``        no consent on that channel;
@@ -37,7 +39,6 @@ from sqlalchemy import (
     and_,
     case,
     func,
-    or_,
     select,
     text,
     union_all,
@@ -49,18 +50,13 @@ from audiences.contacts.households import in_a_household
 from audiences.contacts.model import ExclusionReason
 from audiences.contacts.privacy import visible_to
 from audiences.segments import audience_condition
+from audiences.segments.reachability import BLOCKING_REASONS, blocking
 from campaign.kernel.channel import Channel
 from campaign.store.engine import Database
-from campaign.store.tables import contacts, suppressions
+from campaign.store.tables import contacts
 
 # The order in which reasons are tried; a contact is counted under the first that applies.
-REASON_ORDER: tuple[ExclusionReason, ...] = (
-    ExclusionReason.NO_ADDRESS,
-    ExclusionReason.NO_CONSENT,
-    ExclusionReason.OPTED_OUT,
-    ExclusionReason.SUPPRESSED,
-    ExclusionReason.DUPLICATE_ADDRESS,
-)
+REASON_ORDER: tuple[ExclusionReason, ...] = (*BLOCKING_REASONS, ExclusionReason.DUPLICATE_ADDRESS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,23 +104,9 @@ class Preview:
 
 def _blocked(channel: Channel) -> ColumnElement[str | None]:
     """The first reason, before duplicates, that the channel does not reach a contact."""
-    if channel is Channel.SMS:
-        address, consent = contacts.c.phone, contacts.c.consent_sms
-        opted_out, key = contacts.c.opted_out_sms_at, contacts.c.phone_key
-    else:
-        address, consent = contacts.c.email, contacts.c.consent_email
-        opted_out, key = contacts.c.opted_out_email_at, contacts.c.email_key
-    # Uncorrelated IN: both databases build the suppressed set once, not once per contact.
-    suppressed = key.in_(
-        select(suppressions.c.address_key).where(suppressions.c.channel == channel.value)
-    )
-    return case(
-        (or_(address.is_(None), address == ""), ExclusionReason.NO_ADDRESS.value),
-        (consent.is_not(True), ExclusionReason.NO_CONSENT.value),
-        (opted_out.is_not(None), ExclusionReason.OPTED_OUT.value),
-        (suppressed, ExclusionReason.SUPPRESSED.value),
-        else_=None,
-    )
+    # The suppressed set: both databases build it once, not once per contact.
+    applies = blocking(channel, as_set=True)
+    return case(*((condition, reason.value) for reason, condition in applies.items()), else_=None)
 
 
 def _outcome(blocked: Any, address: Any, contact_id: Any) -> ColumnElement[str | None]:

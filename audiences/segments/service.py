@@ -20,7 +20,7 @@ from audiences.segments.preview import Preview, preview
 from audiences.segments.repository import SavedSegment, SegmentInUse
 from campaign.kernel.clock import Clock
 from campaign.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
-from campaign.kernel.identity import Identity
+from campaign.kernel.identity import Identity, Permission
 from campaign.store.engine import Database
 
 MAX_SAMPLE = 20
@@ -32,7 +32,7 @@ def scope(actor: Identity) -> int | None:
 
 
 def _may_write(actor: Identity) -> None:
-    if not actor.may("contacts"):
+    if not actor.may(Permission.CONTACTS):
         raise Forbidden(f"a {actor.role} may read and preview segments, not change them")
 
 

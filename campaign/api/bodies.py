@@ -1,4 +1,5 @@
-"""Reading JSON bodies: a malformed body or a wrong field is one clear 422 naming the field."""
+"""Reading requests: a malformed body or a wrong field is one clear 422 naming the field, and a
+path id that is not a number is a 404 naming what was not found."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from campaign.kernel.errors import InvalidInput
+from campaign.kernel.errors import InvalidInput, NotFound
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -50,3 +51,11 @@ def int_param(request: web.Request, name: str, default: int, *, low: int, high: 
     if not low <= value <= high:
         raise InvalidInput(f"{name} must be between {low} and {high}", where=name)
     return value
+
+
+def path_id(request: web.Request, name: str, what: str) -> int:
+    """The path parameter ``name`` as an id; NotFound ("no {what} '…'") when it is not digits."""
+    raw = request.match_info[name]
+    if not raw.isdigit():
+        raise NotFound(f"no {what} {raw!r}")
+    return int(raw)

@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from campaign.api.bodies import int_param, read_model
+from campaign.api.bodies import int_param, path_id, read_model
 from campaign.api.context import identity, services
 from campaign.campaigns.model import Campaign, CampaignDraft, QuietHours
 from campaign.campaigns.states import STAFF_ACTIONS, CampaignAction
@@ -109,10 +109,7 @@ async def act_on_campaign(request: web.Request) -> web.Response:
 
 
 def _id(request: web.Request) -> int:
-    raw = request.match_info["campaign_id"]
-    if not raw.isdigit():
-        raise NotFound(f"no campaign {raw!r}")
-    return int(raw)
+    return path_id(request, "campaign_id", "campaign")
 
 
 def _action(name: str) -> CampaignAction:

@@ -9,11 +9,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from audiences.contacts.model import ImportReport
 from audiences.importing.spreadsheet import DELIMITERS, csv_lines
-from campaign.api.bodies import int_param, read_model
+from campaign.api.bodies import int_param, path_id, read_model
 from campaign.api.context import identity, services
 from campaign.api.docparts import ERRORS, json_answer, ref
 from campaign.kernel.channel import Channel
-from campaign.kernel.errors import InvalidInput, NotFound
+from campaign.kernel.errors import InvalidInput
 
 
 class OptOutBody(BaseModel):
@@ -137,10 +137,7 @@ async def opt_out_contact(request: web.Request) -> web.Response:
 
 
 def _id(request: web.Request) -> int:
-    raw = request.match_info["contact_id"]
-    if not raw.isdigit():
-        raise NotFound(f"no contact {raw!r}")
-    return int(raw)
+    return path_id(request, "contact_id", "contact")
 
 
 _CONTACT_ID = {"name": "contact_id", "in": "path", "required": True, "schema": {"type": "integer"}}

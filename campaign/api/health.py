@@ -7,7 +7,6 @@ import logging
 from aiohttp import web
 
 from campaign.api.context import services
-from campaign.store.migrate import is_current
 
 log = logging.getLogger(__name__)
 
@@ -18,7 +17,7 @@ async def healthz(request: web.Request) -> web.Response:
 
 async def readyz(request: web.Request) -> web.Response:
     try:
-        current = await is_current(services(request).database)
+        current = await services(request).schema.is_current()
     except Exception as exc:  # any failure to reach the database means "not ready"
         log.warning("readiness: database unreachable: %s", exc)
         return web.json_response({"status": "unavailable", "database": "unreachable"}, status=503)

@@ -7,11 +7,10 @@ from datetime import UTC
 from aiohttp import web
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from campaign.api.bodies import int_param, read_model
+from campaign.api.bodies import int_param, path_id, read_model
 from campaign.api.context import identity, services
 from campaign.api.docparts import ERRORS, json_answer, json_body, ref
-from campaign.kernel.errors import NotFound
-from campaign.measures.service import Catalogue, Level, MeasureDraft, MeasureStatus, Texts
+from campaign.measures import Catalogue, Level, MeasureDraft, MeasureStatus, Texts
 
 
 class TextsBody(BaseModel):
@@ -58,10 +57,7 @@ def _catalogue(request: web.Request) -> Catalogue:
 
 
 def _id(request: web.Request) -> int:
-    raw = request.match_info["measure_id"]
-    if not raw.isdigit():
-        raise NotFound(f"no measure {raw!r}")
-    return int(raw)
+    return path_id(request, "measure_id", "measure")
 
 
 async def list_measures(request: web.Request) -> web.Response:

@@ -7,10 +7,9 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from audiences.segments.service import MAX_SAMPLE, Segments
-from campaign.api.bodies import int_param, read_model
+from campaign.api.bodies import int_param, path_id, read_model
 from campaign.api.context import identity, services
 from campaign.api.docparts import ERRORS, json_answer, json_body, ref
-from campaign.kernel.errors import NotFound
 
 
 class SegmentBody(BaseModel):
@@ -30,10 +29,7 @@ def _segments(request: web.Request) -> Segments:
 
 
 def _id(request: web.Request) -> int:
-    raw = request.match_info["segment_id"]
-    if not raw.isdigit():
-        raise NotFound(f"no segment {raw!r}")
-    return int(raw)
+    return path_id(request, "segment_id", "segment")
 
 
 async def list_segments(request: web.Request) -> web.Response:

@@ -7,9 +7,8 @@ from typing import Any, Literal
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from campaign.api.bodies import read_model
+from campaign.api.bodies import path_id, read_model
 from campaign.api.context import identity, services
-from campaign.kernel.errors import NotFound
 from campaign.message_templates.service import TemplateService
 from campaign.messages.library import VariantSource
 
@@ -38,10 +37,7 @@ def _service(request: web.Request) -> TemplateService:
 
 
 def _version_id(request: web.Request) -> int:
-    raw = request.match_info["version_id"]
-    if not raw.isdigit():
-        raise NotFound(f"no template version {raw!r}")
-    return int(raw)
+    return path_id(request, "version_id", "template version")
 
 
 async def list_templates(request: web.Request) -> web.Response:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from campaign.campaigns.model import Campaign
-from campaign.dispatch.composer import measure_texts
+from campaign.campaigns.texts import measure_texts
 from campaign.message_templates import repository as templates
 from campaign.messages.checks import blocking_messages, check_message
 from campaign.messages.language import stop_sentence

@@ -18,7 +18,8 @@ from audiences.contacts.fields import load_registry
 from audiences.segments import audience_condition
 from campaign.campaigns.model import Campaign
 from campaign.campaigns.runs import plan_channels, recipients
-from campaign.dispatch.composer import measure_texts
+from campaign.campaigns.texts import measure_texts
+from campaign.kernel.channel import Channel
 from campaign.message_templates import repository as templates
 from campaign.messages.language import stop_sentence
 from campaign.messages.render import SAMPLE_CONTEXT, CompiledVariant, Renderer
@@ -65,7 +66,7 @@ class CostEstimator:
             groups = await _groups(session, campaign)
             variants = await templates.load_variants(session, campaign.draft.template_version_id)
             texts = await measure_texts(session, campaign)
-        sms = {v.language: self._renderer.compile(v) for v in variants if v.channel == "sms"}
+        sms = {v.language: self._renderer.compile(v) for v in variants if v.channel == Channel.SMS}
         return self._summarise(groups, sms, texts, campaign.draft.sms_segment_cap)
 
     def _summarise(
@@ -88,7 +89,7 @@ class CostEstimator:
             if g.contact_language != g.language:
                 language["fallback"] += g.n
                 fallback[g.contact_language][g.language] += g.n
-            if g.channel == "sms" and g.language in sms:
+            if g.channel == Channel.SMS and g.language in sms:
                 text = self._render(sms[g.language], g, texts.get(g.language))
                 info = sms_info(text)
                 language["segments"] += info.segments * g.n
@@ -119,7 +120,7 @@ class CostEstimator:
             languages = {}
             for language, b in bucket["by_language"].items():
                 entry = {"recipients": b["recipients"], "fallback": b["fallback"]}
-                if channel == "sms":
+                if channel == Channel.SMS:
                     sms_part = {k: b[k] for k in ("segments", "ucs2", "over_cap")}
                     entry |= sms_part | {"cost": round(b["segments"] * self._price, 2)}
                 languages[language] = entry

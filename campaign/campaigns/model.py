@@ -76,13 +76,3 @@ class Run:
     started_at: datetime | None
     completed_at: datetime | None
     message_count: int
-
-
-@dataclass(frozen=True, slots=True)
-class AuditEntry:
-    action: str
-    from_state: str | None
-    to_state: str | None
-    actor: str
-    reason: str | None
-    at: datetime

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Row, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from campaign.campaigns.model import AuditEntry, Campaign, CampaignDraft, QuietHours, Run
+from campaign.campaigns.model import Campaign, CampaignDraft, QuietHours, Run
 from campaign.campaigns.states import CampaignState
 from campaign.kernel.identity import Identity
 from campaign.store.results import affected, inserted_id
@@ -176,15 +176,6 @@ async def author_ids(session: AsyncSession, campaign_id: int) -> set[int]:
         )
     )
     return {int(user_id) for user_id in rows.scalars()}
-
-
-async def audit_trail(session: AsyncSession, campaign_id: int) -> list[AuditEntry]:
-    rows = await session.execute(
-        select(campaign_audit)
-        .where(campaign_audit.c.campaign_id == campaign_id)
-        .order_by(campaign_audit.c.id)
-    )
-    return [AuditEntry(r.action, r.from_state, r.to_state, r.actor, r.reason, r.at) for r in rows]
 
 
 async def due_campaigns(session: AsyncSession, now: datetime) -> list[Campaign]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select
+from sqlalchemy import ColumnElement, Select, Subquery, and_, case, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -80,6 +80,30 @@ def _language(plans: Sequence[ChannelPlan], channel: ColumnElement[str]) -> Colu
     return case(*whens, else_=None)
 
 
+def _chosen(
+    audience: ColumnElement[bool], plans: Sequence[ChannelPlan], honour_contact_channel: bool
+) -> Subquery:
+    """Each contact of the audience (not erased) with the channel that reaches it, or NULL."""
+    return (
+        select(
+            contacts.c.id.label("contact_id"),
+            _chosen_channel(plans, honour_contact_channel).label("channel"),
+        )
+        .where(audience, contacts.c.erased_at.is_(None))
+        .subquery("chosen")
+    )
+
+
+def _reached(chosen: Subquery, *columns: ColumnElement[Any]) -> Select[Any]:
+    """``columns`` for each contact some channel reaches: a second pass, over ``contacts``,
+    to pick the address and language of the chosen channel."""
+    return (
+        select(*columns)
+        .select_from(chosen.join(contacts, contacts.c.id == chosen.c.contact_id))
+        .where(chosen.c.channel.is_not(None))
+    )
+
+
 def recipients(
     audience: ColumnElement[bool], plans: Sequence[ChannelPlan], honour_contact_channel: bool
 ) -> Select[Any]:
@@ -88,30 +112,21 @@ def recipients(
     A household sharing an address gets one row (the lowest contact id), exactly as the
     unique key does when a run is materialised.
     """
-    chosen = _chosen_channel(plans, honour_contact_channel).label("channel")
-    inner = (
-        select(contacts.c.id.label("contact_id"), chosen)
-        .where(audience, contacts.c.erased_at.is_(None))
-        .subquery("chosen")
-    )
-    address = _address(inner.c.channel)
-    ranked = (
-        select(
-            contacts.c.id.label("contact_id"),
-            inner.c.channel,
-            address.label("address"),
-            _language(plans, inner.c.channel).label("language"),
-            contacts.c.language.label("contact_language"),
-            contacts.c.first_name,
-            contacts.c.municipality,
-            func.row_number()
-            .over(partition_by=(inner.c.channel, address), order_by=contacts.c.id)
-            .label("rank"),
-        )
-        .select_from(inner.join(contacts, contacts.c.id == inner.c.contact_id))
-        .where(inner.c.channel.is_not(None))
-        .subquery("ranked")
-    )
+    chosen = _chosen(audience, plans, honour_contact_channel)
+    address = _address(chosen.c.channel)
+    ranked = _reached(
+        chosen,
+        contacts.c.id.label("contact_id"),
+        chosen.c.channel,
+        address.label("address"),
+        _language(plans, chosen.c.channel).label("language"),
+        contacts.c.language.label("contact_language"),
+        contacts.c.first_name,
+        contacts.c.municipality,
+        func.row_number()
+        .over(partition_by=(chosen.c.channel, address), order_by=contacts.c.id)
+        .label("rank"),
+    ).subquery("ranked")
     return select(ranked).where(ranked.c.rank == 1)
 
 
@@ -128,27 +143,22 @@ async def materialise_run(
     """Queue one message per reachable contact and address; return how many were queued."""
     if not plans:
         return 0
-    chosen = _chosen_channel(plans, honour_contact_channel).label("channel")
-    inner = (
-        select(contacts.c.id.label("contact_id"), chosen, contacts.c.language.label("contact_lang"))
-        .where(audience, contacts.c.erased_at.is_(None))
-        .subquery("chosen")
-    )
-    # Second pass over the chosen channel to pick the address and language.
-    joined = select(
+    chosen = _chosen(audience, plans, honour_contact_channel)
+    # In id order, so the lowest id of a household is inserted first and keeps the address.
+    joined = _reached(
+        chosen,
         literal(run_id).label("run_id"),
         literal(campaign_id).label("campaign_id"),
         contacts.c.id,
-        inner.c.channel,
-        _address(inner.c.channel),
-        _language(plans, inner.c.channel),
+        chosen.c.channel,
+        _address(chosen.c.channel),
+        _language(plans, chosen.c.channel),
         literal(MessageState.QUEUED.value),
         literal(0),
         literal(now, messages.c.next_attempt_at.type),
         literal(now, messages.c.created_at.type),
         literal(now, messages.c.updated_at.type),
-    ).select_from(inner.join(contacts, contacts.c.id == inner.c.contact_id))
-    joined = joined.where(inner.c.channel.is_not(None)).order_by(contacts.c.id)
+    ).order_by(contacts.c.id)
     columns = [
         "run_id",
         "campaign_id",

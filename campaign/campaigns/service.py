@@ -20,18 +20,21 @@ from campaign.campaigns import repository as repo
 from campaign.campaigns.model import Campaign, CampaignDraft
 from campaign.campaigns.runs import materialise_run, plan_channels
 from campaign.campaigns.states import (
+    EDITABLE_CAMPAIGN_STATES,
     STAFF_ACTIONS,
     CampaignAction,
     CampaignState,
     IllegalTransition,
+    edit_withdraws,
     next_campaign_state,
 )
 from campaign.delivery.moves import move_many
-from campaign.delivery.states import MessageState
+from campaign.delivery.states import MessageState, open_states
 from campaign.events.outbox import emit
+from campaign.kernel.channel import Channel
 from campaign.kernel.clock import Clock
 from campaign.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
-from campaign.kernel.identity import SYSTEM, Identity
+from campaign.kernel.identity import SYSTEM, Identity, Permission
 from campaign.message_templates import repository as templates
 from campaign.store.engine import Database
 from campaign.store.tables import messages
@@ -41,7 +44,10 @@ log = logging.getLogger(__name__)
 # What must hold before approval (content checks); returns blocking findings in plain words.
 ApprovalCheck = Callable[[Campaign], Awaitable[list[str]]]
 
-_PERMISSION = {CampaignAction.APPROVE: "approve", CampaignAction.REJECT: "approve"}
+_PERMISSION = {
+    CampaignAction.APPROVE: Permission.APPROVE,
+    CampaignAction.REJECT: Permission.APPROVE,
+}
 _NEEDS_REASON = {CampaignAction.REJECT, CampaignAction.CANCEL}
 
 
@@ -54,7 +60,7 @@ class CampaignService:
         self._approval_check = approval_check
 
     async def create(self, actor: Identity, draft: CampaignDraft) -> Campaign:
-        self._require(actor, "campaigns")
+        self._require(actor, Permission.CAMPAIGNS)
         now = self._clock.now()
         async with self._database.transaction() as session:
             await self._validate(session, draft)
@@ -67,18 +73,14 @@ class CampaignService:
 
     async def edit(self, actor: Identity, campaign_id: int, draft: CampaignDraft) -> Campaign:
         """Change content; a submitted or approved campaign goes back to draft."""
-        self._require(actor, "campaigns")
+        self._require(actor, Permission.CAMPAIGNS)
         now = self._clock.now()
         async with self._database.transaction() as session:
             campaign = await self._get(session, actor, campaign_id)
             await self._validate(session, draft)
-            if campaign.state not in (
-                CampaignState.DRAFT,
-                CampaignState.AWAITING_APPROVAL,
-                CampaignState.SCHEDULED,
-            ):
+            if campaign.state not in EDITABLE_CAMPAIGN_STATES:
                 raise Conflict(f"a {campaign.state} campaign cannot be edited")
-            if campaign.state is not CampaignState.DRAFT:
+            if edit_withdraws(campaign.state):
                 await self._move(
                     session,
                     campaign,
@@ -109,7 +111,7 @@ class CampaignService:
         """A staff action from the state table: submit, approve, reject, withdraw, pause, …"""
         if action not in STAFF_ACTIONS:
             raise Forbidden(f"{action} is done by the scheduler, not by staff")
-        self._require(actor, _PERMISSION.get(action, "campaigns"))
+        self._require(actor, _PERMISSION.get(action, Permission.CAMPAIGNS))
         if action in _NEEDS_REASON and not (reason and reason.strip()):
             raise InvalidInput(f"{action} needs a reason", where="reason")
         now = self._clock.now()
@@ -301,7 +303,7 @@ class CampaignService:
             raise InvalidInput("a campaign needs a name", where="name")
         if not await templates.version_exists(session, draft.template_version_id):
             raise InvalidInput("no such template version", where="template_version_id")
-        unknown = set(draft.channels) - {"sms", "email"}
+        unknown = set(draft.channels) - {c.value for c in Channel}
         if unknown or not draft.channels:
             raise InvalidInput("channels must be sms and/or email", where="channels")
         if draft.rate_per_second <= 0:
@@ -318,7 +320,7 @@ class CampaignService:
         return campaign
 
     @staticmethod
-    def _require(actor: Identity, permission: str) -> None:
+    def _require(actor: Identity, permission: Permission) -> None:
         if not actor.may(permission):
             raise Forbidden(f"the {actor.role} role may not do this ({permission})")
 
@@ -328,12 +330,16 @@ async def load_registry_in(session: AsyncSession) -> dict[str, object]:
 
 
 async def _has_open_messages(session: AsyncSession, campaign_id: int) -> bool:
-    open_states = [MessageState.QUEUED, MessageState.SENDING, MessageState.UNKNOWN]
     condition = and_(
         messages.c.campaign_id == campaign_id,
         or_(
-            messages.c.state.in_([s.value for s in open_states]),
-            and_(messages.c.state == MessageState.SENT.value, messages.c.channel == "sms"),
+            *(
+                and_(
+                    messages.c.channel == channel.value,
+                    messages.c.state.in_([s.value for s in open_states(channel)]),
+                )
+                for channel in Channel
+            )
         ),
     )
     return bool((await session.execute(select(exists().where(condition)))).scalar())

@@ -80,6 +80,11 @@ STAFF_ACTIONS = frozenset(
 EDITABLE_CAMPAIGN_STATES = frozenset({_C.DRAFT, _C.AWAITING_APPROVAL, _C.SCHEDULED})
 
 
+def edit_withdraws(state: CampaignState) -> bool:
+    """Whether editing a campaign in ``state`` first takes it back to draft."""
+    return state in EDITABLE_CAMPAIGN_STATES and state is not _C.DRAFT
+
+
 def next_campaign_state(current: CampaignState, action: CampaignAction) -> CampaignState:
     """The state ``action`` leads to from ``current``, or ``IllegalTransition``."""
     try:

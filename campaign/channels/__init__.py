@@ -1,1 +1,32 @@
-"""SMS and email providers behind one protocol: sandbox, twilio, smtp."""
+"""Providers behind one port (``base.Provider``): today the sandbox SMS and email providers,
+and Twilio's signed inbound webhook. Callers import the port from here."""
+
+from campaign.channels.base import (
+    Accepted,
+    DeliveryReport,
+    ForgedWebhook,
+    InboundSms,
+    OutboundMessage,
+    PermanentSendError,
+    Provider,
+    ProviderFactory,
+    ProviderSinks,
+    RetryableSendError,
+    SendError,
+    SendOutcomeUnknown,
+)
+
+__all__ = [
+    "Accepted",
+    "DeliveryReport",
+    "ForgedWebhook",
+    "InboundSms",
+    "OutboundMessage",
+    "PermanentSendError",
+    "Provider",
+    "ProviderFactory",
+    "ProviderSinks",
+    "RetryableSendError",
+    "SendError",
+    "SendOutcomeUnknown",
+]

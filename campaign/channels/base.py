@@ -101,6 +101,10 @@ class SendOutcomeUnknown(SendError):
     """The provider may or may not have accepted the message."""
 
 
+class ForgedWebhook(Exception):
+    """A provider's webhook whose signature does not hold: refused before anything is read."""
+
+
 class Provider(Protocol):
     """One provider for one channel: the port every SMS and email adapter implements."""
 

@@ -104,9 +104,12 @@ class SandboxProvider:
         self._report_success = report_success
         self._ids = itertools.count(1)
         self._pending: set[asyncio.Task[None]] = set()
+        self._closed = False
         self.sent: list[OutboundMessage] = []  # what was accepted, for tests and the demo
 
     async def send(self, message: OutboundMessage) -> Accepted:
+        if self._closed:  # never accepted, so another worker may send it later
+            raise RetryableSendError("the sandbox provider is shutting down")
         simulation = self._simulator.get(message.to.lower() if "@" in message.to else message.to)
         provider_id = f"SB{self.name[:2].upper()}{next(self._ids):010d}"
         if simulation is not None and simulation.at_send is not None:
@@ -148,6 +151,7 @@ class SandboxProvider:
             await asyncio.gather(*list(self._pending), return_exceptions=True)
 
     async def close(self) -> None:
+        self._closed = True
         try:
             await asyncio.wait_for(self.flush(), timeout=5)
         except TimeoutError:

@@ -1,7 +1,9 @@
 """Moving messages between states, in bulk, with their delivery events and outbox events.
 
 Every move is a conditional UPDATE on the expected current state, so racing writers (a worker
-recording "sent" and a webhook recording "delivered") never move a message backwards.
+recording "sent" and a webhook recording "delivered") never move a message backwards. Every move
+is one the transition table allows (``can_move``); asking for another is a bug, refused before
+any SQL runs.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from campaign.delivery.states import MessageState
+from campaign.delivery.states import MessageState, can_move
 from campaign.events.outbox import emit_many, event_row
 from campaign.store.tables import delivery_events, messages
 
@@ -34,6 +36,14 @@ class Move:
     code: str | None = None
     reason: str | None = None
 
+    def __post_init__(self) -> None:
+        _check(self.from_state, self.to_state)
+
+
+def _check(from_state: MessageState, to_state: MessageState) -> None:
+    if not can_move(from_state, to_state):
+        raise ValueError(f"a message may not move from {from_state} to {to_state}")
+
 
 async def move_many(
     db: Db,
@@ -43,21 +53,28 @@ async def move_many(
     now: datetime,
     *,
     reason: str | None = None,
+    provider_status: str | None = None,
+    code: str | None = None,
     values: dict[str, Any] | None = None,
 ) -> list[Move]:
     """Move every listed message that is in one of ``from_states``; return what moved."""
-    moved: list[Move] = []
-    if not ids:
-        return moved
+    from_states = list(from_states)
     for from_state in from_states:
+        _check(from_state, to_state)
+    moved: list[Move] = []
+    remaining = set(ids)
+    for from_state in from_states:
+        if not remaining:
+            break
         statement = (
             update(messages)
-            .where(messages.c.id.in_(list(ids)), messages.c.state == from_state.value)
+            .where(messages.c.id.in_(list(remaining)), messages.c.state == from_state.value)
             .values(state=to_state.value, updated_at=now, **(values or {}))
             .returning(messages.c.id)
         )
         for message_id in (await db.execute(statement)).scalars():
-            moved.append(Move(int(message_id), from_state, to_state, reason=reason))
+            moved.append(Move(int(message_id), from_state, to_state, provider_status, code, reason))
+            remaining.discard(int(message_id))
     await record_moves(db, moved, now)
     return moved
 

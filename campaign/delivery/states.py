@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from campaign.kernel.channel import Channel
+
 
 class MessageState(StrEnum):
     QUEUED = "queued"
@@ -40,7 +42,8 @@ MESSAGE_RANK: dict[MessageState, int] = {
 
 # Everything our own code may do to a message. Provider reports are further held to the rank.
 MESSAGE_TRANSITIONS: dict[MessageState, frozenset[MessageState]] = {
-    _M.QUEUED: frozenset({_M.SENDING, _M.SKIPPED}),
+    # failed_permanent from queued: the message could not be written (a template problem).
+    _M.QUEUED: frozenset({_M.SENDING, _M.SKIPPED, _M.FAILED_PERMANENT}),
     _M.SENDING: frozenset(
         {
             _M.SENT,
@@ -68,9 +71,14 @@ FINAL_STATES = frozenset(
 )
 
 
-def is_final(state: MessageState, channel: str) -> bool:
+def is_final(state: MessageState, channel: Channel) -> bool:
     """Whether nothing more is expected for the message; ``sent`` is final for email only."""
-    return state in FINAL_STATES or (state is _M.SENT and channel == "email")
+    return state in FINAL_STATES or (state is _M.SENT and channel == Channel.EMAIL)
+
+
+def open_states(channel: Channel) -> frozenset[MessageState]:
+    """The states in which a message on ``channel`` still waits for something."""
+    return frozenset(s for s in MessageState if not is_final(s, channel))
 
 
 def can_move(current: MessageState, target: MessageState) -> bool:

@@ -13,15 +13,13 @@ from datetime import timedelta
 from sqlalchemy import func, insert, select
 
 from audiences.contacts.model import ImportReport
-from audiences.importing.importer import import_contacts
 from campaign.accounts.service import Accounts
 from campaign.campaigns.model import CampaignDraft
 from campaign.campaigns.states import CampaignAction
 from campaign.demo.contacts import demo_contacts_csv
 from campaign.demo.content import MEASURES
-from campaign.kernel.identity import Identity, Role
+from campaign.kernel.identity import SYSTEM, Identity, Role
 from campaign.message_templates import repository as templates
-from campaign.messages.language import SUPPORTED_LANGUAGES
 from campaign.messages.library import load_library
 from campaign.services import Services
 from campaign.store.tables import campaigns, measures
@@ -51,7 +49,7 @@ async def demo_loaded(services: Services) -> bool:
 
 
 async def load_demo(services: Services) -> DemoResult:
-    accounts = Accounts(services.database, services.clock)
+    accounts = services.accounts
     editor_id = await _ensure_user(accounts, EDITOR, Role.EDITOR)
     approver_id = await _ensure_user(accounts, APPROVER, Role.APPROVER)
     await _ensure_user(accounts, ADMIN, Role.ADMIN)
@@ -102,16 +100,7 @@ async def _ensure_contacts(services: Services) -> ImportReport | None:
         count = (await session.execute(select(func.count()).select_from(contacts))).scalar_one()
     if count:
         return None
-    settings = services.settings
-    return await import_contacts(
-        services.database,
-        demo_contacts_csv().encode("utf-8"),
-        keys=services.address_keys,
-        clock=services.clock,
-        default_region=settings.default_region,
-        default_time_zone=settings.default_time_zone,
-        languages=SUPPORTED_LANGUAGES,
-    )
+    return await services.records.import_file(SYSTEM, demo_contacts_csv().encode("utf-8"))
 
 
 async def _ensure_measures(services: Services) -> None:

@@ -18,15 +18,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from campaign.campaigns import repository as repo
 from campaign.campaigns.model import Campaign
+from campaign.campaigns.texts import measure_texts
 from campaign.channels.base import OutboundMessage
 from campaign.dispatch.claims import ClaimedMessage
 from campaign.dispatch.digest import CatalogueEntry, entitlements, load_catalogue, measures_for
+from campaign.kernel.channel import Channel
 from campaign.kernel.security import Signer
 from campaign.message_templates import repository as templates
 from campaign.messages.language import stop_sentence
 from campaign.messages.render import CompiledVariant, Renderer
 from campaign.store.engine import Database
-from campaign.store.tables import contacts, measures, messages
+from campaign.store.tables import contacts, messages
 
 LINK_LIFETIME = timedelta(days=90)
 
@@ -173,7 +175,7 @@ class Composer:
         }
         rendered = self._renderer.render(compiled, context)
         headers: dict[str, str] = {}
-        if message.channel == "email":
+        if message.channel == Channel.EMAIL:
             headers = {
                 "List-Unsubscribe": f"<{unsubscribe_url}>",
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
@@ -199,25 +201,6 @@ _EMPTY_MEASURE: Mapping[str, str] = {
     "contact_point": "",
     "link": "",
 }
-
-
-async def measure_texts(session: AsyncSession, campaign: Campaign) -> dict[str, dict[str, Any]]:
-    if not campaign.measure_ids:
-        return {}
-    row = (
-        await session.execute(select(measures).where(measures.c.id == campaign.measure_ids[0]))
-    ).first()
-    if row is None:
-        return {}
-    shared = {
-        "amount": row.amount or "",
-        "contact_point": row.contact_point or "",
-        "link": row.link or "",
-    }
-    return {
-        language: {"title": "", "summary": "", "how_to": ""} | dict(texts) | shared
-        for language, texts in row.translations.items()
-    }
 
 
 def _zone(name: str | None, default: ZoneInfo) -> ZoneInfo:

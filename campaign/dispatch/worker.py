@@ -23,12 +23,13 @@ from campaign.channels.base import (
     SendOutcomeUnknown,
 )
 from campaign.delivery.moves import Move, move_each, move_many
-from campaign.delivery.states import MessageState
+from campaign.delivery.states import MessageState, is_final
 from campaign.dispatch.claims import ClaimedMessage, claim_due_messages, release
 from campaign.dispatch.composer import CampaignContent, Composer, Recipient
 from campaign.dispatch.ratelimit import TokenBucket
 from campaign.kernel.channel import Channel
 from campaign.kernel.clock import Clock
+from campaign.kernel.polling import poll_until
 from campaign.messages.render import TemplateProblem
 from campaign.messages.sms import sms_info
 from campaign.store.engine import Database
@@ -216,18 +217,14 @@ class DispatchWorker:
                 provider_id=[a.provider_id for _, a in sent],
                 sent_at=[now] * len(sent),
                 lease_owner=[None] * len(sent),
-                final_at=[now if o.message.channel == "email" else None for o, _ in sent],
+                final_at=[now if is_final(_S.SENT, o.message.channel) else None for o, _ in sent],
             )
             retry_moves, final_moves = self._failure_moves(failed)
             await move_each(
                 session,
                 retry_moves,
                 now,
-                next_attempt_at=[
-                    now + self._retry.delay(o.message.attempts + 1)
-                    for o in failed
-                    if self._will_retry(o)
-                ],
+                next_attempt_at=[now + self._retry_delay(o) for o in failed if self._will_retry(o)],
                 lease_owner=[None] * len(retry_moves),
                 lease_until=[None] * len(retry_moves),
             )
@@ -237,6 +234,12 @@ class DispatchWorker:
                 now,
                 final_at=[None if m.to_state is _S.UNKNOWN else now for m in final_moves],
             )
+
+    def _retry_delay(self, outcome: Outcome) -> timedelta:
+        """The back-off, or longer when the provider asked us to wait longer."""
+        delay = self._retry.delay(outcome.message.attempts + 1)
+        asked = outcome.error.retry_after if isinstance(outcome.error, RetryableSendError) else None
+        return max(delay, asked) if asked is not None else delay
 
     def _will_retry(self, outcome: Outcome) -> bool:
         return (
@@ -272,17 +275,7 @@ class DispatchWorker:
 
     async def run_forever(self, stop: asyncio.Event, *, idle_seconds: float = 0.5) -> None:
         """Work until ``stop`` is set; sleep a little when there is nothing to do."""
-        while not stop.is_set():
-            try:
-                claimed = await self.run_once()
-            except Exception:
-                log.exception("dispatch batch failed; retrying shortly")
-                claimed = 0
-            if claimed == 0:
-                try:
-                    await asyncio.wait_for(stop.wait(), timeout=idle_seconds)
-                except TimeoutError:
-                    pass
+        await poll_until(stop, self.run_once, idle_seconds=idle_seconds, what="dispatch batch")
 
 
 def _window_closed(content: CampaignContent, now: datetime) -> bool:
@@ -309,7 +302,7 @@ def _quiet_until(
 def _over_cap(content: CampaignContent, outbound: OutboundMessage) -> str | None:
     """Why an SMS is longer than its campaign allows, or None."""
     cap = content.campaign.draft.sms_segment_cap
-    if outbound.channel != "sms" or cap is None:
+    if outbound.channel is not Channel.SMS or cap is None:
         return None
     segments = sms_info(outbound.text).segments
     if segments <= cap:

@@ -14,13 +14,25 @@ class Role(StrEnum):
     PARTNER = "partner"
 
 
+class Permission(StrEnum):
+    """What a role may change; reading needs none. A typo is an AttributeError, not a 403."""
+
+    CONTACTS = "contacts"
+    TEMPLATES = "templates"
+    CAMPAIGNS = "campaigns"
+    APPROVE = "approve"
+    USERS = "users"
+    KEYS = "keys"
+
+
+_P = Permission
 # What each role may do, beyond reading. Admins may do everything.
-_WRITES: dict[Role, frozenset[str]] = {
-    Role.ADMIN: frozenset({"contacts", "templates", "campaigns", "approve", "users", "keys"}),
-    Role.EDITOR: frozenset({"contacts", "templates", "campaigns"}),
-    Role.APPROVER: frozenset({"approve"}),
+_WRITES: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(Permission),
+    Role.EDITOR: frozenset({_P.CONTACTS, _P.TEMPLATES, _P.CAMPAIGNS}),
+    Role.APPROVER: frozenset({_P.APPROVE}),
     Role.VIEWER: frozenset(),
-    Role.PARTNER: frozenset({"contacts"}),
+    Role.PARTNER: frozenset({_P.CONTACTS}),
 }
 
 
@@ -34,7 +46,7 @@ class Identity:
     partner_id: int | None = None
     api_key_id: int | None = None
 
-    def may(self, permission: str) -> bool:
+    def may(self, permission: Permission) -> bool:
         return permission in _WRITES[self.role]
 
     @property

@@ -1,0 +1,1 @@
+"""Versioned message templates: a version never changes; editing saves a new, checked one."""

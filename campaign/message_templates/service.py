@@ -12,9 +12,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from campaign.kernel.channel import Channel
 from campaign.kernel.clock import Clock
 from campaign.kernel.errors import Forbidden, InvalidInput, NotFound
-from campaign.kernel.identity import Identity
+from campaign.kernel.identity import Identity, Permission
 from campaign.message_templates import repository as repo
 from campaign.messages.checks import check_message
 from campaign.messages.language import SUPPORTED_LANGUAGES
@@ -73,7 +74,7 @@ class TemplateService:
         self, actor: Identity, slug: str, name: str, variants: Sequence[VariantSource]
     ) -> dict[str, Any]:
         """Keep ``variants`` as the next version of ``slug``, or say what is wrong."""
-        if not actor.may("templates"):
+        if not actor.may(Permission.TEMPLATES):
             raise Forbidden(f"the {actor.role} role may not write templates")
         self.check(variants)
         source = TemplateSource(slug, name, "", tuple(variants))
@@ -94,7 +95,7 @@ class TemplateService:
             if (variant.language, variant.channel) in seen:
                 raise InvalidInput("two variants for one language and channel", where=where)
             seen.add((variant.language, variant.channel))
-            if variant.channel == "email" and not (variant.subject or "").strip():
+            if variant.channel == Channel.EMAIL and not (variant.subject or "").strip():
                 raise InvalidInput("an email needs a subject", where=f"{where}.subject")
             problems = self._renderer.problems(variant)
             if problems:
@@ -122,7 +123,7 @@ class TemplateService:
         result: dict[str, Any] = _variant_json(variant) | {
             "rendered": {"subject": rendered.subject, "text": rendered.text, "html": rendered.html}
         }
-        if variant.channel == "sms":
+        if variant.channel == Channel.SMS:
             result["sms"] = sms_analysis(rendered.text, variant.language)
         result["check"] = check_message(variant.channel, variant.language, rendered.text)
         return result

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from campaign.kernel.channel import Channel
 from campaign.messages.plain import Finding, check_plain_language
 from campaign.messages.sms import downgrade_typography, non_gsm_characters, sms_info
 
@@ -92,7 +93,7 @@ def check_message(channel: str, language: str, text: str) -> dict[str, Any]:
             "findings": [f.as_json() for f in plain.findings],
         },
     }
-    if channel == "sms":
+    if channel == Channel.SMS:
         info = sms_info(text)
         result["sms"] = {
             "encoding": info.encoding,

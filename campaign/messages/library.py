@@ -13,6 +13,8 @@ from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
+from campaign.kernel.channel import Channel
+
 CHANNELS = ("sms", "email")
 
 
@@ -77,7 +79,7 @@ def _load_variant(slug: str, entry: Traversable) -> VariantSource:
         text = entry.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise LibraryError(f"{where}: cannot be read as UTF-8 text: {exc}") from exc
-    if channel == "sms":
+    if channel == Channel.SMS:
         return VariantSource(language, channel, None, text.strip())
     subject, body = split_subject(text, where)
     return VariantSource(language, channel, subject, body)

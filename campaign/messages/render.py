@@ -28,6 +28,7 @@ from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
+from campaign.kernel.channel import Channel
 from campaign.messages.language import direction, unsubscribe_label
 from campaign.messages.library import VariantSource
 
@@ -107,7 +108,7 @@ class Renderer:
         subject = _fill(compiled.subject, context, "subject") if compiled.subject else None
         text = _tidy(_fill(compiled.body, context, "body"))
         html = None
-        if compiled.channel == "email":
+        if compiled.channel == Channel.EMAIL:
             html = to_html(text, compiled.language, subject or "", context)
         return Rendered(subject=subject, text=text, html=html)
 

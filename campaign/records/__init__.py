@@ -1,0 +1,1 @@
+"""A person's records across the service: import, lists, export, erasure, staff opt-out."""

@@ -35,14 +35,14 @@ from audiences.segments.service import query_condition
 from campaign.kernel.channel import Channel
 from campaign.kernel.clock import Clock
 from campaign.kernel.errors import Forbidden, NotFound
-from campaign.kernel.identity import Identity
+from campaign.kernel.identity import Identity, Permission
 from campaign.messages.language import SUPPORTED_LANGUAGES
 from campaign.store.engine import Database
 from campaign.store.tables import messages
 
 
 def _may_manage(identity: Identity) -> None:
-    if not identity.may("contacts"):
+    if not identity.may(Permission.CONTACTS):
         raise Forbidden(f"the {identity.role} role may not manage contacts")
 
 

@@ -87,3 +87,13 @@ async def current_revision(database: Database) -> str | None:
 async def is_current(database: Database) -> bool:
     """Whether every migration has been applied (what ``/readyz`` reports)."""
     return await current_revision(database) == head_revision()
+
+
+class Schema:
+    """The schema's state, for readiness: asked by ``/readyz`` through the services."""
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    async def is_current(self) -> bool:
+        return await is_current(self._database)

@@ -1,1 +1,2 @@
-"""Delivery receipts, bounces, inbound SMS and opt-out, statistics."""
+"""What becomes of messages after the send: delivery receipts, STOP replies and opt-out
+links, the sweeps that settle messages nobody reports on, and statistics."""

@@ -13,11 +13,10 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campaign.channels.base import DeliveryReport
-from campaign.delivery.moves import Move, record_moves
+from campaign.delivery.moves import move_many
 from campaign.delivery.states import FINAL_STATES, states_a_report_moves
 from campaign.kernel.clock import Clock
 from campaign.store.engine import Database
-from campaign.store.results import affected
 from campaign.store.tables import messages
 
 log = logging.getLogger(__name__)
@@ -33,43 +32,30 @@ class ReceiptRecorder:
     async def record(self, report: DeliveryReport) -> bool:
         """Apply ``report``; return whether it changed the message."""
         now = self._clock.now()
-        movable = states_a_report_moves(report.state)
+        values: dict[str, object] = {
+            "provider_status": report.provider_status,
+            "error_code": report.code,
+            "reason": report.reason,
+        }
+        if report.state in FINAL_STATES:
+            values["final_at"] = now
         async with self._database.transaction() as session:
-            for current in movable:
-                values: dict[str, object] = {
-                    "state": report.state.value,
-                    "provider_status": report.provider_status,
-                    "error_code": report.code,
-                    "reason": report.reason,
-                    "updated_at": now,
-                }
-                if report.state in FINAL_STATES:
-                    values["final_at"] = now
-                result = await session.execute(
-                    update(messages)
-                    .where(messages.c.id == report.message_id, messages.c.state == current.value)
-                    .values(**values)
-                )
-                if affected(result):
-                    if report.provider_id:
-                        await _remember_provider_id(session, report)
-                    await record_moves(
-                        session,
-                        [
-                            Move(
-                                report.message_id,
-                                current,
-                                report.state,
-                                report.provider_status,
-                                report.code,
-                                report.reason,
-                            )
-                        ],
-                        now,
-                    )
-                    return True
-        log.debug("report %s for message %s changed nothing", report.state, report.message_id)
-        return False
+            moved = await move_many(
+                session,
+                [report.message_id],
+                states_a_report_moves(report.state),
+                report.state,
+                now,
+                reason=report.reason,
+                provider_status=report.provider_status,
+                code=report.code,
+                values=values,
+            )
+            if moved and report.provider_id:
+                await _remember_provider_id(session, report)
+        if not moved:
+            log.debug("report %s for message %s changed nothing", report.state, report.message_id)
+        return bool(moved)
 
 
 async def _remember_provider_id(session: AsyncSession, report: DeliveryReport) -> None:

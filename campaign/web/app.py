@@ -9,7 +9,6 @@ them when the application stops; under ``campaign run`` the roles share them and
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from html import escape
 
 from aiohttp import web
 
@@ -46,28 +45,7 @@ def _closing(services: Services) -> Callable[[web.Application], AsyncIterator[No
 
 
 async def landing(request: web.Request) -> web.Response:
-    base = escape(request.app[SERVICES].settings.base_url)
-    return web.Response(text=_LANDING.format(base=base), content_type="text/html")
-
-
-_LANDING = """<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Campaign service</title>
-<style>body{{font:1.125rem/1.5 system-ui,sans-serif;max-width:40rem;margin:2rem auto;
-padding:0 1rem}}
-code{{background:#f2f2f2;padding:0 .2em}}</style></head>
-<body>
-<h1>Campaign service</h1>
-<p>Plain-language SMS and email about support measures and vaccination.</p>
-<ul>
-<li>API: <a href="{base}/api/v1/openapi.json">{base}/api/v1/openapi.json</a>
-(send <code>Authorization: Bearer KEY</code>)</li>
-<li>Campaigns: <code>curl -H "Authorization: Bearer KEY" {base}/api/v1/campaigns</code></li>
-<li>Health: <a href="{base}/healthz">/healthz</a>,
-readiness: <a href="{base}/readyz">/readyz</a></li>
-</ul>
-<p>Create a key with <code>campaign api-keys create --role viewer --name me</code>.</p>
-</body>
-</html>
-"""
+    """What the service is and where its API is, for someone who opens the bare address."""
+    services = request.app[SERVICES]
+    html = services.pages.get_template("landing.html").render(lang="en", dir="ltr")
+    return web.Response(text=html, content_type="text/html")

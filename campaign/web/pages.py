@@ -9,12 +9,14 @@ from __future__ import annotations
 import jinja2
 
 
-def page_environment() -> jinja2.Environment:
-    """The environment every page renders in."""
-    return jinja2.Environment(
+def page_environment(public_url: str) -> jinja2.Environment:
+    """The environment every page renders in; ``public_url`` is the base of the links it shows."""
+    environment = jinja2.Environment(
         loader=jinja2.PackageLoader("campaign.web", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    environment.globals["public_url"] = public_url.rstrip("/")
+    return environment

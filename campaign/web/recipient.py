@@ -3,11 +3,14 @@
 Both sit behind signed, expiring tokens (``campaign.kernel.security.Signer``). A ``GET`` on the
 unsubscribe link only asks, because mail scanners follow links; the ``POST`` (from the page's
 button, or from a mail client's one-click ``List-Unsubscribe-Post``, RFC 8058) acts.
+
+The pages are the templates under ``templates/recipient/``, rendered in the composition root's
+autoescaping environment (``Services.pages``) with the texts of ``recipient_texts``.
 """
 
 from __future__ import annotations
 
-from html import escape
+from typing import Any
 
 from aiohttp import web
 
@@ -30,20 +33,26 @@ def _token_subject(request: web.Request, purpose: str) -> int | None:
     return subject if isinstance(subject, int) else None
 
 
-def page(language: str, title: str, body_html: str, status: int = 200) -> web.Response:
-    html = _PAGE.format(
-        lang=escape(language), dir=direction(language), title=escape(title), body=body_html
-    )
-    response = web.Response(text=html, content_type="text/html", status=status)
+def _private(response: web.Response) -> web.Response:
     response.headers["Referrer-Policy"] = "no-referrer"  # the token is in the address
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
+def page(
+    request: web.Request, template: str, language: str, status: int = 200, **values: Any
+) -> web.Response:
+    """``templates/recipient/<template>`` in ``language``, with that language's texts."""
+    html = (
+        request.app[SERVICES]
+        .pages.get_template(f"recipient/{template}")
+        .render(lang=language, dir=direction(language), t=texts(language), **values)
+    )
+    return _private(web.Response(text=html, content_type="text/html", status=status))
+
+
 def _invalid(request: web.Request) -> web.Response:
-    language = request.query.get("lang", "en")
-    t = texts(language)
-    return page(language, t["invalid_title"], f"<p>{escape(t['invalid_body'])}</p>", status=404)
+    return page(request, "invalid_link.html", request.query.get("lang", "en"), status=404)
 
 
 async def unsubscribe_form(request: web.Request) -> web.Response:
@@ -53,13 +62,7 @@ async def unsubscribe_form(request: web.Request) -> web.Response:
     copy = await request.app[SERVICES].composer.web_copy(
         message_id, request.app[SERVICES].clock.now()
     )
-    language = copy.language if copy else "en"
-    t = texts(language)
-    body = (
-        f"<p>{escape(t['confirm_body'])}</p>"
-        f'<form method="post"><button type="submit">{escape(t["confirm_button"])}</button></form>'
-    )
-    return page(language, t["confirm_title"], body)
+    return page(request, "unsubscribe_confirm.html", copy.language if copy else "en")
 
 
 async def unsubscribe(request: web.Request) -> web.Response:
@@ -74,9 +77,7 @@ async def unsubscribe(request: web.Request) -> web.Response:
     )
     if done is None:
         return _invalid(request)
-    t = texts(done.language)
-    detail = t["done_sms"] if done.channel == "sms" else t["done_email"]
-    return page(done.language, t["done_title"], f"<p>{escape(detail)}</p>")
+    return page(request, "unsubscribe_done.html", done.language, channel=done.channel)
 
 
 async def web_copy(request: web.Request) -> web.Response:
@@ -88,12 +89,12 @@ async def web_copy(request: web.Request) -> web.Response:
     if copy is None:
         return _invalid(request)
     if copy.html:
-        response = web.Response(text=copy.html, content_type="text/html")
-        response.headers["Referrer-Policy"] = "no-referrer"
-        response.headers["Cache-Control"] = "no-store"
-        return response
-    paragraphs = "".join(f"<p>{escape(p)}</p>" for p in copy.text.split("\n\n"))
-    return page(copy.language, texts(copy.language)["copy_title"], paragraphs)
+        # An email's web copy is its HTML part, served as it was mailed: a whole document in the
+        # email layout of campaign.messages.render.to_html, which escapes the entire text (and so
+        # every contact and measure value in it) before adding its own markup. It is trusted as
+        # before and is not nested in base.html, which would put a document inside a document.
+        return _private(web.Response(text=copy.html, content_type="text/html"))
+    return page(request, "web_copy.html", copy.language, paragraphs=copy.text.split("\n\n"))
 
 
 def add_recipient_routes(app: web.Application) -> None:
@@ -102,18 +103,3 @@ def add_recipient_routes(app: web.Application) -> None:
     app.router.add_get("/s/{token}", unsubscribe_form)
     app.router.add_post("/s/{token}", unsubscribe)
     app.router.add_get("/m/{token}", web_copy)
-
-
-_PAGE = """<!doctype html>
-<html lang="{lang}" dir="{dir}">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title>
-<style>body{{font:1.25rem/1.5 system-ui,Arial,sans-serif;max-width:34em;margin:2rem auto;
-padding:0 1rem;color:#1a1a1a;background:#fff}}
-button{{font:inherit;padding:.6em 1.2em;background:#0b5394;color:#fff;border:0;border-radius:4px}}
-button:focus{{outline:3px solid #f1c232}}</style></head>
-<body><main><h1>{title}</h1>
-{body}
-</main></body>
-</html>
-"""

@@ -6,6 +6,11 @@ common), each with or without consent, opted out, erased; some addresses suppres
 on top of the true households (addresses once shared, as after an erasure). The reference is
 the preview module's docstring: the first reason that applies, else a duplicate unless this is
 the lowest id among the matching contacts the channel would reach at that address.
+
+The same draws, with partners owning and linked to contacts, also check that the preview and
+``reachable`` (the condition runs queue messages by) tell the same story: per channel, the
+contacts ``reachable`` selects in a partner's view of the audience are the ones the preview
+counts as reachable or as a household's duplicate.
 """
 
 from __future__ import annotations
@@ -16,14 +21,24 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, insert, select
+from sqlalchemy import and_, delete, func, insert, select
 
+from audiences.contacts.fields import load_registry
 from audiences.contacts.households import rebuild_shared_addresses
 from audiences.contacts.model import ExclusionReason
+from audiences.contacts.privacy import visible_to
+from audiences.segments import audience_condition
 from audiences.segments.preview import REASON_ORDER, Preview, preview
+from audiences.segments.reachability import reachable
 from campaign.kernel.channel import Channel
 from campaign.store.engine import Database
-from campaign.store.tables import contacts, shared_addresses, suppressions
+from campaign.store.tables import (
+    contact_partners,
+    contacts,
+    partners,
+    shared_addresses,
+    suppressions,
+)
 from tests.factories import KEYS
 
 NOW = datetime(2021, 3, 1, 9, 0, tzinfo=UTC)
@@ -32,6 +47,7 @@ EMAILS = ("a@example.org", "b@example.org")
 ADDRESSES = {Channel.SMS: PHONES, Channel.EMAIL: EMAILS}
 QUERIES = {"language IS SET": ("nl", "fr"), 'language = "fr"': ("fr",)}
 COLUMNS = {Channel.SMS: "phone", Channel.EMAIL: "email"}
+PARTNERS = (1, 2)
 
 people = st.lists(
     st.fixed_dictionaries(
@@ -44,6 +60,8 @@ people = st.lists(
             "opted_out_sms": st.booleans(),
             "opted_out_email": st.booleans(),
             "erased": st.booleans(),
+            "owner": st.sampled_from((None, *PARTNERS)),
+            "linked": st.sets(st.sampled_from(PARTNERS)),
         }
     ),
     max_size=12,
@@ -57,6 +75,7 @@ def _row(contact_id: int, person: dict[str, Any]) -> dict[str, Any]:
         "language": person["language"],
         "time_zone": "Europe/Brussels",
         "attributes": {},
+        "owner_partner_id": person["owner"],
         "created_at": NOW,
         "updated_at": NOW,
     }
@@ -77,12 +96,22 @@ async def _store(
     suppressed: set[tuple[Channel, str]],
     stale: set[tuple[Channel, str]],
 ) -> None:
-    """Replace every contact, suppression and mark with the drawn ones."""
+    """Replace every partner, contact, suppression and mark with the drawn ones."""
     async with database.transaction() as session:
-        for table in (contacts, suppressions, shared_addresses):
+        for table in (contact_partners, contacts, suppressions, shared_addresses, partners):
             await session.execute(delete(table))
+        for partner_id in PARTNERS:
+            await session.execute(
+                insert(partners).values(
+                    id=partner_id, slug=f"p{partner_id}", name=f"P{partner_id}", created_at=NOW
+                )
+            )
         for contact_id, person in enumerate(drawn, start=1):
             await session.execute(insert(contacts).values(_row(contact_id, person)))
+            for partner_id in sorted(person["linked"]):
+                await session.execute(
+                    insert(contact_partners).values(contact_id=contact_id, partner_id=partner_id)
+                )
         for channel, address in suppressed:
             key = KEYS.key(channel, address)
             await session.execute(
@@ -178,3 +207,49 @@ async def test_preview_counts_follow_the_documented_rule(
     await _store(database, drawn, suppressed, stale)
     result = await preview(database, query, partner_id=None, sample_size=0)
     assert _counts(result) == _expected(drawn, QUERIES[query], suppressed)
+
+
+async def _selected_by_reachable(
+    database: Database, query: str, partner_id: int | None
+) -> dict[Channel, int]:
+    """How many contacts of the partner's view of the audience ``reachable`` selects."""
+    async with database.read_session() as session:
+        audience = and_(
+            audience_condition(query, dict(await load_registry(session))), visible_to(partner_id)
+        )
+        counts: dict[Channel, int] = {}
+        for channel in Channel:
+            selected = (
+                select(func.count()).select_from(contacts).where(audience, reachable(channel))
+            )
+            counts[channel] = (await session.execute(selected)).scalar_one()
+        return counts
+
+
+@settings(
+    max_examples=60,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    drawn=people,
+    suppressed=st.sets(st.sampled_from([(c, a) for c, pool in ADDRESSES.items() for a in pool])),
+    stale=marks,
+    query=st.sampled_from(sorted(QUERIES)),
+    partner_id=st.sampled_from((None, *PARTNERS)),
+)
+async def test_reachable_selects_whom_the_preview_counts_as_reached_or_duplicate(
+    database: Database,
+    drawn: list[dict[str, Any]],
+    suppressed: set[tuple[Channel, str]],
+    stale: set[tuple[Channel, str]],
+    query: str,
+    partner_id: int | None,
+) -> None:
+    await _store(database, drawn, suppressed, stale)
+    result = await preview(database, query, partner_id=partner_id, sample_size=0)
+    duplicates = {c: result.excluded[c][ExclusionReason.DUPLICATE_ADDRESS] for c in Channel}
+    assert await _selected_by_reachable(database, query, partner_id) == {
+        c: result.reachable[c] + duplicates[c] for c in Channel
+    }

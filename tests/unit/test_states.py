@@ -8,7 +8,16 @@ from campaign.campaigns.states import (
     IllegalTransition,
     next_campaign_state,
 )
-from campaign.delivery.states import MessageState, is_final, report_applies, states_a_report_moves
+from campaign.delivery.moves import Move
+from campaign.delivery.states import (
+    MessageState,
+    can_move,
+    is_final,
+    open_states,
+    report_applies,
+    states_a_report_moves,
+)
+from campaign.kernel.channel import Channel
 
 C, A, M = CampaignState, CampaignAction, MessageState
 
@@ -73,6 +82,21 @@ def test_unknown_is_settled_by_a_late_receipt() -> None:
 
 
 def test_sent_is_final_for_email_only() -> None:
-    assert is_final(M.SENT, "email")
-    assert not is_final(M.SENT, "sms")
-    assert is_final(M.EXPIRED, "sms")
+    assert is_final(M.SENT, Channel.EMAIL)
+    assert not is_final(M.SENT, Channel.SMS)
+    assert is_final(M.EXPIRED, Channel.SMS)
+
+
+def test_open_states_are_those_not_final_on_the_channel() -> None:
+    assert open_states(Channel.SMS) == {M.QUEUED, M.SENDING, M.UNKNOWN, M.SENT}
+    assert open_states(Channel.EMAIL) == {M.QUEUED, M.SENDING, M.UNKNOWN}
+
+
+def test_a_message_that_cannot_be_written_fails_from_queued() -> None:
+    assert can_move(M.QUEUED, M.FAILED_PERMANENT)
+    assert not can_move(M.QUEUED, M.SENT)
+
+
+def test_a_move_the_table_does_not_allow_is_refused_before_any_sql() -> None:
+    with pytest.raises(ValueError, match="from delivered to sent"):
+        Move(1, M.DELIVERED, M.SENT)

@@ -1,0 +1,1 @@
+"""Twilio: the signature check and reading of its inbound-message webhook."""
