@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -102,6 +103,9 @@ class SandboxProvider:
         self._delay = report_delay
         # Email has no delivery receipt: "sent" is final unless a bounce comes back.
         self._report_success = report_success
+        # A prefix of its own per provider: several worker processes each build one, and a
+        # provider's id must name one message, as Twilio's SIDs do.
+        self._id_prefix = f"SB{name[:2].upper()}{secrets.token_hex(4).upper()}"
         self._ids = itertools.count(1)
         self._pending: set[asyncio.Task[None]] = set()
         self._closed = False
@@ -111,7 +115,7 @@ class SandboxProvider:
         if self._closed:  # never accepted, so another worker may send it later
             raise RetryableSendError("the sandbox provider is shutting down")
         simulation = self._simulator.get(message.to.lower() if "@" in message.to else message.to)
-        provider_id = f"SB{self.name[:2].upper()}{next(self._ids):010d}"
+        provider_id = f"{self._id_prefix}{next(self._ids):010d}"
         if simulation is not None and simulation.at_send is not None:
             if simulation.report is not None:
                 self._report_later(message, provider_id, simulation)

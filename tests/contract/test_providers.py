@@ -353,6 +353,19 @@ async def test_provider_ids_are_unique_across_many_sends(under_test: ProviderUnd
     assert len(set(ids)) == len(ids)
 
 
+@pytest.mark.parametrize("adapter", list(HARNESSES))
+async def test_two_workers_providers_never_share_an_id(adapter: str, clock: ManualClock) -> None:
+    """Every worker process builds its own provider; an id must still name one message."""
+    async with HARNESSES[adapter](clock) as first, HARNESSES[adapter](clock) as second:
+        ids = [
+            (await harness.provider.send(harness.outbound(n))).provider_id
+            for harness in (first, second)
+            for n in range(20)
+        ]
+
+    assert len(set(ids)) == len(ids)
+
+
 async def test_concurrent_sends_are_all_accepted_with_distinct_ids(
     under_test: ProviderUnderTest,
 ) -> None:

@@ -181,19 +181,26 @@ def _expected(
     }
 
 
-def _counts(result: Preview) -> dict[str, Any]:
-    return {k: v for k, v in result.as_json().items() if k != "sample"}
-
-
-@settings(
+# Each example writes contacts into a real database: few, slow examples on a shared fixture.
+PROPERTY_SETTINGS = settings(
     max_examples=60,
     database=None,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
+suppressed_addresses = st.sets(
+    st.sampled_from([(c, a) for c, pool in ADDRESSES.items() for a in pool])
+)
+
+
+def _counts(result: Preview) -> dict[str, Any]:
+    return {k: v for k, v in result.as_json().items() if k != "sample"}
+
+
+@PROPERTY_SETTINGS
 @given(
     drawn=people,
-    suppressed=st.sets(st.sampled_from([(c, a) for c, pool in ADDRESSES.items() for a in pool])),
+    suppressed=suppressed_addresses,
     stale=marks,
     query=st.sampled_from(sorted(QUERIES)),
 )
@@ -226,15 +233,10 @@ async def _selected_by_reachable(
         return counts
 
 
-@settings(
-    max_examples=60,
-    database=None,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@PROPERTY_SETTINGS
 @given(
     drawn=people,
-    suppressed=st.sets(st.sampled_from([(c, a) for c, pool in ADDRESSES.items() for a in pool])),
+    suppressed=suppressed_addresses,
     stale=marks,
     query=st.sampled_from(sorted(QUERIES)),
     partner_id=st.sampled_from((None, *PARTNERS)),
