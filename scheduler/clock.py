@@ -54,7 +54,7 @@ class CampaignClock:
             job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
             timezone="UTC",
         )
-        self._leading = False
+        self._leading: bool | None = None  # unknown until asked: the first answer is logged
 
     async def start(self) -> None:
         self._scheduler.add_job(

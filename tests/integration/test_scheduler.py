@@ -107,7 +107,8 @@ class _Never:
         return None
 
 
-async def test_a_standby_scheduler_does_nothing() -> None:
+async def test_a_standby_scheduler_does_nothing(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="scheduler.clock")
     work = _Work([(7, datetime.now(UTC) + timedelta(hours=1))])
     clock = CampaignClock(work.clock_work(), _Never(), sweep_seconds=0.05)
     await clock.start()
@@ -117,6 +118,8 @@ async def test_a_standby_scheduler_does_nothing() -> None:
         assert not any(j.id.startswith("campaign-start:") for j in clock._scheduler.get_jobs())
     finally:
         await clock.stop()
+    # An operator reading the standby's log sees that it waits, not silence.
+    assert "scheduler stands by" in caplog.text
 
 
 async def test_jobs_due_together_run_without_errors_on_postgresql(
