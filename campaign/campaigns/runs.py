@@ -63,7 +63,7 @@ def _chosen_channel(
 
 
 def _address(channel: ColumnElement[str]) -> ColumnElement[str]:
-    return case((channel == "sms", contacts.c.phone), else_=contacts.c.email)
+    return case((channel == Channel.SMS.value, contacts.c.phone), else_=contacts.c.email)
 
 
 def _language(plans: Sequence[ChannelPlan], channel: ColumnElement[str]) -> ColumnElement[str]:

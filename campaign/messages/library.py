@@ -15,7 +15,7 @@ from pathlib import Path
 
 from campaign.kernel.channel import Channel
 
-CHANNELS = ("sms", "email")
+CHANNELS = tuple(channel.value for channel in Channel)
 
 
 class LibraryError(ValueError):

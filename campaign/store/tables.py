@@ -22,6 +22,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from campaign.kernel.channel import Channel
 from campaign.store.types import JSONDocument, UTCDateTime
 
 # Stable constraint names so Alembic migrations match on both databases.
@@ -347,7 +348,7 @@ outbox = Table(
     Index("ix_outbox_processed_at_available_at", "processed_at", "available_at"),
 )
 
-CHANNELS = ("sms", "email")
+CHANNELS = tuple(channel.value for channel in Channel)
 
 __all__ = [
     "CHANNELS",

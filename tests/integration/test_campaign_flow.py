@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -12,7 +13,14 @@ from audiences.segments.preview import preview
 from campaign.bootstrap import build
 from campaign.campaigns.model import CampaignDraft
 from campaign.campaigns.states import CampaignAction, CampaignState
-from campaign.channels.base import DeliveryReport, Provider, ProviderSinks
+from campaign.channels.base import (
+    Accepted,
+    DeliveryReport,
+    OutboundMessage,
+    Provider,
+    ProviderSinks,
+    RetryableSendError,
+)
 from campaign.channels.sandbox import SandboxProvider, sandbox_email, sandbox_sms
 from campaign.delivery.states import MessageState
 from campaign.dispatch.worker import RetryPolicy
@@ -31,7 +39,7 @@ class Flow:
     """The composition root the product runs, over the test's database and clock, with sandbox
     providers whose receipts arrive one (manual) second after the send."""
 
-    def __init__(self, database: Database, clock: ManualClock) -> None:
+    def __init__(self, database: Database, clock: ManualClock, sms: Provider | None = None) -> None:
         self.database = database
         self.clock = clock
         self.sandboxes: dict[Channel, SandboxProvider] = {}
@@ -41,7 +49,7 @@ class Flow:
                 sinks.report, sinks.clock, report_delay=1, reply_sink=sinks.reply
             )
             self.sandboxes[Channel.EMAIL] = sandbox_email(sinks.report, sinks.clock, report_delay=1)
-            return self.sandboxes
+            return self.sandboxes if sms is None else {**self.sandboxes, Channel.SMS: sms}
 
         url = database.engine.url.render_as_string(hide_password=False)
         settings = load_settings(
@@ -222,3 +230,43 @@ async def test_the_simulator_number_that_replies_stop_opts_its_household_out(flo
     async with db.read_session() as session:
         query = select(suppressions.c.reason).where(suppressions.c.address_key == key)
         assert (await session.execute(query)).scalar_one() == "STOP reply"
+
+
+class _RateLimited:
+    """An SMS provider that answers "too many requests, come back in two hours", as Twilio's
+    429 does with a Retry-After header."""
+
+    name = "sms"
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def send(self, message: OutboundMessage) -> Accepted:
+        self.calls += 1
+        raise RetryableSendError("too many requests", "20429", retry_after=timedelta(hours=2))
+
+    async def close(self) -> None:
+        return None
+
+
+async def test_a_provider_that_asks_to_wait_longer_than_the_back_off_is_obeyed(
+    database: Database, clock: ManualClock
+) -> None:
+    provider = _RateLimited()
+    flow = Flow(database, clock, sms=provider)
+    try:
+        await contact(database, clock, phone="+32470000001", preferred_channel="sms")
+        await _approved_campaign(flow)
+        await flow.campaigns.start_due()
+        await flow.drain()
+        assert provider.calls == 1
+        policy = RetryPolicy()
+        clock.advance(policy.delay(1).total_seconds() + 1)  # the worker's own back-off is over
+        await flow.drain()
+        assert provider.calls == 1  # the provider asked for two hours
+        assert await flow.states() == {"+32470000001": "queued"}
+        clock.advance(timedelta(hours=2).total_seconds())
+        await flow.drain()
+        assert provider.calls == 2
+    finally:
+        await flow.services.close()
