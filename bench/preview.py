@@ -26,10 +26,13 @@ from sqlalchemy import func, select, text
 from audiences.contacts.fields import load_registry
 from audiences.contacts.households import rebuild_shared_addresses
 from audiences.segments import audience_condition
-from audiences.segments.preview import preview
 from bench.report import Section, median_line, stamp
+from campaign.bootstrap import build
 from campaign.kernel.channel import Channel
-from campaign.store.engine import Database, create_engine
+from campaign.kernel.identity import SYSTEM
+from campaign.services import Services
+from campaign.settings import load_settings
+from campaign.store.engine import Database
 from campaign.store.tables import contacts, metadata
 
 CONTACTS = 1_000_000
@@ -73,18 +76,23 @@ def _raw(url: str) -> str:
 _COUNTS: dict[str, dict[str, str]] = {}  # engine → query → the preview's SMS counts, to compare
 
 
-async def _time(database: Database, query: str) -> list[float]:
+def _services(url: str) -> Services:
+    """The root the product runs, over the benchmark's database."""
+    return build(load_settings(database_url=url, secret_key="bench-" * 6))
+
+
+async def _time(services: Services, query: str) -> list[float]:
     times = []
     for _ in range(RUNS):
         started = time.perf_counter()
-        result = await preview(database, query, partner_id=None)
+        result = await services.segments.preview(SYSTEM, query)
         times.append(time.perf_counter() - started)
     print(f"  {query!r}: matched {result.matched}, {[f'{t:.2f}' for t in times]} s")
     sms = result.as_json()["excluded"]["sms"]
     counts = f"matched {result.matched:,}, SMS reachable {result.reachable[Channel.SMS]:,}, " + (
         ", ".join(f"{reason} {n:,}" for reason, n in sms.items())
     )
-    _COUNTS.setdefault(database.dialect, {})[query] = counts
+    _COUNTS.setdefault(services.database.dialect, {})[query] = counts
     return times
 
 
@@ -110,11 +118,11 @@ async def _mark_households(database: Database) -> float:
     return took
 
 
-async def _all(database: Database) -> dict[str, list[float]]:
+async def _all(services: Services) -> dict[str, list[float]]:
     figures: dict[str, list[float]] = {}
     for label, query in QUERIES.items():
-        figures[label] = await _time(database, query)
-        figures[f"{label} ceiling"] = await _ceiling(database, query)
+        figures[label] = await _time(services, query)
+        figures[f"{label} ceiling"] = await _ceiling(services.database, query)
     return figures
 
 
@@ -123,7 +131,8 @@ async def _postgres() -> tuple[float, float, dict[str, list[float]]]:
     admin = await asyncpg.connect(_raw(POSTGRES_URL))
     await admin.execute(f'CREATE DATABASE "{name}"')
     url = POSTGRES_URL.rsplit("/", 1)[0] + "/" + name
-    database = Database(create_engine(url))
+    services = _services(url)
+    database = services.database
     try:
         started = time.perf_counter()
         async with database.connect() as conn:
@@ -138,9 +147,9 @@ async def _postgres() -> tuple[float, float, dict[str, list[float]]]:
             await conn.execute(text("VACUUM ANALYZE"))
         load = time.perf_counter() - started
         print(f"PostgreSQL: loaded {CONTACTS} contacts in {load:.1f} s")
-        return load, marking, await _all(database)
+        return load, marking, await _all(services)
     finally:
-        await database.dispose()
+        await services.close()
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
 
@@ -195,7 +204,8 @@ def _load_sqlite(path: Path) -> None:
 async def _sqlite() -> tuple[float, float, dict[str, list[float]]]:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.db"
-        database = Database(create_engine(f"sqlite+aiosqlite:///{path}"))
+        services = _services(f"sqlite+aiosqlite:///{path}")
+        database = services.database
         try:
             async with database.connect() as conn:
                 await conn.run_sync(metadata.create_all)
@@ -206,9 +216,9 @@ async def _sqlite() -> tuple[float, float, dict[str, list[float]]]:
                 await conn.execute(text("ANALYZE"))
             load = time.perf_counter() - started
             print(f"SQLite: loaded {CONTACTS} contacts in {load:.1f} s")
-            return load, marking, await _all(database)
+            return load, marking, await _all(services)
         finally:
-            await database.dispose()
+            await services.close()
 
 
 async def _measure() -> Section:
