@@ -1,9 +1,11 @@
-"""The composition root: the one place that reads settings and names concrete adapters.
+"""The composition root: the one place that turns settings into adapters and services.
 
 ``build`` makes every long-lived object of one process (engine, providers, services, the
-worker, the event dispatcher, the clock and the page templates) and registers every event
-handler. The CLI, the roles, the tests, the demo and the benchmarks all start here; nothing
-else constructs a service. Tests may hand in their own clock, providers and leadership.
+worker, the event dispatcher, the clock and the page templates) and is where event handlers
+are registered (there are none yet). The CLI loads the settings, prepares the database and
+calls it; the roles, the tests, the demo and the benchmarks use what it returns, and nothing
+else names a concrete adapter or constructs a service. Tests may hand in their own clock,
+providers and leadership.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from campaign.accounts.service import Accounts
 from campaign.campaigns.approval import ContentChecks
 from campaign.campaigns.cost import CostEstimator
 from campaign.campaigns.service import CampaignService
-from campaign.channels.base import Provider, ProviderFactory, ProviderSinks
+from campaign.channels import Provider, ProviderFactory, ProviderSinks
 from campaign.channels.sandbox import sandbox_email, sandbox_sms
 from campaign.channels.twilio.inbound import TwilioWebhooks
 from campaign.dispatch.composer import Composer
@@ -42,7 +44,9 @@ from campaign.store.leader import PostgresAdvisoryLeader
 from campaign.store.migrate import Schema
 from campaign.tracking import sweeps
 from campaign.tracking.inbound import InboundReplies
+from campaign.tracking.optout import LinkOptOuts
 from campaign.tracking.receipts import ReceiptRecorder
+from campaign.tracking.stats import CampaignStats
 from campaign.web.pages import page_environment
 from scheduler.clock import CampaignClock, ClockWork
 from scheduler.leader import AlwaysLeader, Leadership
@@ -66,14 +70,7 @@ def build(
     providers = (channels or _providers(settings))(sinks)
     renderer = Renderer()
     alphanumeric = _alphanumeric_sender(settings)
-    composer = Composer(
-        database,
-        renderer,
-        signer,
-        base_url=settings.base_url,
-        default_time_zone=settings.default_time_zone,
-        sender_is_alphanumeric=alphanumeric,
-    )
+    composer = _composer(settings, database, renderer, signer)
     campaigns = CampaignService(
         database, clock, approval_check=ContentChecks(database, renderer, alphanumeric=alphanumeric)
     )
@@ -90,16 +87,12 @@ def build(
         templates=TemplateService(database, clock, renderer),
         segments=Segments(database, clock),
         fields=FieldRegistry(database, SUPPORTED_LANGUAGES),
-        records=ContactRecords(
-            database,
-            clock,
-            address_keys,
-            default_region=settings.default_region,
-            default_time_zone=settings.default_time_zone,
-        ),
+        records=_records(settings, database, clock, address_keys),
         receipts=receipts,
         replies=replies,
-        twilio_webhooks=TwilioWebhooks(_secret(settings.twilio_auth_token), settings.base_url),
+        link_opt_outs=LinkOptOuts(database, clock, address_keys),
+        stats=CampaignStats(database),
+        sms_webhooks=TwilioWebhooks(_secret(settings.twilio_auth_token), settings.base_url),
         campaigns=campaigns,
         providers=providers,
         composer=composer,
@@ -111,6 +104,31 @@ def build(
         scheduler=_scheduler(settings, database, clock, campaigns, leadership),
         pages=page_environment(settings.base_url),
         event_handlers=handlers,
+    )
+
+
+def _composer(
+    settings: Settings, database: Database, renderer: Renderer, signer: Signer
+) -> Composer:
+    return Composer(
+        database,
+        renderer,
+        signer,
+        base_url=settings.base_url,
+        default_time_zone=settings.default_time_zone,
+        sender_is_alphanumeric=_alphanumeric_sender(settings),
+    )
+
+
+def _records(
+    settings: Settings, database: Database, clock: Clock, address_keys: AddressKeys
+) -> ContactRecords:
+    return ContactRecords(
+        database,
+        clock,
+        address_keys,
+        default_region=settings.default_region,
+        default_time_zone=settings.default_time_zone,
     )
 
 

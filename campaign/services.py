@@ -18,8 +18,7 @@ from audiences.segments.service import Segments
 from campaign.accounts.service import Accounts
 from campaign.campaigns.cost import CostEstimator
 from campaign.campaigns.service import CampaignService
-from campaign.channels.base import Provider
-from campaign.channels.twilio.inbound import TwilioWebhooks
+from campaign.channels import InboundWebhooks, Provider
 from campaign.dispatch.composer import Composer
 from campaign.dispatch.worker import DispatchWorker
 from campaign.events.outbox import Handler, OutboxDispatcher
@@ -33,11 +32,13 @@ from campaign.settings import Settings
 from campaign.store.engine import Database
 from campaign.store.migrate import Schema
 from campaign.tracking.inbound import InboundReplies
+from campaign.tracking.optout import LinkOptOuts
 from campaign.tracking.receipts import ReceiptRecorder
+from campaign.tracking.stats import CampaignStats
 from scheduler.clock import CampaignClock
 
 
-@dataclass
+@dataclass(frozen=True)
 class Services:
     settings: Settings
     clock: Clock
@@ -53,7 +54,9 @@ class Services:
     records: ContactRecords
     receipts: ReceiptRecorder
     replies: InboundReplies
-    twilio_webhooks: TwilioWebhooks
+    link_opt_outs: LinkOptOuts
+    stats: CampaignStats
+    sms_webhooks: InboundWebhooks
     campaigns: CampaignService
     providers: Mapping[Channel, Provider]
     composer: Composer

@@ -13,7 +13,6 @@ from campaign.api.context import identity, services
 from campaign.campaigns.model import Campaign, CampaignDraft, QuietHours
 from campaign.campaigns.states import STAFF_ACTIONS, CampaignAction
 from campaign.kernel.errors import NotFound
-from campaign.tracking.stats import campaign_stats
 
 
 class QuietHoursBody(BaseModel):
@@ -77,7 +76,7 @@ async def get_campaign(request: web.Request) -> web.Response:
 
 async def get_stats(request: web.Request) -> web.Response:
     campaign = await services(request).campaigns.get(identity(request), _id(request))
-    return web.json_response(await campaign_stats(services(request).database, campaign.id))
+    return web.json_response(await services(request).stats.of(campaign.id))
 
 
 async def preview_campaign(request: web.Request) -> web.Response:
@@ -124,9 +123,7 @@ def _action(name: str) -> CampaignAction:
 
 
 async def _with_stats(request: web.Request, campaign: Campaign) -> dict[str, Any]:
-    return campaign_json(campaign) | {
-        "stats": await campaign_stats(services(request).database, campaign.id)
-    }
+    return campaign_json(campaign) | {"stats": await services(request).stats.of(campaign.id)}
 
 
 def campaign_json(campaign: Campaign) -> dict[str, Any]:

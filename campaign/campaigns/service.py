@@ -345,4 +345,4 @@ async def _has_open_messages(session: AsyncSession, campaign_id: int) -> bool:
     return bool((await session.execute(select(exists().where(condition)))).scalar())
 
 
-__all__ = ["CampaignService", "SegmentError", "datetime"]
+__all__ = ["CampaignService", "SegmentError"]

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from campaign.delivery.states import MessageState
 from campaign.kernel.channel import Channel
@@ -103,6 +103,16 @@ class SendOutcomeUnknown(SendError):
 
 class ForgedWebhook(Exception):
     """A provider's webhook whose signature does not hold: refused before anything is read."""
+
+
+class InboundWebhooks(Protocol):
+    """Turns a provider's signed inbound-message webhook into the text a person sent."""
+
+    def inbound(
+        self, path_qs: str, form: Any, signature: str, signature_settings: str
+    ) -> InboundSms:
+        """The inbound text of a request whose signature holds; ``ForgedWebhook`` otherwise."""
+        ...
 
 
 class Provider(Protocol):

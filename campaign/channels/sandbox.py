@@ -24,6 +24,7 @@ from campaign.channels.base import (
     SendOutcomeUnknown,
 )
 from campaign.delivery.states import MessageState
+from campaign.kernel.channel import Channel
 from campaign.kernel.clock import Clock
 
 
@@ -171,11 +172,11 @@ def sandbox_sms(
     reply_sink: ReplySink | None = None,
 ) -> SandboxProvider:
     return SandboxProvider(
-        "sms", SMS_SIMULATOR, sink, clock, report_delay=report_delay, reply_sink=reply_sink
+        Channel.SMS, SMS_SIMULATOR, sink, clock, report_delay=report_delay, reply_sink=reply_sink
     )
 
 
 def sandbox_email(sink: ReportSink, clock: Clock, *, report_delay: float = 0.5) -> SandboxProvider:
     return SandboxProvider(
-        "email", EMAIL_SIMULATOR, sink, clock, report_delay=report_delay, report_success=False
+        Channel.EMAIL, EMAIL_SIMULATOR, sink, clock, report_delay=report_delay, report_success=False
     )

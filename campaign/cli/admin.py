@@ -38,11 +38,9 @@ def db_upgrade() -> None:
 @db.command("rebuild-households")
 def db_rebuild_households() -> None:
     """Recompute the addresses shared by several contacts (after loading contacts by hand)."""
-    from audiences.contacts.households import rebuild_shared_addresses
 
     async def body(services: Services) -> int:
-        async with services.database.transaction() as session:
-            return await rebuild_shared_addresses(session)
+        return await services.records.rebuild_households()
 
     click.echo(f"{with_services(body)} shared addresses")
 

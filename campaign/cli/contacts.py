@@ -27,12 +27,9 @@ def contacts() -> None:
 
 
 async def _acting(services: Services, partner: str | None) -> Identity:
-    from audiences.contacts.privacy import partner_id_of
-
     if partner is None:
         return Identity(role=Role.ADMIN, label="cli")
-    async with services.database.read_session() as session:
-        partner_id = await partner_id_of(session, partner)
+    partner_id = await services.records.partner_id(partner)
     if partner_id is None:
         raise NotFound(f"no partner {partner!r}")
     return Identity(role=Role.PARTNER, label=f"cli for {partner}", partner_id=partner_id)

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from campaign.campaigns import repository as repo
 from campaign.campaigns.model import Campaign
 from campaign.campaigns.texts import measure_texts
-from campaign.channels.base import OutboundMessage
+from campaign.channels import OutboundMessage
 from campaign.dispatch.claims import ClaimedMessage
 from campaign.dispatch.digest import CatalogueEntry, entitlements, load_catalogue, measures_for
 from campaign.kernel.channel import Channel

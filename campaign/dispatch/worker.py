@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from campaign.channels.base import (
+from campaign.channels import (
     Accepted,
     OutboundMessage,
     PermanentSendError,
@@ -236,10 +236,13 @@ class DispatchWorker:
             )
 
     def _retry_delay(self, outcome: Outcome) -> timedelta:
-        """The back-off, or longer when the provider asked us to wait longer."""
+        """The back-off, or longer when the provider asked us to wait longer, up to the policy's
+        longest wait (a provider's answer never parks a message for days)."""
         delay = self._retry.delay(outcome.message.attempts + 1)
         asked = outcome.error.retry_after if isinstance(outcome.error, RetryableSendError) else None
-        return max(delay, asked) if asked is not None else delay
+        if asked is None:
+            return delay
+        return max(delay, min(asked, timedelta(seconds=self._retry.max_delay)))
 
     def _will_retry(self, outcome: Outcome) -> bool:
         return (

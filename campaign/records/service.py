@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from audiences.contacts import audit
 from audiences.contacts.addresses import AddressKeys
 from audiences.contacts.fields import list_fields
+from audiences.contacts.households import rebuild_shared_addresses
 from audiences.contacts.model import ImportReport
 from audiences.contacts.optout import opt_out_contact
 from audiences.contacts.privacy import (
@@ -26,6 +27,7 @@ from audiences.contacts.privacy import (
     contacts_json,
     erase_contact_row,
     owner_slug,
+    partner_id_of,
     partner_links,
     visible_contact,
 )
@@ -216,3 +218,13 @@ class ContactRecords:
             return await opt_out_contact(
                 session, self.address_keys, contact_id, channel, source, now
             )
+
+    async def partner_id(self, slug: str) -> int | None:
+        """The id of the partner called ``slug``, if there is one."""
+        async with self.database.read_session() as session:
+            return await partner_id_of(session, slug)
+
+    async def rebuild_households(self) -> int:
+        """Recompute the addresses several contacts share; how many there are now."""
+        async with self.database.transaction() as session:
+            return await rebuild_shared_addresses(session)

@@ -1,1 +1,2 @@
-"""Persistence: SQLAlchemy tables, engine and sessions, Alembic migrations."""
+"""Persistence: SQLAlchemy tables, engines and sessions, Alembic migrations, rows as COPY text,
+and the scheduler's advisory lock on PostgreSQL."""

@@ -44,7 +44,9 @@ class PostgresAdvisoryLeader:
                 await self._connection.fetchval("SELECT 1", timeout=5)
                 return True
             self._leading = bool(
-                await self._connection.fetchval("SELECT pg_try_advisory_lock($1)", self._key)
+                await self._connection.fetchval(
+                    "SELECT pg_try_advisory_lock($1)", self._key, timeout=5
+                )
             )
             if self._leading:
                 log.info("this scheduler is now the leader")

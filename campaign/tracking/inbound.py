@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from audiences.contacts.addresses import AddressError, AddressKeys, normalise_phone
 from audiences.contacts.optout import opt_out_address
-from campaign.channels.base import InboundSms
+from campaign.channels import InboundSms
 from campaign.kernel.channel import Channel
 from campaign.kernel.clock import Clock
 from campaign.store.engine import Database

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from audiences.contacts.addresses import AddressKeys
 from audiences.contacts.optout import mark_opted_out, suppress
 from campaign.events.outbox import emit
+from campaign.kernel.channel import Channel
 from campaign.kernel.clock import Clock
 from campaign.store.engine import Database
 from campaign.store.tables import messages
@@ -22,9 +23,24 @@ from campaign.store.tables import messages
 @dataclass(frozen=True, slots=True)
 class OptOut:
     message_id: int
-    channel: str
+    channel: Channel
     language: str
     changed: bool  # False when the person had opted out already
+
+
+class LinkOptOuts:
+    """The opt-out behind the links in our messages (the stop link, one-click unsubscribe)."""
+
+    def __init__(self, database: Database, clock: Clock, keys: AddressKeys) -> None:
+        self._database = database
+        self._clock = clock
+        self._keys = keys
+
+    async def opt_out(self, message_id: int, source: str) -> OptOut | None:
+        """Opt out the address (and contact) a message went to; None for an unknown message."""
+        return await opt_out_from_message(
+            self._database, self._clock, self._keys, message_id, source
+        )
 
 
 async def opt_out_from_message(
@@ -54,4 +70,4 @@ async def opt_out_from_message(
         if changed:
             payload = {"contact_id": row.contact_id, "channel": row.channel, "source": source}
             await emit(session, "contact.opted_out", payload, now)
-    return OptOut(message_id, row.channel, row.language, changed)
+    return OptOut(message_id, Channel(row.channel), row.language, changed)

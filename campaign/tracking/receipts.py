@@ -12,7 +12,7 @@ import logging
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from campaign.channels.base import DeliveryReport
+from campaign.channels import DeliveryReport
 from campaign.delivery.moves import move_many
 from campaign.delivery.states import FINAL_STATES, states_a_report_moves
 from campaign.kernel.clock import Clock

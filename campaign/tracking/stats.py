@@ -45,3 +45,13 @@ async def campaign_stats(database: Database, campaign_id: int) -> dict[str, Any]
 
 def _plain(bucket: dict[str, Any]) -> dict[str, Any]:
     return {"total": bucket["total"], "by_status": dict(bucket["by_status"])}
+
+
+class CampaignStats:
+    """Statistics of a campaign's messages, for the API."""
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    async def of(self, campaign_id: int) -> dict[str, Any]:
+        return await campaign_stats(self._database, campaign_id)

@@ -17,7 +17,6 @@ from aiohttp import web
 from campaign.kernel.security import InvalidToken
 from campaign.messages.language import direction
 from campaign.services import SERVICES
-from campaign.tracking.optout import opt_out_from_message
 from campaign.web.recipient_texts import texts
 
 
@@ -72,9 +71,7 @@ async def unsubscribe(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
     form = await request.post()
     source = "one-click" if form.get("List-Unsubscribe") == "One-Click" else "stop link"
-    done = await opt_out_from_message(
-        services.database, services.clock, services.address_keys, message_id, source
-    )
+    done = await services.link_opt_outs.opt_out(message_id, source)
     if done is None:
         return _invalid(request)
     return page(request, "unsubscribe_done.html", done.language, channel=done.channel)

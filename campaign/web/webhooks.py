@@ -22,7 +22,7 @@ async def twilio_inbound(request: web.Request) -> web.Response:
     signature = request.headers.get("X-Twilio-Signature", "")
     settings = request.headers.get("X-Twilio-Webhooks-Signature-Settings", "")
     try:
-        sms = services.twilio_webhooks.inbound(request.path_qs, form, signature, settings)
+        sms = services.sms_webhooks.inbound(request.path_qs, form, signature, settings)
     except ForgedWebhook as exc:
         raise Forbidden(str(exc)) from exc
     await services.replies.record(sms)

@@ -28,7 +28,7 @@ from enum import StrEnum
 
 import pytest
 
-from campaign.channels.base import (
+from campaign.channels import (
     Accepted,
     DeliveryReport,
     InboundSms,

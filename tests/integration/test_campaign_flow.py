@@ -13,7 +13,7 @@ from audiences.segments.preview import preview
 from campaign.bootstrap import build
 from campaign.campaigns.model import CampaignDraft
 from campaign.campaigns.states import CampaignAction, CampaignState
-from campaign.channels.base import (
+from campaign.channels import (
     Accepted,
     DeliveryReport,
     OutboundMessage,
@@ -233,17 +233,18 @@ async def test_the_simulator_number_that_replies_stop_opts_its_household_out(flo
 
 
 class _RateLimited:
-    """An SMS provider that answers "too many requests, come back in two hours", as Twilio's
-    429 does with a Retry-After header."""
+    """An SMS provider that answers "too many requests, come back in twenty minutes", as
+    Twilio's 429 does with a Retry-After header."""
 
     name = "sms"
 
-    def __init__(self) -> None:
+    def __init__(self, retry_after: timedelta = timedelta(minutes=20)) -> None:
         self.calls = 0
+        self._retry_after = retry_after
 
     async def send(self, message: OutboundMessage) -> Accepted:
         self.calls += 1
-        raise RetryableSendError("too many requests", "20429", retry_after=timedelta(hours=2))
+        raise RetryableSendError("too many requests", "20429", retry_after=self._retry_after)
 
     async def close(self) -> None:
         return None
@@ -263,9 +264,26 @@ async def test_a_provider_that_asks_to_wait_longer_than_the_back_off_is_obeyed(
         policy = RetryPolicy()
         clock.advance(policy.delay(1).total_seconds() + 1)  # the worker's own back-off is over
         await flow.drain()
-        assert provider.calls == 1  # the provider asked for two hours
+        assert provider.calls == 1  # the provider asked for twenty minutes
         assert await flow.states() == {"+32470000001": "queued"}
-        clock.advance(timedelta(hours=2).total_seconds())
+        clock.advance(timedelta(minutes=20).total_seconds())
+        await flow.drain()
+        assert provider.calls == 2
+    finally:
+        await flow.services.close()
+
+
+async def test_a_provider_cannot_park_a_message_for_longer_than_the_longest_back_off(
+    database: Database, clock: ManualClock
+) -> None:
+    provider = _RateLimited(retry_after=timedelta(days=3))
+    flow = Flow(database, clock, sms=provider)
+    try:
+        await contact(database, clock, phone="+32470000001", preferred_channel="sms")
+        await _approved_campaign(flow)
+        await flow.campaigns.start_due()
+        await flow.drain()
+        clock.advance(RetryPolicy().max_delay + 1)
         await flow.drain()
         assert provider.calls == 2
     finally:

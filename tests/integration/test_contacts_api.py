@@ -15,7 +15,6 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select
 
 from audiences.segments.reachability import reachable
-from campaign.accounts.service import Accounts
 from campaign.bootstrap import build
 from campaign.delivery.states import MessageState
 from campaign.demo.contacts import COLUMNS, demo_rows
@@ -27,7 +26,7 @@ from campaign.settings import load_settings
 from campaign.store.engine import Database
 from campaign.store.tables import contacts, messages, outbox, suppressions
 from campaign.web.app import create_app
-from tests.factories import all_contacts, csv_text, message_for, person
+from tests.factories import TEST_SECRET, all_contacts, csv_text, message_for, person
 
 ClientFactory = Callable[[web.Application], Awaitable[TestClient[web.Request, web.Application]]]
 
@@ -58,8 +57,8 @@ async def api(
     database: Database, clock: ManualClock, aiohttp_client: ClientFactory
 ) -> AsyncIterator[Api]:
     url = database.engine.url.render_as_string(hide_password=False)
-    services = build(load_settings(database_url=url, secret_key="k" * 32), clock=clock)
-    accounts = Accounts(services.database, clock)
+    services = build(load_settings(database_url=url, secret_key=TEST_SECRET), clock=clock)
+    accounts = services.accounts
     keys: dict[str, str] = {}
     for role in (Role.EDITOR, Role.VIEWER):
         email = f"{role}@example.org"

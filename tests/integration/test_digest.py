@@ -10,7 +10,7 @@ from audiences.contacts.model import FieldType
 from campaign.bootstrap import build
 from campaign.campaigns.model import CampaignDraft
 from campaign.campaigns.states import CampaignAction
-from campaign.channels.base import Provider, ProviderSinks
+from campaign.channels import Provider, ProviderSinks
 from campaign.channels.sandbox import SandboxProvider, sandbox_sms
 from campaign.kernel.channel import Channel
 from campaign.kernel.clock import ManualClock

@@ -13,14 +13,13 @@ from twilio.request_validator import RequestValidator
 
 from audiences.segments.reachability import reachable
 from campaign.bootstrap import build
-from campaign.channels.base import InboundSms
+from campaign.channels import InboundSms
 from campaign.kernel.channel import Channel
 from campaign.kernel.clock import ManualClock
 from campaign.services import Services
 from campaign.settings import load_settings
 from campaign.store.engine import Database
 from campaign.store.tables import contacts, outbox, suppressions
-from campaign.tracking.inbound import InboundReplies
 from campaign.web.app import create_app
 from tests.api_client import ClientFactory
 from tests.factories import KEYS, contact
@@ -49,12 +48,12 @@ async def _topics(database: Database) -> list[tuple[str, Any]]:
 
 
 async def test_a_stop_reply_opts_out_everyone_on_that_phone_and_only_once(
-    database: Database, clock: ManualClock
+    database: Database, clock: ManualClock, services: Services
 ) -> None:
     jan = await contact(database, clock, phone="+32470000003", first_name="Jan")
     mia = await contact(database, clock, phone="+32470000003", first_name="Mia")
     els = await contact(database, clock, phone="+32470000004", first_name="Els")
-    replies = InboundReplies(database, clock, KEYS, "BE")
+    replies = services.replies
     outcome = await replies.record(InboundSms("+32 470 00 00 03", " Stop. ", "SM1"))
     assert outcome.stop and outcome.opted_out == (jan, mia)
     assert await _opted_out(database) == {jan: True, mia: True, els: False}
@@ -73,11 +72,9 @@ async def test_a_stop_reply_opts_out_everyone_on_that_phone_and_only_once(
 
 
 async def test_a_stop_from_a_number_nobody_holds_still_suppresses_it(
-    database: Database, clock: ManualClock
+    database: Database, clock: ManualClock, services: Services
 ) -> None:
-    outcome = await InboundReplies(database, clock, KEYS, "BE").record(
-        InboundSms("+32470000099", "ARRÊT")
-    )
+    outcome = await services.replies.record(InboundSms("+32470000099", "ARRÊT"))
     assert outcome.stop and outcome.opted_out == ()
     # Imported later, the number is still not reached.
     later = await contact(database, clock, phone="+32470000099")
@@ -85,10 +82,10 @@ async def test_a_stop_from_a_number_nobody_holds_still_suppresses_it(
 
 
 async def test_a_reply_that_is_not_a_stop_changes_nothing(
-    database: Database, clock: ManualClock
+    database: Database, clock: ManualClock, services: Services
 ) -> None:
     await contact(database, clock, phone="+32470000003")
-    outcome = await InboundReplies(database, clock, KEYS, "BE").record(
+    outcome = await services.replies.record(
         InboundSms("+32470000003", "Please stop sending me the wrong date")
     )
     assert not outcome.stop and outcome.opted_out == ()

@@ -57,13 +57,12 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "campaign.tracking": (*_BASE, "campaign.delivery", "campaign.channels", "audiences"),
     "campaign.dispatch": (*_BASE, *_DOMAIN_TYPES, "campaign.channels"),
     # Handlers call services: no SQL, no provider, no construction (checked below as well).
-    "campaign.api": ("campaign.kernel", "campaign.services", "campaign.tracking", *_DOMAIN_TYPES),
+    "campaign.api": ("campaign.kernel", "campaign.services", *_DOMAIN_TYPES),
     "campaign.web": (
         "campaign.kernel",
         "campaign.services",
         "campaign.api",
         "campaign.channels",
-        "campaign.tracking",
         *_DOMAIN_TYPES,
     ),
     "campaign.demo": ("campaign.kernel", "campaign.services", "campaign.store", *_DOMAIN_TYPES),
@@ -75,6 +74,16 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "campaign.cli": ("*",),
     "campaign.__main__": ("campaign.cli",),
 }
+
+# Handlers reach the database only through the services the root built.
+HANDLERS = ("campaign.api", "campaign.web")
+NOT_FOR_HANDLERS = (
+    "campaign.store",
+    "campaign.events",
+    "campaign.tracking",
+    "campaign.dispatch",
+    "campaign.delivery.moves",
+)
 
 # Concrete adapters and settings: named only by the composition root (and the CLI that starts it).
 ROOT_ONLY = ("campaign.channels.sandbox", "campaign.channels.twilio", "campaign.store.leader")
@@ -121,16 +130,26 @@ def _is_module(name: str) -> bool:
     return base.with_suffix(".py").is_file() or (base / "__init__.py").is_file()
 
 
-def imports_of(source: str) -> Iterator[tuple[int, str]]:
-    """(line, module) of every import in ``source``; ``from a import b`` is ``a.b`` if a module."""
+def imports_of(source: str, module: str = "") -> Iterator[tuple[int, str]]:
+    """(line, module) of every import in ``source`` (the text of ``module``, against which
+    relative imports resolve); ``from a import b`` is ``a.b`` when that is a module."""
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 yield node.lineno, alias.name
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+        elif isinstance(node, ast.ImportFrom):
+            base = _absolute(node, module)
             for alias in node.names:
-                candidate = f"{node.module}.{alias.name}"
-                yield node.lineno, candidate if _is_module(candidate) else node.module
+                candidate = f"{base}.{alias.name}" if base else alias.name
+                yield node.lineno, candidate if _is_module(candidate) else base
+
+
+def _absolute(node: ast.ImportFrom, module: str) -> str:
+    if node.level == 0:
+        return node.module or ""
+    package = module.split(".")
+    package = package[: len(package) - node.level]  # a module's own name counts as one level
+    return ".".join([*package, *([node.module] if node.module else [])])
 
 
 def _under(name: str, prefix: str) -> bool:
@@ -146,7 +165,7 @@ def breaches(module: str, source: str) -> list[Breach]:
     """Every import in ``source`` (the text of ``module``) that the rules above refuse."""
     found: list[Breach] = []
     folder = _folder(module, ALLOWED)
-    for line, target in imports_of(source):
+    for line, target in imports_of(source, module):
         rule = _rule_broken(module, folder, target)
         if rule is not None:
             found.append(Breach(module, line, target, rule))
@@ -166,6 +185,11 @@ def _rule_broken(module: str, folder: str | None, target: str) -> str | None:
         return "only the composition root reads settings"
     if _under(target, "campaign.bootstrap") and folder not in ("campaign.cli",):
         return "only the CLI calls the composition root; others get Services"
+    if folder in HANDLERS and (
+        target.rsplit(".", 1)[-1] == "repository"
+        or any(_under(target, p) for p in NOT_FOR_HANDLERS)
+    ):
+        return "handlers call services: no SQL, no repository, no provider"
     allowed = ALLOWED[folder]
     if "*" in allowed or _under(target, folder):
         return None
@@ -205,13 +229,17 @@ def test_every_import_follows_the_layout() -> None:
         ("campaign.messages.render", "from campaign.store.engine import Database\n", "may use"),
         ("campaign.channels.sandbox", "from campaign.dispatch import worker\n", "may use"),
         ("campaign.api.measures", "from sqlalchemy import select\n", "must not use"),
-        ("campaign.api.measures", "from campaign.store.tables import measures\n", "may use"),
+        ("campaign.api.measures", "from campaign.store.tables import measures\n", "handlers"),
         ("campaign.web.app", "from campaign.channels.sandbox import sandbox_sms\n", "root names"),
         ("campaign.tracking.stats", "from campaign.settings import load_settings\n", "settings"),
         ("campaign.campaigns.model", "from sqlalchemy import Row\n", "domain models"),
         ("scheduler.clock", "from campaign.campaigns.service import X\n", "scheduler may"),
         ("campaign.demo.loader", "from campaign.bootstrap import build\n", "composition root"),
         ("campaign.kernel.clock", "def f():\n    from campaign.store import engine\n", "may use"),
+        ("campaign.channels.sandbox", "from ..store import engine\n", "may use"),
+        ("audiences.contacts.model", "from ...campaign.campaigns import service\n", "may"),
+        ("campaign.api.measures", "from campaign.campaigns.repository import x\n", "handlers"),
+        ("campaign.web.recipient", "from campaign.tracking.optout import x\n", "handlers"),
     ],
 )
 def test_a_forbidden_import_is_caught(module: str, source: str, rule: str) -> None:
@@ -237,16 +265,49 @@ def service_types() -> set[str]:
     for node in ast.walk(tree):
         if isinstance(node, ast.AnnAssign):
             names |= {n.id for n in ast.walk(node.annotation) if isinstance(n, ast.Name)}
-    return names - {"Mapping", "dict", "list", "str", "Channel", "Handler", "Services"}
+            names |= {n.attr for n in ast.walk(node.annotation) if isinstance(n, ast.Attribute)}
+    # Values and adapters the root hands out, not services: fixtures may make their own.
+    values = {"Database", "Clock", "Settings", "Signer", "AddressKeys", "Environment", "Provider"}
+    return (
+        names
+        - values
+        - {"Mapping", "dict", "list", "str", "Channel", "Handler", "Services", "jinja2"}
+    )
+
+
+def _called(node: ast.Call) -> str | None:
+    if isinstance(node.func, ast.Name):
+        return node.func.id
+    return node.func.attr if isinstance(node.func, ast.Attribute) else None
 
 
 def constructions(source: str, types: set[str]) -> list[tuple[int, str]]:
     """(line, class) of every call in ``source`` that constructs one of ``types``."""
     return [
-        (node.lineno, node.func.id)
+        (node.lineno, name)
         for node in ast.walk(ast.parse(source))
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in types
+        if isinstance(node, ast.Call) and (name := _called(node)) in types
     ]
+
+
+def reaches_around_services(source: str) -> list[tuple[int, str]]:
+    """(line, attribute) where a handler takes the database or the settings off the services."""
+    return [
+        (node.lineno, node.attr)
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Attribute) and node.attr in ("database", "settings")
+    ]
+
+
+def test_handlers_neither_query_nor_read_settings_through_the_services() -> None:
+    found = [
+        f"{name}:{line} uses .{attr}"
+        for name, source in _sources()
+        if any(_under(name, folder) for folder in HANDLERS)
+        for line, attr in reaches_around_services(source)
+    ]
+    assert found == []
+    assert reaches_around_services("x = services(request).database\n") == [(1, "database")]
 
 
 def test_handlers_commands_and_the_demo_construct_no_service() -> None:
@@ -260,6 +321,25 @@ def test_handlers_commands_and_the_demo_construct_no_service() -> None:
     ]
     assert found == []
     assert constructions("x = Catalogue(db, clock)\n", types) == [(1, "Catalogue")]
+    assert constructions("x = m.Accounts(db, clock)\n", types) == [(1, "Accounts")]
+
+
+def _test_sources() -> Iterator[tuple[str, str]]:
+    for folder in ("tests/integration", "tests/e2e", "bench"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            yield str(path.relative_to(ROOT)), path.read_text(encoding="utf-8")
+
+
+def test_integration_tests_and_benchmarks_get_services_from_the_root() -> None:
+    # They test the graph the product runs, not one wired by hand. The clock's own tests give it
+    # stand-in work through its port (ClockWork), as a port's in-memory adapter.
+    types = service_types() - {"CampaignClock"}
+    found = [
+        f"{name}:{line} constructs {cls}"
+        for name, source in _test_sources()
+        for line, cls in constructions(source, types)
+    ]
+    assert found == []
 
 
 def test_allowed_imports_pass() -> None:
