@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 import secrets
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from campaign.channels.base import (
     Accepted,
@@ -26,6 +28,12 @@ from campaign.channels.base import (
 from campaign.delivery.states import MessageState
 from campaign.kernel.channel import Channel
 from campaign.kernel.clock import Clock
+
+log = logging.getLogger(__name__)
+
+# A report that could not be recorded is tried again after 1 s, then 2, 4, … at most 30 s apart.
+_FIRST_RETRY = 1.0
+_LAST_RETRY = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,9 +154,30 @@ class SandboxProvider:
 
     async def _deliver(self, report: DeliveryReport, reply: InboundSms | None) -> None:
         await self._clock.sleep(self._delay)
-        await self._sink(report)
+        await self._until_recorded(self._sink, report)
         if reply is not None and self._reply_sink is not None:  # as soon as it arrived
-            await self._reply_sink(reply)
+            await self._until_recorded(self._reply_sink, reply)
+
+    async def _until_recorded(
+        self, sink: Callable[[Any], Awaitable[object]], item: DeliveryReport | InboundSms
+    ) -> None:
+        """Hand ``item`` to ``sink`` until it is taken: a receipt that cannot be written now (a
+        database busy or out of connections) is tried again, never dropped, as a provider
+        repeats a callback that was not answered."""
+        wait = _FIRST_RETRY
+        while True:
+            try:
+                await sink(item)
+                return
+            except Exception:
+                log.warning(
+                    "recording a sandbox %s failed; trying again in %.0f s",
+                    type(item).__name__,
+                    wait,
+                    exc_info=True,
+                )
+            await self._clock.sleep(wait)
+            wait = min(wait * 2, _LAST_RETRY)
 
     async def flush(self) -> None:
         """Wait for every report already promised (tests and clean shutdown)."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from campaign.delivery.states import MessageState, can_move
@@ -116,6 +116,26 @@ async def move_each(db: Db, moves: Sequence[Move], now: datetime, **values: Any)
     applied = [m for m in moves if landed.get(m.message_id) == m.to_state.value]
     await record_moves(db, applied, now)
     return applied
+
+
+async def record_acceptance(db: Db, accepted: Sequence[tuple[int, str]], now: datetime) -> None:
+    """Write when and under which provider id each message was accepted, whatever its state.
+
+    A receipt may overtake the record of the send and move the message past ``sent`` first;
+    the send still happened, so its time and id are kept (never overwritten once written).
+    """
+    if not accepted:
+        return
+    statement = (
+        update(messages)
+        .where(messages.c.id == bindparam("m_id"))
+        .values(
+            sent_at=func.coalesce(messages.c.sent_at, now),
+            provider_id=func.coalesce(messages.c.provider_id, bindparam("m_provider_id")),
+            lease_owner=None,
+        )
+    )
+    await db.execute(statement, [{"m_id": i, "m_provider_id": p} for i, p in accepted])
 
 
 async def _states(db: Db, ids: Sequence[int]) -> dict[int, str]:

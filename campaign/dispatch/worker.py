@@ -22,7 +22,7 @@ from campaign.channels import (
     SendError,
     SendOutcomeUnknown,
 )
-from campaign.delivery.moves import Move, move_each, move_many
+from campaign.delivery.moves import Move, move_each, move_many, record_acceptance
 from campaign.delivery.states import MessageState, is_final
 from campaign.dispatch.claims import ClaimedMessage, claim_due_messages, release
 from campaign.dispatch.composer import CampaignContent, Composer, Recipient
@@ -214,11 +214,9 @@ class DispatchWorker:
                     for o, a in sent
                 ],
                 now,
-                provider_id=[a.provider_id for _, a in sent],
-                sent_at=[now] * len(sent),
-                lease_owner=[None] * len(sent),
                 final_at=[now if is_final(_S.SENT, o.message.channel) else None for o, _ in sent],
             )
+            await record_acceptance(session, [(o.message.id, a.provider_id) for o, a in sent], now)
             retry_moves, final_moves = self._failure_moves(failed)
             await move_each(
                 session,

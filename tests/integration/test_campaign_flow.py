@@ -288,3 +288,49 @@ async def test_a_provider_cannot_park_a_message_for_longer_than_the_longest_back
         assert provider.calls == 2
     finally:
         await flow.services.close()
+
+
+class _ReportsBeforeAnswering:
+    """An SMS provider whose delivery receipt is recorded before it answers the send, as a fast
+    Twilio callback can be: the receipt wins the race with the worker's record of the send."""
+
+    name = "sms"
+
+    def __init__(self) -> None:
+        self.sinks: ProviderSinks | None = None
+
+    async def send(self, message: OutboundMessage) -> Accepted:
+        assert self.sinks is not None
+        report = DeliveryReport(message.message_id, "SMfast", MessageState.DELIVERED, "delivered")
+        await self.sinks.report(report)
+        return Accepted(provider_id="SMfast", provider_status="queued")
+
+    async def close(self) -> None:
+        return None
+
+
+async def test_a_receipt_before_the_send_is_recorded_keeps_the_send_time(
+    database: Database, clock: ManualClock
+) -> None:
+    provider = _ReportsBeforeAnswering()
+    flow = Flow(database, clock, sms=provider)
+    provider.sinks = ProviderSinks(
+        report=flow.receipts.record, reply=flow.replies.record, clock=clock
+    )
+    try:
+        await contact(database, clock, phone="+32470000001", preferred_channel="sms")
+        await _approved_campaign(flow)
+        await flow.campaigns.start_due()
+        sent_at = clock.now()
+        await flow.drain()
+        async with database.read_session() as session:
+            row = (
+                await session.execute(
+                    select(messages.c.state, messages.c.sent_at, messages.c.provider_id)
+                )
+            ).one()
+        assert row.state == "delivered"
+        assert row.sent_at == sent_at  # the person's export shows when it was sent
+        assert row.provider_id == "SMfast"
+    finally:
+        await flow.services.close()
