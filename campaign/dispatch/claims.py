@@ -1,8 +1,8 @@
 """Claiming work: a lease on queued messages, taken by one statement.
 
-On PostgreSQL the inner SELECT locks with ``FOR UPDATE SKIP LOCKED`` so concurrent workers take
-disjoint rows; on SQLite the statement runs inside ``BEGIN IMMEDIATE``, which serialises
-writers. Either way a claim is one ``UPDATE … WHERE state = 'queued' … RETURNING``.
+On PostgreSQL the inner SELECT locks with ``FOR UPDATE SKIP LOCKED`` (in a materialised CTE) so
+concurrent workers take disjoint rows; on SQLite the statement runs inside ``BEGIN IMMEDIATE``,
+which serialises writers. Either way a claim is one ``UPDATE … WHERE state = 'queued' … RETURNING``.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Update, or_, select, update
 
 from campaign.campaigns.states import CampaignState
 from campaign.delivery.states import MessageState
@@ -30,10 +30,14 @@ class ClaimedMessage:
     attempts: int
 
 
-async def claim_due_messages(
-    database: Database, worker_id: str, now: datetime, *, limit: int, lease_seconds: float
-) -> list[ClaimedMessage]:
-    """Lease up to ``limit`` due messages of running campaigns to ``worker_id``."""
+def claim_statement(worker_id: str, now: datetime, *, limit: int, lease_seconds: float) -> Update:
+    """The one statement that leases up to ``limit`` due messages of running campaigns.
+
+    The locking SELECT sits in a ``MATERIALIZED`` CTE on PostgreSQL, so it runs once whatever
+    the plan: a generic plan made while ``messages`` was empty once turned ``id IN (SELECT …
+    FOR UPDATE SKIP LOCKED)`` into a nested loop that re-ran the locking query for every queued
+    row (a worker started before the first campaign hung for minutes).
+    """
     running = select(campaigns.c.id).where(campaigns.c.state == CampaignState.RUNNING.value)
     due = (
         select(messages.c.id)
@@ -46,12 +50,12 @@ async def claim_due_messages(
         .order_by(messages.c.id)
         .limit(limit)
         .with_for_update(skip_locked=True, of=messages)
+        .cte("due")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
     )
-    claim = (
+    return (
         update(messages)
-        .where(
-            messages.c.id.in_(due.scalar_subquery()), messages.c.state == MessageState.QUEUED.value
-        )
+        .where(messages.c.id.in_(select(due.c.id)), messages.c.state == MessageState.QUEUED.value)
         .values(lease_owner=worker_id, lease_until=now + timedelta(seconds=lease_seconds))
         .returning(
             messages.c.id,
@@ -63,6 +67,13 @@ async def claim_due_messages(
             messages.c.attempts,
         )
     )
+
+
+async def claim_due_messages(
+    database: Database, worker_id: str, now: datetime, *, limit: int, lease_seconds: float
+) -> list[ClaimedMessage]:
+    """Lease up to ``limit`` due messages of running campaigns to ``worker_id``."""
+    claim = claim_statement(worker_id, now, limit=limit, lease_seconds=lease_seconds)
     async with database.transaction() as session:
         rows = (await session.execute(claim)).all()
     return sorted(

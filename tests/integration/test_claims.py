@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
+import asyncpg
 from sqlalchemy import update
 
 from campaign.campaigns.states import CampaignState
-from campaign.dispatch.claims import claim_due_messages
+from campaign.dispatch.claims import claim_due_messages, claim_statement
 from campaign.kernel.clock import ManualClock
 from campaign.store.engine import Database, create_engine
 from campaign.store.tables import campaigns, messages
@@ -76,3 +79,43 @@ async def test_paused_campaigns_and_future_retries_are_not_claimed(
     async with database.transaction() as session:
         await session.execute(update(campaigns).values(state=CampaignState.PAUSED.value))
     assert await claim_due_messages(database, "w", clock.now(), limit=10, lease_seconds=60) == []
+
+
+def _literal(value: object) -> str:
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, datetime):
+        return f"'{value.isoformat()}'::timestamptz"
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _lock_rows_outside_the_cte(plan: dict[str, Any], in_cte: bool = False) -> int:
+    """How many LockRows nodes of ``plan`` lie outside the materialised CTE ``due``."""
+    in_cte = in_cte or plan.get("Subplan Name") == "CTE due"
+    here = 1 if plan["Node Type"] == "LockRows" and not in_cte else 0
+    return here + sum(_lock_rows_outside_the_cte(child, in_cte) for child in plan.get("Plans", []))
+
+
+async def test_the_claim_locks_once_even_with_a_plan_made_on_an_empty_queue(
+    postgres_url: str, clock: ManualClock
+) -> None:
+    # The plan asyncpg's prepared statement falls back to after five runs, made while
+    # `messages` is empty (a worker started before the first campaign): the locking query must
+    # run once, in its CTE, not once per queued row under a nested loop.
+    engine = create_engine(postgres_url)
+    compiled = claim_statement("w1", clock.now(), limit=500, lease_seconds=120).compile(
+        dialect=engine.dialect
+    )
+    await engine.dispose()
+    arguments = ", ".join(_literal(compiled.params[name]) for name in compiled.positiontup or [])
+    connection = await asyncpg.connect(postgres_url.replace("+asyncpg", "", 1))
+    try:
+        await connection.execute("TRUNCATE messages CASCADE; ANALYZE messages")
+        await connection.execute("SET plan_cache_mode = force_generic_plan")
+        await connection.execute(f"PREPARE claim AS {compiled}")
+        explained = await connection.fetchval(f"EXPLAIN (FORMAT JSON) EXECUTE claim({arguments})")
+    finally:
+        await connection.close()
+    plan = json.loads(explained)[0]["Plan"]
+    assert _lock_rows_outside_the_cte(plan) == 0
+    assert '"CTE due"' in explained
