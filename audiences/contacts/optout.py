@@ -19,7 +19,12 @@ from campaign.store.tables import contacts, suppressions
 
 
 async def suppress(
-    session: AsyncSession, keys: AddressKeys, channel: str, address: str, reason: str, now: datetime
+    session: AsyncSession,
+    keys: AddressKeys,
+    channel: Channel,
+    address: str,
+    reason: str,
+    now: datetime,
 ) -> bool:
     """Put ``address`` on the suppression list of ``channel``; False if it was there already."""
     dialect = session.get_bind().dialect.name
@@ -38,7 +43,7 @@ async def suppress(
 
 
 async def mark_opted_out(
-    session: AsyncSession, contact_id: int, channel: str, now: datetime
+    session: AsyncSession, contact_id: int, channel: Channel, now: datetime
 ) -> bool:
     """Mark the contact opted out on ``channel``; False if it was already."""
     column = f"opted_out_{channel}_at"
@@ -65,8 +70,8 @@ async def opt_out_contact(
     ).scalar_one_or_none()
     changed = False
     if address:
-        changed = await suppress(session, keys, channel.value, address, source, now)
-    changed = await mark_opted_out(session, contact_id, channel.value, now) or changed
+        changed = await suppress(session, keys, channel, address, source, now)
+    changed = await mark_opted_out(session, contact_id, channel, now) or changed
     if changed:
         payload = {"contact_id": contact_id, "channel": channel.value, "source": source}
         await emit(session, "contact.opted_out", payload, now)
@@ -85,7 +90,7 @@ async def opt_out_address(
     shares one phone, and a STOP from it speaks for the phone); the contacts that changed."""
     key = keys.key(channel.value, address)
     key_column = contacts.c.phone_key if channel is Channel.SMS else contacts.c.email_key
-    suppressed = await suppress(session, keys, channel.value, address, source, now)
+    suppressed = await suppress(session, keys, channel, address, source, now)
     holders = await session.execute(
         select(contacts.c.id)
         .where(key_column == key, contacts.c.erased_at.is_(None))

@@ -28,7 +28,7 @@ from campaign.store.tables import contacts, messages
 class ChannelPlan:
     """For one channel: the languages the template has, and the fallback for the rest."""
 
-    channel: str
+    channel: Channel
     languages: frozenset[str]
     fallback: str
 
@@ -42,7 +42,7 @@ def plan_channels(
         languages = variants.get(channel, set())
         fallback = choose_language("", languages, fallback_chain, default="en")
         if languages and fallback is not None:
-            plans.append(ChannelPlan(channel, frozenset(languages), fallback))
+            plans.append(ChannelPlan(Channel(channel), frozenset(languages), fallback))
     return plans
 
 
@@ -53,12 +53,12 @@ def _chosen_channel(
     if honour_contact_channel:
         whens += [
             (
-                and_(contacts.c.preferred_channel == p.channel, reachable(Channel(p.channel))),
-                p.channel,
+                and_(contacts.c.preferred_channel == p.channel.value, reachable(p.channel)),
+                p.channel.value,
             )
             for p in plans
         ]
-    whens += [(reachable(Channel(p.channel)), p.channel) for p in plans]
+    whens += [(reachable(p.channel), p.channel.value) for p in plans]
     return case(*whens, else_=None)
 
 

@@ -137,7 +137,13 @@ class Composer:
         if row is None or row.contact_id is None or row.address is None:
             return None  # erased: nothing personal is kept to show
         claimed = ClaimedMessage(
-            row.id, row.campaign_id, row.contact_id, row.channel, row.address, row.language, 0
+            row.id,
+            row.campaign_id,
+            row.contact_id,
+            Channel(row.channel),
+            row.address,
+            row.language,
+            0,
         )
         content = await self.content(row.campaign_id)
         recipient = (await self.recipients([claimed])).get(row.contact_id)

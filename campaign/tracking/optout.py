@@ -61,13 +61,14 @@ async def opt_out_from_message(
         ).first()
         if row is None:
             return None
+        channel = Channel(row.channel)
         changed = False
         if row.address:
-            changed = await suppress(session, keys, row.channel, row.address, source, now)
+            changed = await suppress(session, keys, channel, row.address, source, now)
         if row.contact_id is not None:
-            marked = await mark_opted_out(session, row.contact_id, row.channel, now)
+            marked = await mark_opted_out(session, row.contact_id, channel, now)
             changed = changed or marked
         if changed:
             payload = {"contact_id": row.contact_id, "channel": row.channel, "source": source}
             await emit(session, "contact.opted_out", payload, now)
-    return OptOut(message_id, Channel(row.channel), row.language, changed)
+    return OptOut(message_id, channel, row.language, changed)
