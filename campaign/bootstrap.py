@@ -5,7 +5,8 @@ worker, the event dispatcher, the clock and the page templates) and is where eve
 are registered (there are none yet). The CLI loads the settings, prepares the database and
 calls it; the roles, the tests, the demo and the benchmarks use what it returns, and nothing
 else names a concrete adapter or constructs a service. Tests may hand in their own clock,
-providers and leadership.
+providers (built, or a ``ProviderFactory`` of the sinks the root makes, for providers that
+report back) and leadership.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ def build(
     settings: Settings,
     *,
     clock: Clock | None = None,
-    channels: ProviderFactory | None = None,
+    channels: ProviderFactory | Mapping[Channel, Provider] | Mapping[str, Provider] | None = None,
     leadership: Leadership | None = None,
 ) -> Services:
     """Build every adapter and service for one process from validated settings."""
@@ -67,7 +68,7 @@ def build(
     receipts = ReceiptRecorder(database, clock)
     replies = InboundReplies(database, clock, address_keys, settings.default_region)
     sinks = ProviderSinks(report=receipts.record, reply=replies.record, clock=clock)
-    providers = (channels or _providers(settings))(sinks)
+    providers = _built_providers(settings, channels, sinks)
     renderer = Renderer()
     alphanumeric = _alphanumeric_sender(settings)
     composer = _composer(settings, database, renderer, signer)
@@ -105,6 +106,18 @@ def build(
         pages=page_environment(settings.base_url),
         event_handlers=handlers,
     )
+
+
+def _built_providers(
+    settings: Settings,
+    channels: ProviderFactory | Mapping[Channel, Provider] | Mapping[str, Provider] | None,
+    sinks: ProviderSinks,
+) -> Mapping[Channel, Provider]:
+    """The providers ``channels`` names (already built, or a factory of the sinks), else the
+    ones the settings choose."""
+    if isinstance(channels, Mapping):
+        return {Channel(name): provider for name, provider in channels.items()}
+    return (channels or _providers(settings))(sinks)
 
 
 def _composer(

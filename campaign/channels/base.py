@@ -87,10 +87,13 @@ class RetryableSendError(SendError):
     """Worth trying again later; ``retry_after`` is the wait the provider asked for, if any."""
 
     def __init__(
-        self, reason: str, code: str | None = None, *, retry_after: timedelta | None = None
+        self, reason: str, code: str | None = None, *, retry_after: timedelta | float | None = None
     ) -> None:
         super().__init__(reason, code)
-        self.retry_after = retry_after
+        # Seconds, as an HTTP Retry-After header gives them, or a timedelta.
+        if isinstance(retry_after, int | float):
+            retry_after = timedelta(seconds=retry_after)
+        self.retry_after: timedelta | None = retry_after
 
 
 class PermanentSendError(SendError):

@@ -47,6 +47,8 @@ class RetryPolicy:
     max_attempts: int = 5
     first_delay: float = 30.0
     max_delay: float = 3600.0
+    # A provider may ask for a longer wait than our back-off; never for longer than this.
+    longest_provider_wait: float = 24 * 3600.0
 
     def delay(self, attempts: int) -> timedelta:
         return timedelta(seconds=min(self.max_delay, self.first_delay * 2 ** max(0, attempts - 1)))
@@ -234,13 +236,13 @@ class DispatchWorker:
             )
 
     def _retry_delay(self, outcome: Outcome) -> timedelta:
-        """The back-off, or longer when the provider asked us to wait longer, up to the policy's
-        longest wait (a provider's answer never parks a message for days)."""
+        """The back-off, or longer when the provider asked us to wait longer, up to a day (a
+        provider's answer never parks a message for days)."""
         delay = self._retry.delay(outcome.message.attempts + 1)
         asked = outcome.error.retry_after if isinstance(outcome.error, RetryableSendError) else None
         if asked is None:
             return delay
-        return max(delay, min(asked, timedelta(seconds=self._retry.max_delay)))
+        return max(delay, min(asked, timedelta(seconds=self._retry.longest_provider_wait)))
 
     def _will_retry(self, outcome: Outcome) -> bool:
         return (

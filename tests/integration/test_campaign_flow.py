@@ -273,7 +273,7 @@ async def test_a_provider_that_asks_to_wait_longer_than_the_back_off_is_obeyed(
         await flow.services.close()
 
 
-async def test_a_provider_cannot_park_a_message_for_longer_than_the_longest_back_off(
+async def test_a_provider_cannot_park_a_message_for_more_than_a_day(
     database: Database, clock: ManualClock
 ) -> None:
     provider = _RateLimited(retry_after=timedelta(days=3))
@@ -283,7 +283,7 @@ async def test_a_provider_cannot_park_a_message_for_longer_than_the_longest_back
         await _approved_campaign(flow)
         await flow.campaigns.start_due()
         await flow.drain()
-        clock.advance(RetryPolicy().max_delay + 1)
+        clock.advance(RetryPolicy().longest_provider_wait + 1)
         await flow.drain()
         assert provider.calls == 2
     finally:
@@ -334,3 +334,16 @@ async def test_a_receipt_before_the_send_is_recorded_keeps_the_send_time(
         assert row.provider_id == "SMfast"
     finally:
         await flow.services.close()
+
+
+async def test_the_root_takes_providers_the_caller_built(
+    database: Database, clock: ManualClock
+) -> None:
+    sms, email = _RateLimited(), _RateLimited()
+    url = database.engine.url.render_as_string(hide_password=False)
+    settings = load_settings(database_url=url, secret_key=TEST_SECRET)
+    services = build(settings, clock=clock, channels={"sms": sms, "email": email})
+    try:
+        assert services.providers == {Channel.SMS: sms, Channel.EMAIL: email}
+    finally:
+        await services.close()
