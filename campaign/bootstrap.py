@@ -100,7 +100,7 @@ def build(
         costs=CostEstimator(
             database, renderer, price=settings.sms_price, alphanumeric=alphanumeric
         ),
-        worker=_worker(settings, database, clock, providers, composer),
+        worker=_worker(settings, database, clock, providers, composer, address_keys),
         events=OutboxDispatcher(database, clock, handlers),
         scheduler=_scheduler(settings, database, clock, campaigns, leadership),
         pages=page_environment(settings.base_url),
@@ -151,12 +151,14 @@ def _worker(
     clock: Clock,
     providers: Mapping[Channel, Provider],
     composer: Composer,
+    address_keys: AddressKeys,
 ) -> DispatchWorker:
     return DispatchWorker(
         database,
         clock,
         providers,
         composer,
+        address_keys,
         worker_id=f"{socket.gethostname()}:{os.getpid()}",
         channel_rates={Channel.SMS: settings.sms_rate, Channel.EMAIL: settings.email_rate},
     )

@@ -7,10 +7,11 @@ which serialises writers. Either way a claim is one ``UPDATE … WHERE state = '
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Update, or_, select, update
+from sqlalchemy import Update, bindparam, or_, select, update
 
 from campaign.campaigns.states import CampaignState
 from campaign.delivery.states import MessageState
@@ -107,3 +108,22 @@ async def release(database: Database, ids: list[int], worker_id: str, not_before
             )
             .values(lease_owner=None, lease_until=None, next_attempt_at=not_before)
         )
+
+
+async def release_each(
+    database: Database, not_before: Sequence[tuple[int, datetime]], worker_id: str
+) -> None:
+    """Give back leased messages untouched, each to be claimed again from its own time."""
+    if not not_before:
+        return
+    statement = (
+        update(messages)
+        .where(
+            messages.c.id == bindparam("m_id"),
+            messages.c.lease_owner == worker_id,
+            messages.c.state == MessageState.QUEUED.value,
+        )
+        .values(lease_owner=None, lease_until=None, next_attempt_at=bindparam("m_at"))
+    )
+    async with database.transaction() as session:
+        await session.execute(statement, [{"m_id": i, "m_at": at} for i, at in not_before])

@@ -20,6 +20,16 @@ class TokenBucket:
             self._tokens = min(self._capacity, self._tokens + elapsed * self.rate)
             self._updated = now
 
+    def wait_time(self) -> float:
+        """Seconds until a token is available (0 when one is there now); takes nothing."""
+        self._refill()
+        return 0.0 if self._tokens >= 1 else (1 - self._tokens) / self.rate
+
+    def take_now(self) -> None:
+        """Take the token ``wait_time`` just said is there."""
+        self._refill()
+        self._tokens -= 1
+
     async def take(self) -> None:
         """Wait until one token is available, then take it."""
         while True:

@@ -1,8 +1,12 @@
-"""The dispatch worker: claim, commit ``sending``, call the provider, record the outcome.
+"""The dispatch worker: claim, pace, check, commit ``sending``, call the provider, record.
 
 No database transaction is held across a provider call. A message is committed as
 ``sending`` just before the call, so a crash mid-call leaves it ``sending`` and the sweep
-turns it ``unknown`` (never silently sent twice).
+turns it ``unknown`` (never silently sent twice). Rate tokens are taken before ``sending`` is
+committed and never waited for while holding a batch: a message whose campaign or channel has
+no token now goes back to the queue until its turn, so a slow campaign holds up no other and
+no lease outlives its work. Just before the commit, ``gate.last_moment`` reads again whether
+the campaign still runs and the person may still be reached.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from audiences.contacts.addresses import AddressKeys
 from campaign.channels import (
     Accepted,
     OutboundMessage,
@@ -24,8 +29,9 @@ from campaign.channels import (
 )
 from campaign.delivery.moves import Move, move_each, move_many, record_acceptance
 from campaign.delivery.states import MessageState, is_final
-from campaign.dispatch.claims import ClaimedMessage, claim_due_messages, release
+from campaign.dispatch.claims import ClaimedMessage, claim_due_messages, release, release_each
 from campaign.dispatch.composer import CampaignContent, Composer, Recipient
+from campaign.dispatch.gate import last_moment
 from campaign.dispatch.ratelimit import TokenBucket
 from campaign.kernel.channel import Channel
 from campaign.kernel.clock import Clock
@@ -68,6 +74,7 @@ class DispatchWorker:
         clock: Clock,
         providers: Mapping[Channel, Provider],
         composer: Composer,
+        address_keys: AddressKeys,
         *,
         worker_id: str,
         channel_rates: Mapping[Channel, float],
@@ -80,6 +87,7 @@ class DispatchWorker:
         self._clock = clock
         self._providers = providers
         self._composer = composer
+        self._address_keys = address_keys
         self.worker_id = worker_id
         self._batch_size = batch_size
         self._lease_seconds = lease_seconds
@@ -101,6 +109,7 @@ class DispatchWorker:
         if not claimed:
             return 0
         ready = await self._prepare(claimed, now)
+        ready = await self._pace(ready, now)
         to_send = await self._mark_sending(ready)
         outcomes = await asyncio.gather(*(self._send(m, out) for m, out in to_send))
         await self._record(outcomes)
@@ -161,18 +170,44 @@ class DispatchWorker:
             )
             await move_each(session, failed, now, final_at=[now] * len(failed))
 
+    async def _pace(
+        self, ready: list[tuple[ClaimedMessage, OutboundMessage]], now: datetime
+    ) -> list[tuple[ClaimedMessage, OutboundMessage]]:
+        """Keep what has its campaign's and its channel's token now; queue the rest for later,
+        each campaign's next ones one interval apart."""
+        keep, later = [], []
+        waiting: dict[int, int] = {}
+        for message, outbound in ready:
+            buckets = (self._campaign_bucket(message.campaign_id), self._channel_bucket(message))
+            wait = max(bucket.wait_time() for bucket in buckets)
+            if wait == 0:
+                for bucket in buckets:
+                    bucket.take_now()
+                keep.append((message, outbound))
+                continue
+            behind = waiting[message.campaign_id] = waiting.get(message.campaign_id, 0) + 1
+            interval = 1 / min(bucket.rate for bucket in buckets)
+            later.append((message.id, now + timedelta(seconds=wait + (behind - 1) * interval)))
+        await release_each(self._database, later, self.worker_id)
+        return keep
+
+    def _channel_bucket(self, message: ClaimedMessage) -> TokenBucket:
+        return self._channel_buckets[message.channel]
+
     async def _mark_sending(
         self, ready: list[tuple[ClaimedMessage, OutboundMessage]]
     ) -> list[tuple[ClaimedMessage, OutboundMessage]]:
-        """Commit ``sending`` for the batch; only what this commit moved may be sent."""
+        """Check each message at the last moment and commit ``sending`` for those that may go;
+        only what this commit moved may be sent."""
         if not ready:
             return []
         now = self._clock.now()
         by_id = {m.id: (m, out) for m, out in ready}
         async with self._database.transaction() as session:
+            verdicts = await last_moment(session, self._address_keys, [m for m, _ in ready])
             moved = await move_many(
                 session,
-                list(by_id),
+                verdicts.go,
                 [_S.QUEUED],
                 _S.SENDING,
                 now,
@@ -181,12 +216,13 @@ class DispatchWorker:
                     "attempts": messages.c.attempts + 1,
                 },
             )
+            never = [Move(i, _S.QUEUED, _S.SKIPPED, reason=r) for i, r in verdicts.never.items()]
+            await move_each(session, never, now, final_at=[now] * len(never))
+        await release(self._database, verdicts.wait, self.worker_id, now)
         return [by_id[m.message_id] for m in moved]
 
     async def _send(self, message: ClaimedMessage, outbound: OutboundMessage) -> Outcome:
         provider = self._providers[message.channel]
-        await self._channel_buckets[message.channel].take()
-        await self._campaign_bucket(message.campaign_id).take()
         async with self._in_flight:
             try:
                 return Outcome(message, accepted=await provider.send(outbound))
