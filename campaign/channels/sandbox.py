@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 # A report that could not be recorded is tried again after 1 s, then 2, 4, … at most 30 s apart.
 _FIRST_RETRY = 1.0
 _LAST_RETRY = 30.0
+_ATTEMPTS = 20  # about eight minutes: a database out of connections has recovered by then
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,22 +163,27 @@ class SandboxProvider:
         self, sink: Callable[[Any], Awaitable[object]], item: DeliveryReport | InboundSms
     ) -> None:
         """Hand ``item`` to ``sink`` until it is taken: a receipt that cannot be written now (a
-        database busy or out of connections) is tried again, never dropped, as a provider
-        repeats a callback that was not answered."""
+        database busy or out of connections) is tried again for about eight minutes, as a
+        provider repeats a callback that was not answered, then logged as an error."""
         wait = _FIRST_RETRY
-        while True:
+        for attempt in range(1, _ATTEMPTS + 1):
             try:
                 await sink(item)
                 return
             except Exception:
+                if attempt == _ATTEMPTS:  # a fault that does not pass: say so, loudly, once
+                    log.exception(
+                        "a sandbox %s could not be recorded; given up", type(item).__name__
+                    )
+                    return
                 log.warning(
                     "recording a sandbox %s failed; trying again in %.0f s",
                     type(item).__name__,
                     wait,
                     exc_info=True,
                 )
-            await self._clock.sleep(wait)
-            wait = min(wait * 2, _LAST_RETRY)
+                await self._clock.sleep(wait)
+                wait = min(wait * 2, _LAST_RETRY)
 
     async def flush(self) -> None:
         """Wait for every report already promised (tests and clean shutdown)."""

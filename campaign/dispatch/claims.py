@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Update, bindparam, or_, select, update
+from sqlalchemy import Update, bindparam, or_, select, text, update
 
 from campaign.campaigns.states import CampaignState
 from campaign.delivery.states import MessageState
@@ -76,6 +76,10 @@ async def claim_due_messages(
     """Lease up to ``limit`` due messages of running campaigns to ``worker_id``."""
     claim = claim_statement(worker_id, now, limit=limit, lease_seconds=lease_seconds)
     async with database.transaction() as session:
+        if database.dialect == "postgresql":
+            # Plan each claim for the queue as it is now: a plan cached while `messages` was
+            # nearly empty would scan every queued row to find the claimed ones.
+            await session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
         rows = (await session.execute(claim)).all()
     return sorted(
         (

@@ -17,6 +17,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from audiences.contacts.addresses import AddressKeys
 from campaign.channels import (
     Accepted,
@@ -95,6 +97,7 @@ class DispatchWorker:
         self._in_flight = asyncio.Semaphore(concurrency)
         self._channel_buckets = {c: TokenBucket(clock, r) for c, r in channel_rates.items()}
         self._campaign_buckets: dict[int, TokenBucket] = {}
+        self._turns: dict[int, datetime] = {}  # each campaign's next free turn in the queue
 
     async def run_once(self) -> int:
         """Claim one batch and see it through; return how many messages were claimed."""
@@ -148,8 +151,7 @@ class DispatchWorker:
                 failed.append(Move(message.id, _S.QUEUED, _S.SKIPPED, reason=over))
                 continue
             ready.append((message, outbound))
-        for message_id, resume_at in deferred:
-            await release(self._database, [message_id], self.worker_id, resume_at)
+        await release_each(self._database, deferred, self.worker_id)
         await self._finish_unsendable(closed, failed, now)
         return ready
 
@@ -176,7 +178,6 @@ class DispatchWorker:
         """Keep what has its campaign's and its channel's token now; queue the rest for later,
         each campaign's next ones one interval apart."""
         keep, later = [], []
-        waiting: dict[int, int] = {}
         for message, outbound in ready:
             buckets = (self._campaign_bucket(message.campaign_id), self._channel_bucket(message))
             wait = max(bucket.wait_time() for bucket in buckets)
@@ -185,11 +186,19 @@ class DispatchWorker:
                     bucket.take_now()
                 keep.append((message, outbound))
                 continue
-            behind = waiting[message.campaign_id] = waiting.get(message.campaign_id, 0) + 1
-            interval = 1 / min(bucket.rate for bucket in buckets)
-            later.append((message.id, now + timedelta(seconds=wait + (behind - 1) * interval)))
+            later.append((message.id, self._next_turn(message.campaign_id, buckets, now, wait)))
         await release_each(self._database, later, self.worker_id)
         return keep
+
+    def _next_turn(
+        self, campaign_id: int, buckets: tuple[TokenBucket, ...], now: datetime, wait: float
+    ) -> datetime:
+        """The campaign's next free turn: turns given out earlier (in this batch or before) are
+        not given twice, so a waiting message is claimed again only when it can go."""
+        interval = timedelta(seconds=1 / min(bucket.rate for bucket in buckets))
+        turn = max(self._turns.get(campaign_id, now), now + timedelta(seconds=wait))
+        self._turns[campaign_id] = turn + interval
+        return turn
 
     def _channel_bucket(self, message: ClaimedMessage) -> TokenBucket:
         return self._channel_buckets[message.channel]
@@ -245,16 +254,7 @@ class DispatchWorker:
         sent = [(o, o.accepted) for o in outcomes if o.accepted is not None]
         failed = [o for o in outcomes if o.error is not None]
         async with self._database.transaction() as session:
-            await move_each(
-                session,
-                [
-                    Move(o.message.id, _S.SENDING, _S.SENT, provider_status=a.provider_status)
-                    for o, a in sent
-                ],
-                now,
-                final_at=[now if is_final(_S.SENT, o.message.channel) else None for o, _ in sent],
-            )
-            await record_acceptance(session, [(o.message.id, a.provider_id) for o, a in sent], now)
+            await _record_accepted(session, sent, now)
             retry_moves, final_moves = self._failure_moves(failed)
             await move_each(
                 session,
@@ -347,3 +347,28 @@ def _over_cap(content: CampaignContent, outbound: OutboundMessage) -> str | None
     if segments <= cap:
         return None
     return f"{segments} segments, over the campaign's cap of {cap}"
+
+
+async def _record_accepted(
+    session: AsyncSession, sent: Sequence[tuple[Outcome, Accepted]], now: datetime
+) -> None:
+    """``sent`` with its time and provider id, from ``sending``, or from ``unknown`` when the
+    sweep gave up on a slow call before its answer came; a message a receipt already moved on
+    keeps its state and gets its time and id."""
+    pending = list(sent)
+    for from_state in (_S.SENDING, _S.UNKNOWN):
+        applied = await move_each(
+            session,
+            [
+                Move(o.message.id, from_state, _S.SENT, provider_status=a.provider_status)
+                for o, a in pending
+            ],
+            now,
+            provider_id=[a.provider_id for _, a in pending],
+            sent_at=[now] * len(pending),
+            lease_owner=[None] * len(pending),
+            final_at=[now if is_final(_S.SENT, o.message.channel) else None for o, _ in pending],
+        )
+        moved = {m.message_id for m in applied}
+        pending = [(o, a) for o, a in pending if o.message.id not in moved]
+    await record_acceptance(session, [(o.message.id, a.provider_id) for o, a in pending], now)

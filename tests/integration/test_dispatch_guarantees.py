@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy import select
 
+from audiences.contacts.optout import suppress
 from campaign.campaigns.model import CampaignDraft
 from campaign.campaigns.states import CampaignAction
 from campaign.channels import InboundSms
@@ -171,7 +172,7 @@ async def test_cancel_skips_everything_not_yet_handed_to_the_provider(
 
 
 async def test_a_slow_campaign_holds_up_no_other(flow: Flow, staff: Staff) -> None:
-    await _people(flow, 60, municipality="Gent")
+    await _people(flow, 250, municipality="Gent")  # more than a claim takes, and first in line
     quick = await _people(flow, 15, municipality="Mons", block=2)
     await staff.running_campaign('municipality = "Gent"', rate=0.1)
     await staff.running_campaign('municipality = "Mons"', rate=100)
@@ -213,3 +214,33 @@ async def test_a_pause_or_opt_out_after_the_claim_still_stops_the_message(
     async with flow.database.read_session() as session:
         verdicts = await last_moment(session, keys, claimed)
     assert sorted(verdicts.wait) == sorted(m.id for m in claimed)
+
+
+async def test_erased_people_and_suppressed_addresses_are_not_reached(
+    flow: Flow, staff: Staff
+) -> None:
+    phones = await _people(flow, 4)
+    await staff.running_campaign('municipality = "Gent"', rate=1)
+    await _step(flow)
+    async with flow.database.transaction() as session:
+        await suppress(
+            session,
+            flow.services.address_keys,
+            Channel.SMS,
+            phones[1],
+            "complaint",
+            flow.clock.now(),
+        )
+        erased = (
+            await session.execute(
+                select(messages.c.contact_id).where(messages.c.address == phones[2])
+            )
+        ).scalar_one()
+    await flow.services.records.erase_contact(staff.editor, erased)
+    for _ in range(6):
+        await _step(flow)
+    assert [m.to for m in flow.sms.sent] == [phones[0], phones[3]]
+    reasons = sorted(
+        reason or "" for state, reason in (await _fates(flow)).values() if state == "skipped"
+    )
+    assert reasons == ["erased", "suppressed"]
