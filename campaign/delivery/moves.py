@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import ColumnElement, bindparam, func, insert, select, true, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from campaign.delivery.states import MessageState, can_move
@@ -56,8 +56,10 @@ async def move_many(
     provider_status: str | None = None,
     code: str | None = None,
     values: dict[str, Any] | None = None,
+    condition: ColumnElement[bool] | None = None,
 ) -> list[Move]:
-    """Move every listed message that is in one of ``from_states``; return what moved."""
+    """Move every listed message that is in one of ``from_states`` (and meets ``condition``);
+    return what moved."""
     from_states = list(from_states)
     for from_state in from_states:
         _check(from_state, to_state)
@@ -68,7 +70,11 @@ async def move_many(
             break
         statement = (
             update(messages)
-            .where(messages.c.id.in_(list(remaining)), messages.c.state == from_state.value)
+            .where(
+                messages.c.id.in_(list(remaining)),
+                messages.c.state == from_state.value,
+                true() if condition is None else condition,
+            )
             .values(state=to_state.value, updated_at=now, **(values or {}))
             .returning(messages.c.id)
         )

@@ -30,6 +30,10 @@ class TokenBucket:
         self._refill()
         self._tokens -= 1
 
+    def give_back(self) -> None:
+        """Return a token taken for a message that did not go after all."""
+        self._tokens = min(self._capacity, self._tokens + 1)
+
     async def take(self) -> None:
         """Wait until one token is available, then take it."""
         while True:

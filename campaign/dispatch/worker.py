@@ -224,11 +224,18 @@ class DispatchWorker:
                     "lease_until": now + timedelta(seconds=self._lease_seconds),
                     "attempts": messages.c.attempts + 1,
                 },
+                # Only while our lease holds: after a stall another worker may have it again.
+                condition=messages.c.lease_owner == self.worker_id,
             )
             never = [Move(i, _S.QUEUED, _S.SKIPPED, reason=r) for i, r in verdicts.never.items()]
             await move_each(session, never, now, final_at=[now] * len(never))
         await release(self._database, verdicts.wait, self.worker_id, now)
-        return [by_id[m.message_id] for m in moved]
+        going = {m.message_id for m in moved}
+        for message, _ in ready:
+            if message.id not in going:  # its rate tokens were taken in _pace: return them
+                self._campaign_bucket(message.campaign_id).give_back()
+                self._channel_bucket(message).give_back()
+        return [by_id[i] for i in by_id if i in going]
 
     async def _send(self, message: ClaimedMessage, outbound: OutboundMessage) -> Outcome:
         provider = self._providers[message.channel]

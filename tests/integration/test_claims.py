@@ -12,6 +12,8 @@ import asyncpg
 from sqlalchemy import update
 
 from campaign.campaigns.states import CampaignState
+from campaign.delivery.moves import move_many
+from campaign.delivery.states import MessageState
 from campaign.dispatch.claims import claim_due_messages, claim_statement
 from campaign.kernel.clock import ManualClock
 from campaign.store.engine import Database, create_engine
@@ -119,3 +121,23 @@ async def test_the_claim_locks_once_even_with_a_plan_made_on_an_empty_queue(
     plan = json.loads(explained)[0]["Plan"]
     assert _lock_rows_outside_the_cte(plan) == 0
     assert '"CTE due"' in explained
+
+
+async def test_a_move_to_sending_needs_the_lease_still_held(
+    database: Database, clock: ManualClock
+) -> None:
+    await queued_messages(database, clock, count=2)
+    claimed = await claim_due_messages(database, "w1", clock.now(), limit=2, lease_seconds=120)
+    async with database.transaction() as session:  # w1 stalled; w2 holds the first one now
+        await session.execute(
+            update(messages).where(messages.c.id == claimed[0].id).values(lease_owner="w2")
+        )
+        moved = await move_many(
+            session,
+            [m.id for m in claimed],
+            [MessageState.QUEUED],
+            MessageState.SENDING,
+            clock.now(),
+            condition=messages.c.lease_owner == "w1",
+        )
+    assert [m.message_id for m in moved] == [claimed[1].id]

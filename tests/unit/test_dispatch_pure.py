@@ -21,6 +21,19 @@ async def test_the_bucket_allows_a_burst_then_waits_for_the_clock() -> None:
     await asyncio.wait_for(third, timeout=1)
 
 
+def test_a_token_not_used_goes_back_and_says_when_the_next_comes() -> None:
+    clock = ManualClock()
+    bucket = TokenBucket(clock, rate_per_second=1)
+    assert bucket.wait_time() == 0
+    bucket.take_now()
+    assert bucket.wait_time() == 1.0  # one a second: the next in a second
+    bucket.give_back()  # the message it was for did not go
+    assert bucket.wait_time() == 0
+    bucket.give_back()
+    bucket.take_now()
+    assert bucket.wait_time() == 1.0  # never more than the burst
+
+
 def test_quiet_hours_wrap_midnight() -> None:
     quiet = QuietHours(time(21, 0), time(8, 0))
     assert quiet.contains(time(22, 30))
