@@ -1,4 +1,7 @@
-"""A token bucket on the injected clock: sends at a steady rate with a burst of one second."""
+"""A token bucket on the injected clock: sends at a steady rate with a burst of one second.
+
+Nobody waits on it: the worker asks how long until the next token and queues the message
+for then (``DispatchWorker._pace``)."""
 
 from __future__ import annotations
 
@@ -33,12 +36,3 @@ class TokenBucket:
     def give_back(self) -> None:
         """Return a token taken for a message that did not go after all."""
         self._tokens = min(self._capacity, self._tokens + 1)
-
-    async def take(self) -> None:
-        """Wait until one token is available, then take it."""
-        while True:
-            self._refill()
-            if self._tokens >= 1:
-                self._tokens -= 1
-                return
-            await self._clock.sleep((1 - self._tokens) / self.rate)
