@@ -91,6 +91,13 @@ def report_applies(current: MessageState, reported: MessageState) -> bool:
     return can_move(current, reported) and MESSAGE_RANK[reported] > MESSAGE_RANK[current]
 
 
-def states_a_report_moves(reported: MessageState) -> frozenset[MessageState]:
-    """The current states a report of ``reported`` may move (for conditional UPDATEs)."""
-    return frozenset(s for s in MessageState if report_applies(s, reported))
+def states_a_report_moves(reported: MessageState) -> tuple[MessageState, ...]:
+    """The current states a report of ``reported`` may move, lowest rank first.
+
+    The order matters to the conditional UPDATEs tried one after the other: a report that
+    races the worker's record of ``sent`` waits on its ``sending`` row, finds it ``sent`` once
+    the worker commits, and must still try ``sent`` after that (PostgreSQL reads the committed
+    row afresh for each statement). Tried highest first, the report was lost.
+    """
+    movable = [s for s in MessageState if report_applies(s, reported)]
+    return tuple(sorted(movable, key=lambda s: MESSAGE_RANK[s]))

@@ -69,6 +69,8 @@ def test_a_late_sent_never_undoes_delivered() -> None:
 def test_a_receipt_may_overtake_the_record_of_the_send() -> None:
     assert report_applies(M.SENDING, M.DELIVERED)
     assert M.SENDING in states_a_report_moves(M.DELIVERED)
+    # Lowest rank first, so a report racing the record of `sent` still finds `sent` last.
+    assert states_a_report_moves(M.DELIVERED) == (M.SENDING, M.UNKNOWN, M.SENT)
 
 
 def test_a_second_final_outcome_does_not_overwrite_the_first() -> None:
