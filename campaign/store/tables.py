@@ -243,6 +243,10 @@ campaigns = Table(
     Column("spend_cap", Float, nullable=True),
     # At most this many SMS segments per message: a longer one is skipped, not sent.
     Column("sms_segment_cap", Integer, nullable=True),
+    # Why this campaign sends outside the service's default quiet hours (None: it does not).
+    Column("quiet_hours_override", Text, nullable=True),
+    # What its messages handed to a provider are expected to cost so far (the spend cap's count).
+    Column("spent", Float, nullable=False, default=0.0, server_default="0"),
     Column("approval_override", Text, nullable=True),
     Column("owner_partner_id", Id, ForeignKey("partners.id"), nullable=True),
     Column("created_by", Id, ForeignKey("users.id"), nullable=True),
@@ -312,11 +316,16 @@ messages = Table(
     Column("updated_at", UTCDateTime(), nullable=False),
     Column("sent_at", UTCDateTime(), nullable=True),
     Column("final_at", UTCDateTime(), nullable=True),
+    # Staff looked at an `unknown` message and decided not to resend it: who, when.
+    Column("settled_at", UTCDateTime(), nullable=True),
+    Column("settled_by", String(320), nullable=True),
     # A household sharing a phone gets one SMS per run.
     UniqueConstraint("run_id", "channel", "address"),
     Index("ix_messages_state_next_attempt_at", "state", "next_attempt_at"),
     Index("ix_messages_campaign_id_state", "campaign_id", "state"),
     Index("ix_messages_provider_id", "provider_id"),
+    # The weekly cap per person counts each contact's recent messages.
+    Index("ix_messages_contact_id_sent_at", "contact_id", "sent_at"),
 )
 
 delivery_events = Table(
@@ -346,6 +355,26 @@ outbox = Table(
     Column("last_error", Text, nullable=True),
     Column("lease_until", UTCDateTime(), nullable=True),
     Index("ix_outbox_processed_at_available_at", "processed_at", "available_at"),
+)
+
+# One rate shared by every worker: the time (seconds since the epoch) from which the next message
+# under ``key`` may go, moved forward by each reservation (a cell-rate algorithm in one row).
+send_rates = Table(
+    "send_rates",
+    metadata,
+    Column("key", String(120), primary_key=True),
+    Column("next_at", Float, nullable=False),
+)
+
+# The stop switch: while its one row says stopped, no worker hands anything to a provider.
+dispatch_switch = Table(
+    "dispatch_switch",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("stopped", Boolean, nullable=False),
+    Column("changed_at", UTCDateTime(), nullable=False),
+    Column("changed_by", String(320), nullable=False),
+    Column("reason", Text, nullable=True),
 )
 
 CHANNELS = tuple(channel.value for channel in Channel)

@@ -188,7 +188,9 @@ async def test_upgrading_marks_the_households_already_there(
     empty_url: str, empty_database: Database, tmp_path: Path
 ) -> None:
     scripts = tmp_path / "migrations"
-    later = shutil.ignore_patterns("0003_*", "0004_*")  # 0003 and every revision after it
+    def later(_: str, names: list[str]) -> set[str]:  # 0003 and every revision after it
+        return {n for n in names if n[:4].isdigit() and int(n[:4]) >= 3}
+
     shutil.copytree(MIGRATIONS, scripts, ignore=later)
     await upgrade(empty_url, scripts)
     assert await current_revision(empty_database) == "0002"
