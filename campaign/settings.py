@@ -6,7 +6,9 @@ print one clear line instead of a traceback. Secrets are ``SecretStr`` and never
 
 from __future__ import annotations
 
+import re
 import secrets
+from datetime import time
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -82,6 +84,15 @@ class Settings(BaseSettings):
     smtp_tls: Annotated[SmtpTls, _env("SMTP_TLS")] = SmtpTls.STARTTLS
     email_rate: Annotated[float, _env("CAMPAIGN_EMAIL_RATE"), Field(gt=0)] = 50.0
 
+    # Dispatch (docs/operations.md): when nobody is disturbed, how often one person may be
+    # reached, how long an `unknown` message keeps its campaign running, the sandbox's latency.
+    quiet_hours: Annotated[str, _env("CAMPAIGN_QUIET_HOURS")] = "21:00-08:00"
+    weekly_cap: Annotated[int, _env("CAMPAIGN_WEEKLY_CAP"), Field(ge=1)] = 5
+    unknown_settle_hours: Annotated[float, _env("CAMPAIGN_UNKNOWN_SETTLE_HOURS"), Field(gt=0)] = (
+        72.0
+    )
+    sandbox_latency: Annotated[float, _env("CAMPAIGN_SANDBOX_LATENCY"), Field(ge=0, le=30)] = 0.0
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:
@@ -91,6 +102,12 @@ class Settings(BaseSettings):
                 f"(got {value.split('://', 1)[0]}://...)"
             )
         return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet_hours_shape(cls, value: str) -> str:
+        _quiet_hours(value)
+        return value.strip().lower()
 
     @field_validator("default_time_zone")
     @classmethod
@@ -107,6 +124,11 @@ class Settings(BaseSettings):
         if value.upper() not in phonenumbers.SUPPORTED_REGIONS:
             raise ValueError(f"unknown phone region {value!r} (use a code such as BE)")
         return value.upper()
+
+    @property
+    def default_quiet_hours(self) -> tuple[time, time] | None:
+        """The service's quiet hours (start, end) in each person's time zone; None when off."""
+        return _quiet_hours(self.quiet_hours)
 
     @property
     def is_sqlite(self) -> bool:
@@ -190,3 +212,23 @@ def resolve_secret(settings: Settings) -> Settings:
         key_file.touch(mode=0o600)
         key_file.write_text(secrets.token_urlsafe(32))
     return settings.model_copy(update={"secret_key": SecretStr(key_file.read_text().strip())})
+
+
+_QUIET = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+
+
+def _quiet_hours(value: str) -> tuple[time, time] | None:
+    """``HH:MM-HH:MM`` (the end may be the next morning), or ``off``."""
+    if value.strip().lower() == "off":
+        return None
+    match = _QUIET.match(value)
+    if match is None:
+        raise ValueError(f"expected HH:MM-HH:MM or off (got {value!r})")
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    try:
+        start, end = time(h1, m1), time(h2, m2)
+    except ValueError as exc:
+        raise ValueError(f"not a time of day in {value!r}: {exc}") from exc
+    if start == end:
+        raise ValueError(f"start and end are the same in {value!r}: use off to have none")
+    return start, end

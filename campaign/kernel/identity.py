@@ -23,6 +23,7 @@ class Permission(StrEnum):
     APPROVE = "approve"
     USERS = "users"
     KEYS = "keys"
+    DISPATCH = "dispatch"  # the stop switch for all sending: admins only
 
 
 _P = Permission
