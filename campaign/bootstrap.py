@@ -28,6 +28,7 @@ from campaign.channels import Provider, ProviderFactory, ProviderSinks
 from campaign.channels.sandbox import sandbox_email, sandbox_sms
 from campaign.channels.twilio.inbound import TwilioWebhooks
 from campaign.dispatch.composer import Composer
+from campaign.dispatch.quiet import default_quiet_hours
 from campaign.dispatch.worker import DispatchWorker
 from campaign.events.outbox import Handler, OutboxDispatcher
 from campaign.kernel.channel import Channel
@@ -161,6 +162,7 @@ def _worker(
         address_keys,
         worker_id=f"{socket.gethostname()}:{os.getpid()}",
         channel_rates={Channel.SMS: settings.sms_rate, Channel.EMAIL: settings.email_rate},
+        quiet_hours=default_quiet_hours(settings.default_quiet_hours),
     )
 
 
@@ -198,10 +200,14 @@ def _providers(settings: Settings) -> ProviderFactory:
             "CAMPAIGN_EMAIL_PROVIDER: the smtp adapter is not part of this version yet; use sandbox"
         )
 
+    latency = settings.sandbox_latency
+
     def sandbox(sinks: ProviderSinks) -> Mapping[Channel, Provider]:
         return {
-            Channel.SMS: sandbox_sms(sinks.report, sinks.clock, reply_sink=sinks.reply),
-            Channel.EMAIL: sandbox_email(sinks.report, sinks.clock),
+            Channel.SMS: sandbox_sms(
+                sinks.report, sinks.clock, reply_sink=sinks.reply, latency=latency
+            ),
+            Channel.EMAIL: sandbox_email(sinks.report, sinks.clock, latency=latency),
         }
 
     return sandbox

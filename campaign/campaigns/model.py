@@ -43,6 +43,8 @@ class CampaignDraft:
     language_fallback: tuple[str, ...] = ("en", "fr", "nl")
     window_ends_at: datetime | None = None
     quiet_hours: QuietHours | None = None
+    # Why the service's default quiet hours do not apply (only ``quiet_hours`` then, if any).
+    quiet_hours_override: str | None = None
     rate_per_second: float = 10.0
     spend_cap: float | None = None
     sms_segment_cap: int | None = None

@@ -92,7 +92,8 @@ EMAIL_SIMULATOR: Mapping[str, Simulation] = {
 
 
 class SandboxProvider:
-    """A provider that never leaves the process; reports arrive ``report_delay`` seconds later."""
+    """A provider that never leaves the process; it answers a send after ``latency`` seconds
+    (as a provider across the network does) and reports ``report_delay`` seconds later."""
 
     def __init__(
         self,
@@ -104,8 +105,10 @@ class SandboxProvider:
         report_delay: float = 0.5,
         report_success: bool = True,
         reply_sink: ReplySink | None = None,
+        latency: float = 0.0,
     ) -> None:
         self.name = name
+        self._latency = latency
         self._reply_sink = reply_sink
         self._simulator = simulator
         self._sink = report_sink
@@ -124,6 +127,8 @@ class SandboxProvider:
     async def send(self, message: OutboundMessage) -> Accepted:
         if self._closed:  # never accepted, so another worker may send it later
             raise RetryableSendError("the sandbox provider is shutting down")
+        if self._latency:
+            await self._clock.sleep(self._latency)
         simulation = self._simulator.get(message.to.lower() if "@" in message.to else message.to)
         provider_id = f"{self._id_prefix}{next(self._ids):010d}"
         if simulation is not None and simulation.at_send is not None:
@@ -205,13 +210,28 @@ def sandbox_sms(
     *,
     report_delay: float = 0.5,
     reply_sink: ReplySink | None = None,
+    latency: float = 0.0,
 ) -> SandboxProvider:
     return SandboxProvider(
-        Channel.SMS, SMS_SIMULATOR, sink, clock, report_delay=report_delay, reply_sink=reply_sink
+        Channel.SMS,
+        SMS_SIMULATOR,
+        sink,
+        clock,
+        report_delay=report_delay,
+        reply_sink=reply_sink,
+        latency=latency,
     )
 
 
-def sandbox_email(sink: ReportSink, clock: Clock, *, report_delay: float = 0.5) -> SandboxProvider:
+def sandbox_email(
+    sink: ReportSink, clock: Clock, *, report_delay: float = 0.5, latency: float = 0.0
+) -> SandboxProvider:
     return SandboxProvider(
-        Channel.EMAIL, EMAIL_SIMULATOR, sink, clock, report_delay=report_delay, report_success=False
+        Channel.EMAIL,
+        EMAIL_SIMULATOR,
+        sink,
+        clock,
+        report_delay=report_delay,
+        report_success=False,
+        latency=latency,
     )

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from audiences.contacts.addresses import AddressKeys
+from campaign.campaigns.model import QuietHours
 from campaign.channels import (
     Accepted,
     OutboundMessage,
@@ -34,6 +35,7 @@ from campaign.delivery.states import MessageState, is_final
 from campaign.dispatch.claims import ClaimedMessage, claim_due_messages, release, release_each
 from campaign.dispatch.composer import CampaignContent, Composer, Recipient
 from campaign.dispatch.gate import last_moment
+from campaign.dispatch.quiet import quiet_spans, quiet_until
 from campaign.dispatch.ratelimit import TokenBucket
 from campaign.kernel.channel import Channel
 from campaign.kernel.clock import Clock
@@ -84,6 +86,7 @@ class DispatchWorker:
         concurrency: int = 50,
         lease_seconds: float = 120,
         retry: RetryPolicy | None = None,
+        quiet_hours: QuietHours | None = None,
     ) -> None:
         self._database = database
         self._clock = clock
@@ -94,6 +97,7 @@ class DispatchWorker:
         self._batch_size = batch_size
         self._lease_seconds = lease_seconds
         self._retry = retry or RetryPolicy()
+        self._quiet_hours = quiet_hours  # the service's default, for every campaign
         self._in_flight = asyncio.Semaphore(concurrency)
         self._channel_buckets = {c: TokenBucket(clock, r) for c, r in channel_rates.items()}
         self._campaign_buckets: dict[int, TokenBucket] = {}
@@ -130,7 +134,7 @@ class DispatchWorker:
             if _window_closed(content, now):
                 closed.append(message.id)
                 continue
-            resume_at = _quiet_until(content, recipient, now)
+            resume_at = self._quiet_until(content, recipient, now)
             if resume_at is not None:
                 deferred.append((message.id, resume_at))
                 continue
@@ -154,6 +158,15 @@ class DispatchWorker:
         await release_each(self._database, deferred, self.worker_id)
         await self._finish_unsendable(closed, failed, now)
         return ready
+
+    def _quiet_until(
+        self, content: CampaignContent, recipient: Recipient | None, now: datetime
+    ) -> datetime | None:
+        """When the recipient's quiet hours end, if they are in them now."""
+        if recipient is None:  # erased meanwhile: the last-moment check skips it
+            return None
+        spans = quiet_spans(content.campaign.draft, self._quiet_hours)
+        return quiet_until(spans, recipient.time_zone, now)
 
     async def _finish_unsendable(
         self, closed: list[int], failed: list[Move], now: datetime
@@ -327,22 +340,6 @@ class DispatchWorker:
 def _window_closed(content: CampaignContent, now: datetime) -> bool:
     ends = content.campaign.draft.window_ends_at
     return ends is not None and now >= ends
-
-
-def _quiet_until(
-    content: CampaignContent, recipient: Recipient | None, now: datetime
-) -> datetime | None:
-    """When the recipient's quiet hours end, if they are in them now."""
-    quiet = content.campaign.draft.quiet_hours
-    if quiet is None or recipient is None:
-        return None
-    local = now.astimezone(recipient.time_zone)
-    if not quiet.contains(local.time()):
-        return None
-    end = local.replace(hour=quiet.end.hour, minute=quiet.end.minute, second=0, microsecond=0)
-    if end <= local:
-        end += timedelta(days=1)
-    return end.astimezone(now.tzinfo)
 
 
 def _over_cap(content: CampaignContent, outbound: OutboundMessage) -> str | None:
