@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Mapping
+from datetime import timedelta
 
 from pydantic import SecretStr
 
@@ -23,13 +24,16 @@ from audiences.segments.service import Segments
 from campaign.accounts.service import Accounts
 from campaign.campaigns.approval import ContentChecks
 from campaign.campaigns.cost import CostEstimator
+from campaign.campaigns.messages import CampaignMessages
 from campaign.campaigns.service import CampaignService
 from campaign.channels import Provider, ProviderFactory, ProviderSinks
 from campaign.channels.sandbox import sandbox_email, sandbox_sms
 from campaign.channels.twilio.inbound import TwilioWebhooks
 from campaign.dispatch.composer import Composer
+from campaign.dispatch.holds import QuietHolds
 from campaign.dispatch.quiet import default_quiet_hours
-from campaign.dispatch.worker import DispatchWorker
+from campaign.dispatch.switch import DispatchSwitch
+from campaign.dispatch.worker import DispatchLimits, DispatchWorker
 from campaign.events.outbox import Handler, OutboxDispatcher
 from campaign.kernel.channel import Channel
 from campaign.kernel.clock import Clock, SystemClock
@@ -74,7 +78,10 @@ def build(
     alphanumeric = _alphanumeric_sender(settings)
     composer = _composer(settings, database, renderer, signer)
     campaigns = CampaignService(
-        database, clock, approval_check=ContentChecks(database, renderer, alphanumeric=alphanumeric)
+        database,
+        clock,
+        approval_check=ContentChecks(database, renderer, alphanumeric=alphanumeric),
+        unknown_settle_after=timedelta(hours=settings.unknown_settle_hours),
     )
     handlers: dict[str, list[Handler]] = {}
     return Services(
@@ -96,12 +103,20 @@ def build(
         stats=CampaignStats(database),
         sms_webhooks=TwilioWebhooks(_secret(settings.twilio_auth_token), settings.base_url),
         campaigns=campaigns,
+        campaign_messages=CampaignMessages(database, clock),
         providers=providers,
         composer=composer,
         costs=CostEstimator(
             database, renderer, price=settings.sms_price, alphanumeric=alphanumeric
         ),
         worker=_worker(settings, database, clock, providers, composer, address_keys),
+        quiet_holds=QuietHolds(
+            database,
+            clock,
+            default=default_quiet_hours(settings.default_quiet_hours),
+            default_time_zone=settings.default_time_zone,
+        ),
+        switch=DispatchSwitch(database, clock),
         events=OutboxDispatcher(database, clock, handlers),
         scheduler=_scheduler(settings, database, clock, campaigns, leadership),
         pages=page_environment(settings.base_url),
@@ -160,10 +175,25 @@ def _worker(
         providers,
         composer,
         address_keys,
+        DispatchLimits(
+            channel_rates={Channel.SMS: settings.sms_rate, Channel.EMAIL: settings.email_rate},
+            senders=_senders(settings),
+            quiet_hours=default_quiet_hours(settings.default_quiet_hours),
+            weekly_cap=settings.weekly_cap,
+            sms_price=settings.sms_price,
+        ),
         worker_id=f"{socket.gethostname()}:{os.getpid()}",
-        channel_rates={Channel.SMS: settings.sms_rate, Channel.EMAIL: settings.email_rate},
-        quiet_hours=default_quiet_hours(settings.default_quiet_hours),
     )
+
+
+def _senders(settings: Settings) -> dict[Channel, str]:
+    """What names each provider account's rate: one rate per sender, shared by every worker."""
+    sms = settings.twilio_messaging_service_sid or settings.twilio_from or "sandbox"
+    email = settings.smtp_host if settings.email_provider is EmailProvider.SMTP else "sandbox"
+    return {
+        Channel.SMS: f"{settings.sms_provider}:{sms}",
+        Channel.EMAIL: f"{settings.email_provider}:{email}",
+    }
 
 
 def _scheduler(

@@ -17,9 +17,12 @@ from audiences.contacts.field_service import FieldRegistry
 from audiences.segments.service import Segments
 from campaign.accounts.service import Accounts
 from campaign.campaigns.cost import CostEstimator
+from campaign.campaigns.messages import CampaignMessages
 from campaign.campaigns.service import CampaignService
 from campaign.channels import InboundWebhooks, Provider
 from campaign.dispatch.composer import Composer
+from campaign.dispatch.holds import QuietHolds
+from campaign.dispatch.switch import DispatchSwitch
 from campaign.dispatch.worker import DispatchWorker
 from campaign.events.outbox import Handler, OutboxDispatcher
 from campaign.kernel.channel import Channel
@@ -58,10 +61,13 @@ class Services:
     stats: CampaignStats
     sms_webhooks: InboundWebhooks
     campaigns: CampaignService
+    campaign_messages: CampaignMessages
     providers: Mapping[Channel, Provider]
     composer: Composer
     costs: CostEstimator
     worker: DispatchWorker
+    quiet_holds: QuietHolds
+    switch: DispatchSwitch
     events: OutboxDispatcher
     scheduler: CampaignClock
     pages: jinja2.Environment

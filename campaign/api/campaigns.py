@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time
-from typing import Any
+from typing import Annotated, Any
 
 from aiohttp import web
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from campaign.api.bodies import int_param, path_id, read_model
 from campaign.api.context import identity, services
@@ -21,6 +21,12 @@ class QuietHoursBody(BaseModel):
     end: time
 
 
+# Why the service's default quiet hours do not hold for a campaign: kept, shown to the approver.
+QuietHoursOverride = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)
+]
+
+
 class CampaignBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=200)
@@ -32,6 +38,11 @@ class CampaignBody(BaseModel):
     language_fallback: tuple[str, ...] = ("en", "fr", "nl")
     window_ends_at: AwareDatetime | None = None
     quiet_hours: QuietHoursBody | None = None
+    quiet_hours_override: QuietHoursOverride | None = Field(
+        default=None,
+        description="Why the service's default quiet hours (CAMPAIGN_QUIET_HOURS) do not hold "
+        "for this campaign; then only its own quiet_hours do, if any. Leave out to keep them.",
+    )
     rate_per_second: float = Field(default=10.0, gt=0, le=1000)
     spend_cap: float | None = Field(default=None, ge=0)
     sms_segment_cap: int | None = Field(default=None, ge=1, le=10)
@@ -49,6 +60,7 @@ class CampaignBody(BaseModel):
             language_fallback=self.language_fallback,
             window_ends_at=self.window_ends_at.astimezone(UTC) if self.window_ends_at else None,
             quiet_hours=QuietHours(quiet.start, quiet.end) if quiet else None,
+            quiet_hours_override=self.quiet_hours_override,
             rate_per_second=self.rate_per_second,
             spend_cap=self.spend_cap,
             sms_segment_cap=self.sms_segment_cap,
@@ -123,7 +135,11 @@ def _action(name: str) -> CampaignAction:
 
 
 async def _with_stats(request: web.Request, campaign: Campaign) -> dict[str, Any]:
-    return campaign_json(campaign) | {"stats": await services(request).stats.of(campaign.id)}
+    held = await services(request).quiet_holds.held(campaign)
+    return campaign_json(campaign) | {
+        "held": held.as_json() if held else None,
+        "stats": await services(request).stats.of(campaign.id),
+    }
 
 
 def campaign_json(campaign: Campaign) -> dict[str, Any]:
@@ -140,6 +156,7 @@ def campaign_json(campaign: Campaign) -> dict[str, Any]:
         "starts_at": _iso(draft.starts_at),
         "window_ends_at": _iso(draft.window_ends_at),
         "quiet_hours": draft.quiet_hours.as_json() if draft.quiet_hours else None,
+        "quiet_hours_override": draft.quiet_hours_override,
         "rate_per_second": draft.rate_per_second,
         "spend_cap": draft.spend_cap,
         "sms_segment_cap": draft.sms_segment_cap,

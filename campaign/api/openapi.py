@@ -6,7 +6,16 @@ from typing import Any
 
 from aiohttp import web
 
-from campaign.api import contacts, fields, measures, messages, segments, templates
+from campaign.api import (
+    campaign_messages,
+    contacts,
+    dispatch,
+    fields,
+    measures,
+    messages,
+    segments,
+    templates,
+)
 from campaign.api.campaigns import ActionBody, CampaignBody
 from campaign.api.docparts import ERRORS, json_answer
 from campaign.campaigns.states import STAFF_ACTIONS, CampaignState
@@ -151,12 +160,32 @@ def _schemas() -> dict[str, Any]:
             "id": {"type": "integer"},
             "name": {"type": "string"},
             "state": {"type": "string", "enum": [s.value for s in CampaignState]},
+            "quiet_hours_override": {
+                "type": ["string", "null"],
+                "description": "why the default quiet hours do not hold (null: they do)",
+            },
+            "held": {
+                "oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/Held"}],
+                "description": "set while quiet hours hold the running campaign's queue",
+            },
             "stats": {"$ref": "#/components/schemas/Stats"},
         },
     }
     return {
         "Stats": stats,
         "Campaign": campaign,
+        "Held": {
+            "type": "object",
+            "required": ["reason", "until"],
+            "properties": {
+                "reason": {"type": "string", "enum": ["quiet hours"]},
+                "until": {
+                    "type": "string",
+                    "format": "date-time",
+                    "description": "UTC; when the first waiting message may go",
+                },
+            },
+        },
         "CampaignList": {
             "type": "object",
             "properties": {
@@ -197,6 +226,8 @@ def document() -> dict[str, Any]:
         | contacts.openapi_schemas()
         | fields.openapi_schemas()
         | segments.openapi_schemas()
+        | dispatch.openapi_schemas()
+        | campaign_messages.openapi_schemas()
     )
     paths = (
         _paths()
@@ -206,6 +237,8 @@ def document() -> dict[str, Any]:
         | contacts.OPENAPI_PATHS
         | fields.OPENAPI_PATHS
         | segments.OPENAPI_PATHS
+        | dispatch.OPENAPI_PATHS
+        | campaign_messages.OPENAPI_PATHS
     )
     return {
         "openapi": "3.1.0",

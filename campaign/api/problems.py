@@ -13,6 +13,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from campaign.campaigns.messages import ResendNotConfirmed
 from campaign.kernel.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,8 @@ def from_domain_error(exc: DomainError) -> web.Response:
     extra: dict[str, Any] = {}
     if isinstance(exc, InvalidInput) and exc.where:
         extra["where"] = exc.where
+    if isinstance(exc, ResendNotConfirmed):
+        extra["would_resend"] = exc.count
     return problem(status, title, str(exc), **extra)
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from campaign.api import (
+    campaign_messages,
     campaigns,
     contacts,
+    dispatch,
     fields,
     health,
     measures,
@@ -29,7 +31,20 @@ def add_api_routes(app: web.Application) -> None:
             web.put(r"/api/v1/campaigns/{campaign_id}", campaigns.edit_campaign),
             web.get(r"/api/v1/campaigns/{campaign_id}/stats", campaigns.get_stats),
             web.get(r"/api/v1/campaigns/{campaign_id}/preview", campaigns.preview_campaign),
+            web.get(r"/api/v1/campaigns/{campaign_id}/messages", campaign_messages.list_messages),
+            # Two segments after the id: the one-segment {action} below never takes these.
+            web.post(
+                r"/api/v1/campaigns/{campaign_id}/messages/resend",
+                campaign_messages.resend_messages,
+            ),
+            web.post(
+                r"/api/v1/campaigns/{campaign_id}/messages/settle",
+                campaign_messages.settle_messages,
+            ),
             web.post(r"/api/v1/campaigns/{campaign_id}/{action}", campaigns.act_on_campaign),
+            web.get("/api/v1/dispatch", dispatch.get_switch),
+            web.post("/api/v1/dispatch/stop", dispatch.stop_sending),
+            web.post("/api/v1/dispatch/resume", dispatch.resume_sending),
             web.get("/api/v1/contacts", contacts.list_contacts),
             web.get("/api/v1/contacts/export.csv", contacts.export_contacts_csv),
             web.post("/api/v1/contacts/import", contacts.import_contacts),

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from audiences.contacts.fields import load_registry
@@ -29,7 +30,8 @@ from campaign.campaigns.states import (
     next_campaign_state,
 )
 from campaign.delivery.moves import move_many
-from campaign.delivery.states import MessageState, open_states
+from campaign.delivery.states import MessageState
+from campaign.delivery.unknowns import holds_campaign_open, unknown_tally
 from campaign.events.outbox import emit
 from campaign.kernel.channel import Channel
 from campaign.kernel.clock import Clock
@@ -49,21 +51,29 @@ _PERMISSION = {
     CampaignAction.REJECT: Permission.APPROVE,
 }
 _NEEDS_REASON = {CampaignAction.REJECT, CampaignAction.CANCEL}
+QUIET_OVERRIDE_MAX = 500
 
 
 class CampaignService:
     def __init__(
-        self, database: Database, clock: Clock, approval_check: ApprovalCheck | None = None
+        self,
+        database: Database,
+        clock: Clock,
+        approval_check: ApprovalCheck | None = None,
+        *,
+        unknown_settle_after: timedelta,
     ) -> None:
         self._database = database
         self._clock = clock
         self._approval_check = approval_check
+        # How long an unknown message nobody settled keeps its campaign running.
+        self._unknown_settle_after = unknown_settle_after
 
     async def create(self, actor: Identity, draft: CampaignDraft) -> Campaign:
         self._require(actor, Permission.CAMPAIGNS)
         now = self._clock.now()
         async with self._database.transaction() as session:
-            await self._validate(session, draft)
+            draft = await self._validate(session, draft)
             campaign_id = await repo.insert_campaign(session, draft, actor, now)
             await repo.record_audit(
                 session, campaign_id, "create", actor, now, to_state=CampaignState.DRAFT
@@ -77,7 +87,7 @@ class CampaignService:
         now = self._clock.now()
         async with self._database.transaction() as session:
             campaign = await self._get(session, actor, campaign_id)
-            await self._validate(session, draft)
+            draft = await self._validate(session, draft)
             if campaign.state not in EDITABLE_CAMPAIGN_STATES:
                 raise Conflict(f"a {campaign.state} campaign cannot be edited")
             if edit_withdraws(campaign.state):
@@ -120,6 +130,12 @@ class CampaignService:
             if action is CampaignAction.APPROVE:
                 await self._check_approval(session, campaign, actor, reason)
             await self._move(session, campaign, action, actor, now, reason=reason)
+            override = campaign.draft.quiet_hours_override
+            if action is CampaignAction.APPROVE and override:
+                # The approver accepted sending at night: the trail names them and the reason.
+                await repo.record_audit(
+                    session, campaign_id, "quiet_hours_override", actor, now, reason=override
+                )
             if action is CampaignAction.CANCEL:
                 await self._skip_queued(session, campaign_id, "cancelled campaign", now)
             return await self._get(session, actor, campaign_id)
@@ -213,14 +229,15 @@ class CampaignService:
             return await repo.scheduled_starts(session)
 
     async def complete_finished(self) -> list[int]:
-        """Complete running campaigns whose every message is final. Idempotent."""
+        """Complete running campaigns whose every message is final, or unknown and either
+        settled by staff or unknown for longer than the settle time. Idempotent."""
         now = self._clock.now()
         async with self._database.read_session() as session:
             running = await repo.running_campaign_ids(session)
         completed = []
         for campaign_id in running:
             async with self._database.transaction() as session:
-                if await _has_open_messages(session, campaign_id):
+                if await _has_open_messages(session, campaign_id, now, self._unknown_settle_after):
                     continue
                 campaign = await self._get(session, SYSTEM, campaign_id)
                 if campaign.state is not CampaignState.RUNNING:
@@ -231,11 +248,24 @@ class CampaignService:
                     CampaignAction.COMPLETE,
                     SYSTEM,
                     now,
-                    reason="every message reached a final state",
+                    reason=await self._completion_reason(session, campaign_id, now),
                 )
                 await repo.complete_runs(session, campaign_id, now)
                 completed.append(campaign_id)
         return completed
+
+    async def _completion_reason(
+        self, session: AsyncSession, campaign_id: int, now: datetime
+    ) -> str:
+        tally = await unknown_tally(session, campaign_id)
+        if not tally.total:
+            return "every message reached a final state"
+        hours = self._unknown_settle_after.total_seconds() / 3600
+        return (
+            f"every other message reached a final state; {tally.total} unknown counted settled "
+            f"at {now:%Y-%m-%d %H:%M} UTC: {tally.settled} settled by staff, "
+            f"{tally.unsettled} unknown for more than {hours:g} hours"
+        )
 
     async def _move(
         self,
@@ -298,7 +328,8 @@ class CampaignService:
             values={"reason": reason, "final_at": now},
         )
 
-    async def _validate(self, session: AsyncSession, draft: CampaignDraft) -> None:
+    async def _validate(self, session: AsyncSession, draft: CampaignDraft) -> CampaignDraft:
+        """The draft as it will be kept (its override reason trimmed), or InvalidInput."""
         if not draft.name.strip():
             raise InvalidInput("a campaign needs a name", where="name")
         if not await templates.version_exists(session, draft.template_version_id):
@@ -312,36 +343,58 @@ class CampaignService:
             audience_condition(draft.audience_query, await load_registry_in(session))
         except SegmentError as exc:
             raise InvalidInput(str(exc), where="audience_query") from exc
+        return _quiet_override_checked(draft)
 
     async def _get(self, session: AsyncSession, actor: Identity, campaign_id: int) -> Campaign:
-        campaign = await repo.get_campaign(session, campaign_id)
-        if campaign is None or (actor.is_partner and campaign.owner_partner_id != actor.partner_id):
-            raise NotFound(f"no campaign {campaign_id}")
-        return campaign
+        return await visible_campaign(session, actor, campaign_id)
 
     @staticmethod
     def _require(actor: Identity, permission: Permission) -> None:
-        if not actor.may(permission):
-            raise Forbidden(f"the {actor.role} role may not do this ({permission})")
+        require(actor, permission)
+
+
+async def visible_campaign(session: AsyncSession, actor: Identity, campaign_id: int) -> Campaign:
+    """The campaign, if the actor may see it: a partner sees only its own (others: NotFound)."""
+    campaign = await repo.get_campaign(session, campaign_id)
+    if campaign is None or (actor.is_partner and campaign.owner_partner_id != actor.partner_id):
+        raise NotFound(f"no campaign {campaign_id}")
+    return campaign
+
+
+def require(actor: Identity, permission: Permission) -> None:
+    """Forbidden unless the actor's role has ``permission``."""
+    if not actor.may(permission):
+        raise Forbidden(f"the {actor.role} role may not do this ({permission})")
+
+
+def _quiet_override_checked(draft: CampaignDraft) -> CampaignDraft:
+    """A quiet-hours override needs a real reason (kept, and shown to the approver)."""
+    if draft.quiet_hours_override is None:
+        return draft
+    reason = draft.quiet_hours_override.strip()
+    if not reason:
+        raise InvalidInput(
+            "overriding the default quiet hours needs a reason; leave it out to keep them",
+            where="quiet_hours_override",
+        )
+    if len(reason) > QUIET_OVERRIDE_MAX:
+        raise InvalidInput(
+            f"the reason for overriding quiet hours is over {QUIET_OVERRIDE_MAX} characters",
+            where="quiet_hours_override",
+        )
+    return replace(draft, quiet_hours_override=reason)
 
 
 async def load_registry_in(session: AsyncSession) -> dict[str, object]:
     return dict(await load_registry(session))
 
 
-async def _has_open_messages(session: AsyncSession, campaign_id: int) -> bool:
-    condition = and_(
-        messages.c.campaign_id == campaign_id,
-        or_(
-            *(
-                and_(
-                    messages.c.channel == channel.value,
-                    messages.c.state.in_([s.value for s in open_states(channel)]),
-                )
-                for channel in Channel
-            )
-        ),
-    )
+async def _has_open_messages(
+    session: AsyncSession, campaign_id: int, now: datetime, settle_after: timedelta
+) -> bool:
+    """Whether the campaign still waits for a message: one not final, or an unknown one
+    nobody settled that has not been unknown for ``settle_after`` yet."""
+    condition = and_(messages.c.campaign_id == campaign_id, holds_campaign_open(now, settle_after))
     return bool((await session.execute(select(exists().where(condition)))).scalar())
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from campaign.cli import admin, check, contacts, demo, roles
+from campaign.cli import admin, check, contacts, demo, dispatch, roles
 
 
 @click.group(
@@ -18,6 +18,7 @@ from campaign.cli import admin, check, contacts, demo, roles
         admin.users,
         admin.api_keys,
         contacts.contacts,
+        dispatch.dispatch,
         check.check_message_command,
     ]
 )

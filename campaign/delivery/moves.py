@@ -85,10 +85,18 @@ async def move_many(
     return moved
 
 
-async def move_each(db: Db, moves: Sequence[Move], now: datetime, **values: Any) -> list[Move]:
+async def move_each(
+    db: Db,
+    moves: Sequence[Move],
+    now: datetime,
+    *,
+    condition: ColumnElement[bool] | None = None,
+    **values: Any,
+) -> list[Move]:
     """Apply individual moves (each its own reason and codes) with one statement per batch.
 
-    ``values`` maps a column to a per-move list (same order as ``moves``).
+    ``values`` maps a column to a per-move list (same order as ``moves``); a move applies only
+    where ``condition`` holds too.
     """
     if not moves:
         return []
@@ -106,7 +114,11 @@ async def move_each(db: Db, moves: Sequence[Move], now: datetime, **values: Any)
     ]
     statement = (
         update(messages)
-        .where(messages.c.id == bindparam("m_id"), messages.c.state == bindparam("m_from"))
+        .where(
+            messages.c.id == bindparam("m_id"),
+            messages.c.state == bindparam("m_from"),
+            true() if condition is None else condition,
+        )
         .values(
             state=bindparam("m_to"),
             reason=bindparam("m_reason"),
@@ -142,6 +154,20 @@ async def record_acceptance(db: Db, accepted: Sequence[tuple[int, str]], now: da
         )
     )
     await db.execute(statement, [{"m_id": i, "m_provider_id": p} for i, p in accepted])
+
+
+async def lock_messages(db: Db, ids: Sequence[int]) -> None:
+    """Lock these messages' rows in id order (PostgreSQL; SQLite's writers take turns anyway):
+    writers that lock first in one order never wait on each other crosswise."""
+    dialect = db.dialect if isinstance(db, AsyncConnection) else db.get_bind().dialect
+    if not ids or dialect.name != "postgresql":
+        return
+    await db.execute(
+        select(messages.c.id)
+        .where(messages.c.id.in_(sorted(set(ids))))
+        .order_by(messages.c.id)
+        .with_for_update()
+    )
 
 
 async def _states(db: Db, ids: Sequence[int]) -> dict[int, str]:

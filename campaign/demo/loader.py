@@ -2,7 +2,8 @@
 
 Safe to run twice: what exists is kept, and the demo campaign is created only once. The
 campaign goes through the real flow: an editor creates and submits it, an approver (a second
-person) approves it.
+person) approves it. It overrides the default quiet hours, with its reason, so a demo started
+at night still shows the whole flow.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ DEMO_TEMPLATE = "new-measure"
 EDITOR = "editor@demo.example.org"
 APPROVER = "approver@demo.example.org"
 ADMIN = "admin@demo.example.org"
+DEMO_QUIET_HOURS_OVERRIDE = "demo: delivers at any hour so `make run` shows the whole flow"
 DEMO_PASSWORD = "demo-password"  # printed by make run; the demo is for a laptop, not a server
 
 
@@ -77,6 +79,7 @@ async def load_demo(services: Services) -> DemoResult:
         language_fallback=("en", "fr", "nl"),
         window_ends_at=now + timedelta(days=2),
         quiet_hours=None,
+        quiet_hours_override=DEMO_QUIET_HOURS_OVERRIDE,
         rate_per_second=100.0,  # ~2,000 messages: done well within a minute
         measure_ids=(measure_id,),
     )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Update, bindparam, or_, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from campaign.campaigns.states import CampaignState
 from campaign.delivery.states import MessageState
@@ -98,24 +99,8 @@ async def claim_due_messages(
     )
 
 
-async def release(database: Database, ids: list[int], worker_id: str, not_before: datetime) -> None:
-    """Give back leased messages untouched, to be claimed again from ``not_before``."""
-    if not ids:
-        return
-    async with database.transaction() as session:
-        await session.execute(
-            update(messages)
-            .where(
-                messages.c.id.in_(ids),
-                messages.c.lease_owner == worker_id,
-                messages.c.state == MessageState.QUEUED.value,
-            )
-            .values(lease_owner=None, lease_until=None, next_attempt_at=not_before)
-        )
-
-
 async def release_each(
-    database: Database, not_before: Sequence[tuple[int, datetime]], worker_id: str
+    session: AsyncSession, not_before: Sequence[tuple[int, datetime]], worker_id: str
 ) -> None:
     """Give back leased messages untouched, each to be claimed again from its own time."""
     if not not_before:
@@ -129,5 +114,4 @@ async def release_each(
         )
         .values(lease_owner=None, lease_until=None, next_attempt_at=bindparam("m_at"))
     )
-    async with database.transaction() as session:
-        await session.execute(statement, [{"m_id": i, "m_at": at} for i, at in not_before])
+    await session.execute(statement, [{"m_id": i, "m_at": at} for i, at in not_before])

@@ -1,21 +1,27 @@
-"""The dispatch worker: claim, pace, check, commit ``sending``, call the provider, record.
+"""The dispatch worker: claim, prepare, check and pace, commit ``sending``, call the provider,
+record.
 
 No database transaction is held across a provider call. A message is committed as
 ``sending`` just before the call, so a crash mid-call leaves it ``sending`` and the sweep
-turns it ``unknown`` (never silently sent twice). Rate tokens are taken before ``sending`` is
-committed and never waited for while holding a batch: a message whose campaign or channel has
-no token now goes back to the queue until its turn, so a slow campaign holds up no other and
-no lease outlives its work. Just before the commit, ``gate.last_moment`` reads again whether
-the campaign still runs and the person may still be reached.
+turns it ``unknown`` (never silently sent twice). In one transaction per batch, just before
+that commit, ``gate.last_moment`` reads again whether sending is allowed at all (the stop
+switch), whether the campaign still runs, whether the person may still be reached and whether
+the caps allow it, and ``pacing.plan`` gives each message its moment under the rates every
+worker shares (``rates``): what may go within the horizon is committed ``sending``, the rest
+goes back to the queue with its turn, so a slow campaign holds up no other and no lease
+outlives its work.
+
+``run_forever`` is a pipeline: while one batch's calls are in flight the next batch is
+claimed and checked, and outcomes are written in batches (one transaction for many).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,16 +36,16 @@ from campaign.channels import (
     SendError,
     SendOutcomeUnknown,
 )
-from campaign.delivery.moves import Move, move_each, move_many, record_acceptance
+from campaign.delivery.moves import Move, lock_messages, move_each, move_many, record_acceptance
 from campaign.delivery.states import MessageState, is_final
-from campaign.dispatch.claims import ClaimedMessage, claim_due_messages, release, release_each
+from campaign.dispatch.claims import ClaimedMessage, claim_due_messages, release_each
 from campaign.dispatch.composer import CampaignContent, Composer, Recipient
-from campaign.dispatch.gate import last_moment
+from campaign.dispatch.gate import Limits, Verdicts, charge, last_moment
+from campaign.dispatch.pacing import Paced, plan
 from campaign.dispatch.quiet import quiet_spans, quiet_until
-from campaign.dispatch.ratelimit import TokenBucket
+from campaign.dispatch.rates import campaign_key, channel_key, lock_cursors, save_cursors
 from campaign.kernel.channel import Channel
 from campaign.kernel.clock import Clock
-from campaign.kernel.polling import poll_until
 from campaign.messages.render import TemplateProblem
 from campaign.messages.sms import sms_info
 from campaign.store.engine import Database
@@ -71,6 +77,36 @@ class Outcome:
     error: SendError | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Ready:
+    """A message written and priced, waiting for the last-moment check."""
+
+    message: ClaimedMessage
+    outbound: OutboundMessage
+    segments: int | None
+    encoding: str | None
+    cost: float
+
+
+@dataclass(slots=True)
+class _Prepared:
+    ready: list[Ready] = field(default_factory=list)
+    later: list[tuple[int, datetime]] = field(default_factory=list)  # back to the queue until
+    closed: list[int] = field(default_factory=list)  # the send window is over
+    unsendable: list[Move] = field(default_factory=list)  # could not be written, or too long
+
+
+@dataclass(frozen=True, slots=True)
+class DispatchLimits:
+    """What the service allows, from settings: the defaults every campaign works within."""
+
+    channel_rates: Mapping[Channel, float]
+    senders: Mapping[Channel, str] = field(default_factory=dict)  # rate keys per account
+    quiet_hours: QuietHours | None = None
+    weekly_cap: int = 5
+    sms_price: float = 0.0
+
+
 class DispatchWorker:
     def __init__(
         self,
@@ -79,69 +115,111 @@ class DispatchWorker:
         providers: Mapping[Channel, Provider],
         composer: Composer,
         address_keys: AddressKeys,
+        limits: DispatchLimits,
         *,
         worker_id: str,
-        channel_rates: Mapping[Channel, float],
-        batch_size: int = 200,
-        concurrency: int = 50,
+        batch_size: int = 500,
+        concurrency: int = 200,
         lease_seconds: float = 120,
+        horizon: float = 0.5,
         retry: RetryPolicy | None = None,
-        quiet_hours: QuietHours | None = None,
     ) -> None:
         self._database = database
         self._clock = clock
         self._providers = providers
         self._composer = composer
         self._address_keys = address_keys
+        self._limits = limits
         self.worker_id = worker_id
         self._batch_size = batch_size
+        self._concurrency = concurrency
         self._lease_seconds = lease_seconds
+        self._horizon = horizon
         self._retry = retry or RetryPolicy()
-        self._quiet_hours = quiet_hours  # the service's default, for every campaign
         self._in_flight = asyncio.Semaphore(concurrency)
-        self._channel_buckets = {c: TokenBucket(clock, r) for c, r in channel_rates.items()}
-        self._campaign_buckets: dict[int, TokenBucket] = {}
-        self._turns: dict[int, datetime] = {}  # each campaign's next free turn in the queue
 
     async def run_once(self) -> int:
-        """Claim one batch and see it through; return how many messages were claimed."""
-        now = self._clock.now()
-        claimed = await claim_due_messages(
-            self._database,
-            self.worker_id,
-            now,
-            limit=self._batch_size,
-            lease_seconds=self._lease_seconds,
-        )
+        """Claim one batch and see it through, sending only what may go this very moment (no
+        waiting for later turns); return how many messages were claimed."""
+        claimed = await self._claim(self._batch_size)
         if not claimed:
             return 0
-        ready = await self._prepare(claimed, now)
-        ready = await self._pace(ready, now)
-        to_send = await self._mark_sending(ready)
-        outcomes = await asyncio.gather(*(self._send(m, out) for m, out in to_send))
+        going = await self._dispatch(claimed, horizon=0.0)
+        outcomes = await asyncio.gather(*(self._send(m, out) for m, out, _ in going))
         await self._record(outcomes)
         return len(claimed)
 
-    async def _prepare(
-        self, claimed: Sequence[ClaimedMessage], now: datetime
-    ) -> list[tuple[ClaimedMessage, OutboundMessage]]:
-        """Render what may go now; defer quiet hours, skip closed windows, fail bad renders."""
+    async def run_forever(self, stop: asyncio.Event, *, idle_seconds: float = 0.5) -> None:
+        """Work until ``stop`` is set: claim and check the next batch while the calls of the
+        previous ones are in flight; write outcomes in batches. On stop, what is in flight is
+        finished and recorded."""
+        recorder = OutcomeWriter(self._record, self._clock)
+        sending: set[asyncio.Task[None]] = set()
+        room = self._concurrency + self._batch_size
+        try:
+            while not stop.is_set():
+                if len(sending) >= room:
+                    await asyncio.wait(sending, return_when=asyncio.FIRST_COMPLETED)
+                    continue
+                try:
+                    claimed = await self._claim(min(self._batch_size, room - len(sending)))
+                    going = await self._dispatch(claimed, horizon=self._horizon)
+                except Exception:
+                    log.exception("dispatch batch failed; retrying shortly")
+                    claimed, going = [], []
+                for message, outbound, at in going:
+                    task = asyncio.create_task(self._send_at(message, outbound, at, recorder))
+                    sending.add(task)
+                    task.add_done_callback(sending.discard)
+                if not claimed:
+                    await _rest(stop, idle_seconds)
+        finally:
+            if sending:
+                await asyncio.gather(*sending, return_exceptions=True)
+            await recorder.close()
+
+    async def _claim(self, limit: int) -> list[ClaimedMessage]:
+        return await claim_due_messages(
+            self._database,
+            self.worker_id,
+            self._clock.now(),
+            limit=limit,
+            lease_seconds=self._lease_seconds,
+        )
+
+    async def _dispatch(
+        self, claimed: Sequence[ClaimedMessage], *, horizon: float
+    ) -> list[tuple[ClaimedMessage, OutboundMessage, datetime]]:
+        """Prepare ``claimed`` and, in one transaction, check, pace and commit ``sending`` for
+        what may go within ``horizon``; return it with the moment each may go."""
+        if not claimed:
+            return []
+        prepared = await self._prepare(claimed, self._clock.now())
+        now = self._clock.now()
+        async with self._database.transaction() as session:
+            going = await self._mark_sending(session, prepared, now, horizon)
+            await release_each(session, prepared.later, self.worker_id)
+            await self._finish_unsendable(session, prepared, now)
+        return going
+
+    async def _prepare(self, claimed: Sequence[ClaimedMessage], now: datetime) -> _Prepared:
+        """Write what may go now; defer quiet hours, skip closed windows, fail bad renders."""
         recipients = await self._composer.recipients(claimed)
-        ready, deferred, failed, closed = [], [], [], []
+        prepared = _Prepared()
         for message in claimed:
             content = await self._composer.content(message.campaign_id)
             recipient = recipients.get(message.contact_id) if message.contact_id else None
             if _window_closed(content, now):
-                closed.append(message.id)
+                prepared.closed.append(message.id)
                 continue
             resume_at = self._quiet_until(content, recipient, now)
             if resume_at is not None:
-                deferred.append((message.id, resume_at))
+                prepared.later.append((message.id, resume_at))
                 continue
             try:
                 outbound = self._composer.compose(message, content, recipient, now)
             except (TemplateProblem, KeyError) as exc:
-                failed.append(
+                prepared.unsendable.append(
                     Move(
                         message.id,
                         _S.QUEUED,
@@ -150,14 +228,20 @@ class DispatchWorker:
                     )
                 )
                 continue
-            over = _over_cap(content, outbound)
+            ready = self._priced(message, outbound)
+            over = _over_cap(content, ready)
             if over:
-                failed.append(Move(message.id, _S.QUEUED, _S.SKIPPED, reason=over))
+                prepared.unsendable.append(Move(message.id, _S.QUEUED, _S.SKIPPED, reason=over))
                 continue
-            ready.append((message, outbound))
-        await release_each(self._database, deferred, self.worker_id)
-        await self._finish_unsendable(closed, failed, now)
-        return ready
+            prepared.ready.append(ready)
+        return prepared
+
+    def _priced(self, message: ClaimedMessage, outbound: OutboundMessage) -> Ready:
+        if outbound.channel is not Channel.SMS:
+            return Ready(message, outbound, None, None, 0.0)
+        info = sms_info(outbound.text)
+        cost = info.segments * self._limits.sms_price
+        return Ready(message, outbound, info.segments, info.encoding, cost)
 
     def _quiet_until(
         self, content: CampaignContent, recipient: Recipient | None, now: datetime
@@ -165,90 +249,113 @@ class DispatchWorker:
         """When the recipient's quiet hours end, if they are in them now."""
         if recipient is None:  # erased meanwhile: the last-moment check skips it
             return None
-        spans = quiet_spans(content.campaign.draft, self._quiet_hours)
+        spans = quiet_spans(content.campaign.draft, self._limits.quiet_hours)
         return quiet_until(spans, recipient.time_zone, now)
 
-    async def _finish_unsendable(
-        self, closed: list[int], failed: list[Move], now: datetime
-    ) -> None:
-        if not (closed or failed):
-            return
-        async with self._database.transaction() as session:
-            await move_many(
-                session,
-                closed,
-                [_S.QUEUED],
-                _S.SKIPPED,
-                now,
-                reason="window closed",
-                values={"reason": "window closed", "final_at": now},
-            )
-            await move_each(session, failed, now, final_at=[now] * len(failed))
-
-    async def _pace(
-        self, ready: list[tuple[ClaimedMessage, OutboundMessage]], now: datetime
-    ) -> list[tuple[ClaimedMessage, OutboundMessage]]:
-        """Keep what has its campaign's and its channel's token now; queue the rest for later,
-        each campaign's next ones one interval apart."""
-        keep, later = [], []
-        for message, outbound in ready:
-            buckets = (self._campaign_bucket(message.campaign_id), self._channel_bucket(message))
-            wait = max(bucket.wait_time() for bucket in buckets)
-            if wait == 0:
-                for bucket in buckets:
-                    bucket.take_now()
-                keep.append((message, outbound))
-                continue
-            later.append((message.id, self._next_turn(message.campaign_id, buckets, now, wait)))
-        await release_each(self._database, later, self.worker_id)
-        return keep
-
-    def _next_turn(
-        self, campaign_id: int, buckets: tuple[TokenBucket, ...], now: datetime, wait: float
-    ) -> datetime:
-        """The campaign's next free turn: turns given out earlier (in this batch or before) are
-        not given twice, so a waiting message is claimed again only when it can go."""
-        interval = timedelta(seconds=1 / min(bucket.rate for bucket in buckets))
-        turn = max(self._turns.get(campaign_id, now), now + timedelta(seconds=wait))
-        self._turns[campaign_id] = turn + interval
-        return turn
-
-    def _channel_bucket(self, message: ClaimedMessage) -> TokenBucket:
-        return self._channel_buckets[message.channel]
-
     async def _mark_sending(
-        self, ready: list[tuple[ClaimedMessage, OutboundMessage]]
-    ) -> list[tuple[ClaimedMessage, OutboundMessage]]:
-        """Check each message at the last moment and commit ``sending`` for those that may go;
-        only what this commit moved may be sent."""
+        self, session: AsyncSession, prepared: _Prepared, now: datetime, horizon: float
+    ) -> list[tuple[ClaimedMessage, OutboundMessage, datetime]]:
+        """Check each message at the last moment, pace what may go, and move it to
+        ``sending``; only what this moved may be sent. What waits joins ``prepared.later``."""
+        ready = {r.message.id: r for r in prepared.ready}
         if not ready:
             return []
-        now = self._clock.now()
-        by_id = {m.id: (m, out) for m, out in ready}
-        async with self._database.transaction() as session:
-            verdicts = await last_moment(session, self._address_keys, [m for m, _ in ready])
-            moved = await move_many(
-                session,
-                verdicts.go,
-                [_S.QUEUED],
-                _S.SENDING,
-                now,
-                values={
-                    "lease_until": now + timedelta(seconds=self._lease_seconds),
-                    "attempts": messages.c.attempts + 1,
-                },
-                # Only while our lease holds: after a stall another worker may have it again.
-                condition=messages.c.lease_owner == self.worker_id,
-            )
-            never = [Move(i, _S.QUEUED, _S.SKIPPED, reason=r) for i, r in verdicts.never.items()]
-            await move_each(session, never, now, final_at=[now] * len(never))
-        await release(self._database, verdicts.wait, self.worker_id, now)
-        going = {m.message_id for m in moved}
-        for message, _ in ready:
-            if message.id not in going:  # its rate tokens were taken in _pace: return them
-                self._campaign_bucket(message.campaign_id).give_back()
-                self._channel_bucket(message).give_back()
-        return [by_id[i] for i in by_id if i in going]
+        verdicts = await last_moment(
+            session,
+            self._address_keys,
+            [r.message for r in prepared.ready],
+            {i: r.cost for i, r in ready.items()},
+            Limits(self._limits.weekly_cap, now),
+        )
+        wait_until = now + (timedelta(seconds=1) if verdicts.stopped else timedelta())
+        prepared.later.extend((i, wait_until) for i in verdicts.wait)
+        paced = await self._pace(session, [ready[i] for i in verdicts.go], verdicts, now, horizon)
+        prepared.later.extend(paced.later)
+        going = [ready[i] for i in paced.go_at]
+        moved = await move_each(
+            session,
+            [Move(r.message.id, _S.QUEUED, _S.SENDING) for r in going],
+            now,
+            condition=messages.c.lease_owner == self.worker_id,
+            lease_until=[now + timedelta(seconds=self._lease_seconds)] * len(going),
+            attempts=[r.message.attempts + 1 for r in going],
+            segments=[r.segments for r in going],
+            encoding=[r.encoding for r in going],
+            cost=[r.cost for r in going],
+        )
+        never = [Move(i, _S.QUEUED, _S.SKIPPED, reason=r) for i, r in verdicts.never.items()]
+        await move_each(session, never, now, final_at=[now] * len(never))
+        went = {m.message_id for m in moved}
+        spent: dict[int, float] = {}
+        for r in going:
+            if r.message.id in went:
+                spent[r.message.campaign_id] = spent.get(r.message.campaign_id, 0.0) + r.cost
+        await charge(session, spent)
+        return [
+            (r.message, r.outbound, paced.go_at[r.message.id])
+            for r in going
+            if r.message.id in went
+        ]
+
+    async def _pace(
+        self,
+        session: AsyncSession,
+        going: list[Ready],
+        verdicts: Verdicts,
+        now: datetime,
+        horizon: float,
+    ) -> _Paced:
+        """Each message's moment under its campaign's rate and its channel's, shared by every
+        worker through the database; what cannot go within ``horizon`` gets a later turn."""
+        if not going:
+            return _Paced({}, [])
+        rates: dict[str, float] = {}
+        paced = []
+        for r in going:
+            own = campaign_key(r.message.campaign_id)
+            shared = self._channel_key(r.message.channel)
+            rates[own] = verdicts.rates[r.message.campaign_id]
+            rates[shared] = self._limits.channel_rates[r.message.channel]
+            paced.append(Paced(r.message.id, own, (shared,)))
+        epoch = now.timestamp()
+        cursors = await lock_cursors(session, rates)
+        result = plan(paced, cursors, epoch, horizon=horizon)
+        await save_cursors(session, cursors)
+        return _Paced(
+            {i: datetime.fromtimestamp(at, UTC) for i, at in result.go_at.items()},
+            [(i, datetime.fromtimestamp(at, UTC)) for i, at in result.later.items()],
+        )
+
+    def _channel_key(self, channel: Channel) -> str:
+        return channel_key(channel.value, self._limits.senders.get(channel, "default"))
+
+    async def _finish_unsendable(
+        self, session: AsyncSession, prepared: _Prepared, now: datetime
+    ) -> None:
+        await move_many(
+            session,
+            prepared.closed,
+            [_S.QUEUED],
+            _S.SKIPPED,
+            now,
+            reason="window closed",
+            values={"reason": "window closed", "final_at": now},
+        )
+        failed = prepared.unsendable
+        await move_each(session, failed, now, final_at=[now] * len(failed))
+
+    async def _send_at(
+        self,
+        message: ClaimedMessage,
+        outbound: OutboundMessage,
+        at: datetime,
+        recorder: OutcomeWriter,
+    ) -> None:
+        """Wait for the message's moment under its rates, send it, hand the outcome on."""
+        wait = (at - self._clock.now()).total_seconds()
+        if wait > 0:
+            await self._clock.sleep(wait)
+        recorder.add(await self._send(message, outbound))
 
     async def _send(self, message: ClaimedMessage, outbound: OutboundMessage) -> Outcome:
         provider = self._providers[message.channel]
@@ -261,19 +368,17 @@ class DispatchWorker:
                 log.exception("channel %s failed on message %s", message.channel, message.id)
                 return Outcome(message, error=SendOutcomeUnknown(f"unexpected error: {exc}"))
 
-    def _campaign_bucket(self, campaign_id: int) -> TokenBucket:
-        bucket = self._campaign_buckets.get(campaign_id)
-        if bucket is None:
-            content = self._composer.cached(campaign_id)
-            rate = content.campaign.draft.rate_per_second if content else 10.0
-            bucket = self._campaign_buckets[campaign_id] = TokenBucket(self._clock, rate)
-        return bucket
-
     async def _record(self, outcomes: Sequence[Outcome]) -> None:
+        if not outcomes:
+            return
         now = self._clock.now()
+        outcomes = sorted(outcomes, key=lambda o: o.message.id)
         sent = [(o, o.accepted) for o in outcomes if o.accepted is not None]
         failed = [o for o in outcomes if o.error is not None]
         async with self._database.transaction() as session:
+            # Rows locked in id order first: a batch of receipts locks in the same order, so
+            # the two never wait on each other crosswise.
+            await lock_messages(session, [o.message.id for o in outcomes])
             await _record_accepted(session, sent, now)
             retry_moves, final_moves = self._failure_moves(failed)
             await move_each(
@@ -332,23 +437,17 @@ class DispatchWorker:
             final.append(Move(o.message.id, _S.SENDING, target, None, error.code, error.reason))
         return retry, final
 
-    async def run_forever(self, stop: asyncio.Event, *, idle_seconds: float = 0.5) -> None:
-        """Work until ``stop`` is set; sleep a little when there is nothing to do."""
-        await poll_until(stop, self.run_once, idle_seconds=idle_seconds, what="dispatch batch")
-
 
 def _window_closed(content: CampaignContent, now: datetime) -> bool:
     ends = content.campaign.draft.window_ends_at
     return ends is not None and now >= ends
 
 
-def _over_cap(content: CampaignContent, outbound: OutboundMessage) -> str | None:
+def _over_cap(content: CampaignContent, ready: Ready) -> str | None:
     """Why an SMS is longer than its campaign allows, or None."""
     cap = content.campaign.draft.sms_segment_cap
-    if outbound.channel is not Channel.SMS or cap is None:
-        return None
-    segments = sms_info(outbound.text).segments
-    if segments <= cap:
+    segments = ready.segments
+    if segments is None or cap is None or segments <= cap:
         return None
     return f"{segments} segments, over the campaign's cap of {cap}"
 
@@ -376,3 +475,54 @@ async def _record_accepted(
         moved = {m.message_id for m in applied}
         pending = [(o, a) for o, a in pending if o.message.id not in moved]
     await record_acceptance(session, [(o.message.id, a.provider_id) for o, a in pending], now)
+
+
+@dataclass(frozen=True, slots=True)
+class _Paced:
+    go_at: dict[int, datetime]
+    later: list[tuple[int, datetime]]
+
+
+async def _rest(stop: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    except TimeoutError:
+        pass
+
+
+class OutcomeWriter:
+    """Outcomes written in batches: whatever arrived while the last batch was being written
+    goes in the next transaction. A write that fails is tried again, never dropped (until the
+    lease runs out the messages stay ``sending``; the sweep would then call them ``unknown``)."""
+
+    def __init__(self, write: Callable[[Sequence[Outcome]], Awaitable[None]], clock: Clock):
+        self._write = write
+        self._clock = clock
+        self._pending: list[Outcome] = []
+        self._task: asyncio.Task[None] | None = None
+
+    def add(self, outcome: Outcome) -> None:
+        self._pending.append(outcome)
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._drain())
+
+    async def _drain(self) -> None:
+        wait = 0.5
+        while self._pending:
+            await asyncio.sleep(0)  # let the outcomes finishing now join this batch
+            batch, self._pending = self._pending[:_WRITE_BATCH], self._pending[_WRITE_BATCH:]
+            try:
+                await self._write(batch)
+                wait = 0.5
+            except Exception:
+                log.exception("recording %d outcomes failed; again in %.1f s", len(batch), wait)
+                self._pending[:0] = batch
+                await self._clock.sleep(wait)
+                wait = min(wait * 2, 10.0)
+
+    async def close(self) -> None:
+        while self._task is not None and not self._task.done():
+            await self._task
+
+
+_WRITE_BATCH = 1000

@@ -358,12 +358,14 @@ outbox = Table(
 )
 
 # One rate shared by every worker: the time (seconds since the epoch) from which the next message
-# under ``key`` may go, moved forward by each reservation (a cell-rate algorithm in one row).
+# under ``key`` may go, moved forward by each reservation (a cell-rate algorithm in one row), and
+# the last turn promised to a message sent back to wait, so waiting messages do not share turns.
 send_rates = Table(
     "send_rates",
     metadata,
     Column("key", String(120), primary_key=True),
     Column("next_at", Float, nullable=False),
+    Column("promised_at", Float, nullable=False),
 )
 
 # The stop switch: while its one row says stopped, no worker hands anything to a provider.

@@ -1,25 +1,34 @@
-"""Applying a provider's delivery report to its message, by our own message id.
+"""Applying providers' delivery reports to their messages, by our own message id, in batches.
 
 Reports are ranked (``campaign.delivery.states``): a late or duplicated report never moves a
-message backwards, and a receipt that overtakes the worker's record of the send still lands, because
-it is found by primary key and ``sending`` may move straight to ``delivered``.
+message backwards, and a receipt that overtakes the worker's record of the send still lands,
+because it is found by primary key and ``sending`` may move straight to ``delivered``.
+
+Reports arriving together are written together: whatever comes in while one batch is being
+committed goes in the next transaction (group commit), and each caller returns only once its
+report is committed, so a webhook answers only what is safely kept. A batch that fails fails
+each of its callers, who try again (a provider repeats an unanswered callback).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Sequence
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campaign.channels import DeliveryReport
-from campaign.delivery.moves import move_many
-from campaign.delivery.states import FINAL_STATES, states_a_report_moves
+from campaign.delivery.moves import Move, lock_messages, move_each
+from campaign.delivery.states import FINAL_STATES, MessageState, report_applies
 from campaign.kernel.clock import Clock
 from campaign.store.engine import Database
 from campaign.store.tables import messages
 
 log = logging.getLogger(__name__)
+
+_BATCH = 1000
 
 
 class ReceiptRecorder:
@@ -28,39 +37,106 @@ class ReceiptRecorder:
     def __init__(self, database: Database, clock: Clock) -> None:
         self._database = database
         self._clock = clock
+        self._waiting: list[tuple[DeliveryReport, asyncio.Future[bool]]] = []
+        self._writer: asyncio.Task[None] | None = None
 
     async def record(self, report: DeliveryReport) -> bool:
-        """Apply ``report``; return whether it changed the message."""
+        """Apply ``report`` (with others arriving now); return whether it changed the message."""
+        done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._waiting.append((report, done))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_waiting())
+        return await done
+
+    async def _write_waiting(self) -> None:
+        while self._waiting:
+            await asyncio.sleep(0)  # let reports arriving now join this batch
+            batch, self._waiting = self._waiting[:_BATCH], self._waiting[_BATCH:]
+            try:
+                changed = await self.record_many([report for report, _ in batch])
+            except Exception as exc:
+                for _, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
+                continue
+            for (_, done), moved in zip(batch, changed, strict=True):
+                if not done.done():
+                    done.set_result(moved)
+
+    async def record_many(self, reports: Sequence[DeliveryReport]) -> list[bool]:
+        """Apply ``reports`` in one transaction, in the order given; say which changed."""
         now = self._clock.now()
-        values: dict[str, object] = {
-            "provider_status": report.provider_status,
-            "error_code": report.code,
-            "reason": report.reason,
-        }
-        if report.state in FINAL_STATES:
-            values["final_at"] = now
+        changed = [False] * len(reports)
         async with self._database.transaction() as session:
-            moved = await move_many(
-                session,
-                [report.message_id],
-                states_a_report_moves(report.state),
-                report.state,
-                now,
-                reason=report.reason,
-                provider_status=report.provider_status,
-                code=report.code,
-                values=values,
-            )
-            if moved and report.provider_id:
-                await _remember_provider_id(session, report)
-        if not moved:
-            log.debug("report %s for message %s changed nothing", report.state, report.message_id)
-        return bool(moved)
+            await lock_messages(session, [r.message_id for r in reports])
+            current = await _states(session, {r.message_id for r in reports})
+            # Two reports for one message in a batch (sent, then delivered) go in turn.
+            for round_ in _rounds(reports):
+                moves, applied_at = [], []
+                for index in round_:
+                    report = reports[index]
+                    state = current.get(report.message_id)
+                    if state is None or not report_applies(state, report.state):
+                        continue
+                    moves.append(_move(report, state))
+                    applied_at.append(index)
+                final = [now if reports[i].state in FINAL_STATES else None for i in applied_at]
+                moved = await move_each(session, moves, now, final_at=final)
+                landed = {m.message_id for m in moved}
+                for index in applied_at:
+                    report = reports[index]
+                    if report.message_id in landed:
+                        changed[index] = True
+                        current[report.message_id] = report.state
+                await _remember_provider_ids(
+                    session, [reports[i] for i in applied_at if changed[i]]
+                )
+        for report, took in zip(reports, changed, strict=True):
+            if not took:
+                log.debug(
+                    "report %s for message %s changed nothing", report.state, report.message_id
+                )
+        return changed
 
 
-async def _remember_provider_id(session: AsyncSession, report: DeliveryReport) -> None:
+def _move(report: DeliveryReport, current: MessageState) -> Move:
+    return Move(
+        report.message_id,
+        current,
+        report.state,
+        provider_status=report.provider_status,
+        code=report.code,
+        reason=report.reason,
+    )
+
+
+def _rounds(reports: Sequence[DeliveryReport]) -> list[list[int]]:
+    """Indexes of ``reports`` in rounds in which each message appears at most once."""
+    rounds: list[list[int]] = []
+    seen: dict[int, int] = {}
+    for index, report in enumerate(reports):
+        n = seen.get(report.message_id, 0)
+        seen[report.message_id] = n + 1
+        if n == len(rounds):
+            rounds.append([])
+        rounds[n].append(index)
+    return rounds
+
+
+async def _states(session: AsyncSession, ids: set[int]) -> dict[int, MessageState]:
+    rows = await session.execute(
+        select(messages.c.id, messages.c.state).where(messages.c.id.in_(ids))
+    )
+    return {int(i): MessageState(state) for i, state in rows}
+
+
+async def _remember_provider_ids(session: AsyncSession, reports: list[DeliveryReport]) -> None:
+    known = [r for r in reports if r.provider_id]
+    if not known:
+        return
     await session.execute(
         update(messages)
-        .where(messages.c.id == report.message_id, messages.c.provider_id.is_(None))
-        .values(provider_id=report.provider_id)
+        .where(messages.c.id == bindparam("m_id"))
+        .values(provider_id=func.coalesce(messages.c.provider_id, bindparam("m_provider_id"))),
+        [{"m_id": r.message_id, "m_provider_id": r.provider_id} for r in known],
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -39,7 +40,13 @@ class Flow:
     """The composition root the product runs, over the test's database and clock, with sandbox
     providers whose receipts arrive one (manual) second after the send."""
 
-    def __init__(self, database: Database, clock: ManualClock, sms: Provider | None = None) -> None:
+    def __init__(
+        self,
+        database: Database,
+        clock: ManualClock,
+        sms: Provider | None = None,
+        **overrides: Any,
+    ) -> None:
         self.database = database
         self.clock = clock
         self.sandboxes: dict[Channel, SandboxProvider] = {}
@@ -53,7 +60,13 @@ class Flow:
 
         url = database.engine.url.render_as_string(hide_password=False)
         settings = load_settings(
-            database_url=url, secret_key=TEST_SECRET, sms_rate=1000, email_rate=1000
+            **{
+                "database_url": url,
+                "secret_key": TEST_SECRET,
+                "sms_rate": 1000,
+                "email_rate": 1000,
+                **overrides,
+            }
         )
         self.services = build(settings, clock=clock, channels=providers)
         self.sms = self.sandboxes[Channel.SMS]

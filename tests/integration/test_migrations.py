@@ -188,6 +188,7 @@ async def test_upgrading_marks_the_households_already_there(
     empty_url: str, empty_database: Database, tmp_path: Path
 ) -> None:
     scripts = tmp_path / "migrations"
+
     def later(_: str, names: list[str]) -> set[str]:  # 0003 and every revision after it
         return {n for n in names if n[:4].isdigit() and int(n[:4]) >= 3}
 

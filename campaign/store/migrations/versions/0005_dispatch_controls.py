@@ -26,6 +26,7 @@ def upgrade() -> None:
         "send_rates",
         sa.Column("key", sa.String(length=120), nullable=False),
         sa.Column("next_at", sa.Float(), nullable=False),
+        sa.Column("promised_at", sa.Float(), nullable=False),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_send_rates")),
     )
     op.create_table(

@@ -1,0 +1,58 @@
+"""The shared rates' cursors in the database: read under a row lock, written back in the same
+transaction as the messages they let go, so every worker process paces against one rate.
+
+A key names a rate: ``campaign:<id>`` for a campaign's own rate, ``channel:<channel>:<sender>``
+for what the provider account allows on one sender. Rows are made on first use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from campaign.dispatch.pacing import Cursor
+from campaign.store.tables import send_rates
+
+
+def campaign_key(campaign_id: int) -> str:
+    return f"campaign:{campaign_id}"
+
+
+def channel_key(channel: str, sender: str) -> str:
+    return f"channel:{channel}:{sender}"
+
+
+async def lock_cursors(session: AsyncSession, rates: Mapping[str, float]) -> dict[str, Cursor]:
+    """The cursors of ``rates`` (key → messages per second), locked until the transaction ends.
+
+    Locked in key order, so two workers never wait on each other crosswise.
+    """
+    keys = sorted(rates)
+    dialect = session.get_bind().dialect.name
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert
+    await session.execute(
+        insert(send_rates).on_conflict_do_nothing(index_elements=["key"]),
+        # A new rate has been idle for ever: its first burst may go at once.
+        [{"key": k, "next_at": 0.0, "promised_at": 0.0} for k in keys],
+    )
+    rows = await session.execute(
+        select(send_rates.c.key, send_rates.c.next_at, send_rates.c.promised_at)
+        .where(send_rates.c.key.in_(keys))
+        .order_by(send_rates.c.key)
+        .with_for_update()
+    )
+    return {r.key: Cursor(rates[r.key], r.next_at, r.promised_at) for r in rows}
+
+
+async def save_cursors(session: AsyncSession, cursors: Mapping[str, Cursor]) -> None:
+    if not cursors:
+        return
+    await session.execute(
+        update(send_rates)
+        .where(send_rates.c.key == bindparam("k"))
+        .values(next_at=bindparam("n"), promised_at=bindparam("p")),
+        [{"k": k, "n": c.next_at, "p": c.promised_at} for k, c in sorted(cursors.items())],
+    )
