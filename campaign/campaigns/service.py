@@ -43,6 +43,9 @@ from campaign.store.tables import messages
 
 log = logging.getLogger(__name__)
 
+# A run this large changes the queue enough that the planner should count it again at once.
+_MANY_MESSAGES = 10_000
+
 # What must hold before approval (content checks); returns blocking findings in plain words.
 ApprovalCheck = Callable[[Campaign], Awaitable[list[str]]]
 
@@ -204,6 +207,8 @@ class CampaignService:
                 now,
             )
         log.info("campaign %s started: %s messages queued", campaign.id, count)
+        if count >= _MANY_MESSAGES:
+            await self._database.refresh_statistics("messages")
         return True
 
     async def _materialise(

@@ -23,6 +23,7 @@ from campaign.store.tables import delivery_events, messages
 Db = AsyncSession | AsyncConnection
 
 MESSAGE_STATE_CHANGED = "message.state_changed"
+_IDS_PER_STATEMENT = 5000
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,21 +67,25 @@ async def move_many(
     moved: list[Move] = []
     remaining = set(ids)
     for from_state in from_states:
-        if not remaining:
-            break
-        statement = (
-            update(messages)
-            .where(
-                messages.c.id.in_(list(remaining)),
-                messages.c.state == from_state.value,
-                true() if condition is None else condition,
+        pending = sorted(remaining)
+        # A bounded IN list per statement: PostgreSQL takes at most 32,767 parameters.
+        for start in range(0, len(pending), _IDS_PER_STATEMENT):
+            chunk = pending[start : start + _IDS_PER_STATEMENT]
+            statement = (
+                update(messages)
+                .where(
+                    messages.c.id.in_(chunk),
+                    messages.c.state == from_state.value,
+                    true() if condition is None else condition,
+                )
+                .values(state=to_state.value, updated_at=now, **(values or {}))
+                .returning(messages.c.id)
             )
-            .values(state=to_state.value, updated_at=now, **(values or {}))
-            .returning(messages.c.id)
-        )
-        for message_id in (await db.execute(statement)).scalars():
-            moved.append(Move(int(message_id), from_state, to_state, provider_status, code, reason))
-            remaining.discard(int(message_id))
+            for message_id in (await db.execute(statement)).scalars():
+                moved.append(
+                    Move(int(message_id), from_state, to_state, provider_status, code, reason)
+                )
+                remaining.discard(int(message_id))
     await record_moves(db, moved, now)
     return moved
 
@@ -136,7 +141,7 @@ async def move_each(
     return applied
 
 
-async def record_acceptance(db: Db, accepted: Sequence[tuple[int, str]], now: datetime) -> None:
+async def record_acceptance(db: Db, accepted: Sequence[tuple[int, str, datetime]]) -> None:
     """Write when and under which provider id each message was accepted, whatever its state.
 
     A receipt may overtake the record of the send and move the message past ``sent`` first;
@@ -148,12 +153,14 @@ async def record_acceptance(db: Db, accepted: Sequence[tuple[int, str]], now: da
         update(messages)
         .where(messages.c.id == bindparam("m_id"))
         .values(
-            sent_at=func.coalesce(messages.c.sent_at, now),
+            sent_at=func.coalesce(messages.c.sent_at, bindparam("m_at")),
             provider_id=func.coalesce(messages.c.provider_id, bindparam("m_provider_id")),
             lease_owner=None,
         )
     )
-    await db.execute(statement, [{"m_id": i, "m_provider_id": p} for i, p in accepted])
+    await db.execute(
+        statement, [{"m_id": i, "m_provider_id": p, "m_at": at} for i, p, at in accepted]
+    )
 
 
 async def lock_messages(db: Db, ids: Sequence[int]) -> None:

@@ -32,13 +32,19 @@ class ClaimedMessage:
     attempts: int
 
 
-def claim_statement(worker_id: str, now: datetime, *, limit: int, lease_seconds: float) -> Update:
+def claim_statement(
+    worker_id: str, now: datetime, *, limit: int, lease_seconds: float, after_id: int = 0
+) -> Update:
     """The one statement that leases up to ``limit`` due messages of running campaigns.
 
     The locking SELECT sits in a ``MATERIALIZED`` CTE on PostgreSQL, so it runs once whatever
     the plan: a generic plan made while ``messages`` was empty once turned ``id IN (SELECT …
     FOR UPDATE SKIP LOCKED)`` into a nested loop that re-ran the locking query for every queued
     row (a worker started before the first campaign hung for minutes).
+
+    Keyset order: only ids after ``after_id`` (where the worker's last claim ended), so a claim
+    on a long queue walks the primary key from there instead of sorting every queued row, and
+    never through the index entries that earlier claims left dead behind them.
     """
     running = select(campaigns.c.id).where(campaigns.c.state == CampaignState.RUNNING.value)
     due = (
@@ -48,6 +54,7 @@ def claim_statement(worker_id: str, now: datetime, *, limit: int, lease_seconds:
             messages.c.next_attempt_at <= now,
             or_(messages.c.lease_until.is_(None), messages.c.lease_until < now),
             messages.c.campaign_id.in_(running.scalar_subquery()),
+            messages.c.id > after_id,
         )
         .order_by(messages.c.id)
         .limit(limit)
@@ -72,10 +79,19 @@ def claim_statement(worker_id: str, now: datetime, *, limit: int, lease_seconds:
 
 
 async def claim_due_messages(
-    database: Database, worker_id: str, now: datetime, *, limit: int, lease_seconds: float
+    database: Database,
+    worker_id: str,
+    now: datetime,
+    *,
+    limit: int,
+    lease_seconds: float,
+    after_id: int = 0,
 ) -> list[ClaimedMessage]:
-    """Lease up to ``limit`` due messages of running campaigns to ``worker_id``."""
-    claim = claim_statement(worker_id, now, limit=limit, lease_seconds=lease_seconds)
+    """Lease up to ``limit`` due messages of running campaigns, with ids after ``after_id``,
+    to ``worker_id``."""
+    claim = claim_statement(
+        worker_id, now, limit=limit, lease_seconds=lease_seconds, after_id=after_id
+    )
     async with database.transaction() as session:
         if database.dialect == "postgresql":
             # Plan each claim for the queue as it is now: a plan cached while `messages` was

@@ -73,6 +73,7 @@ class RetryPolicy:
 @dataclass(frozen=True, slots=True)
 class Outcome:
     message: ClaimedMessage
+    at: datetime  # when it was handed to the provider: its sent_at if the provider accepted
     accepted: Accepted | None = None
     error: SendError | None = None
 
@@ -137,6 +138,8 @@ class DispatchWorker:
         self._horizon = horizon
         self._retry = retry or RetryPolicy()
         self._in_flight = asyncio.Semaphore(concurrency)
+        self._claimed_up_to = 0  # the keyset: where the last claim ended
+        self._swept_at = clock.now()
 
     async def run_once(self) -> int:
         """Claim one batch and see it through, sending only what may go this very moment (no
@@ -179,12 +182,30 @@ class DispatchWorker:
             await recorder.close()
 
     async def _claim(self, limit: int) -> list[ClaimedMessage]:
+        """Claim onwards from where the last claim ended; go back to the first id when the
+        queue ahead runs short or every few seconds, so messages that came due behind the
+        keyset (retries, turns) are not left waiting."""
+        now = self._clock.now()
+        if now - self._swept_at >= _SWEEP_EVERY:
+            self._claimed_up_to = 0
+        claimed = await self._claim_after(self._claimed_up_to, limit, now)
+        if len(claimed) < limit and self._claimed_up_to:
+            self._claimed_up_to = 0
+            claimed += await self._claim_after(0, limit - len(claimed), now)
+        if self._claimed_up_to == 0:
+            self._swept_at = now
+        # A full claim leaves more ahead: go on from its end; a short one reached the end.
+        self._claimed_up_to = max(m.id for m in claimed) if len(claimed) == limit else 0
+        return claimed
+
+    async def _claim_after(self, after_id: int, limit: int, now: datetime) -> list[ClaimedMessage]:
         return await claim_due_messages(
             self._database,
             self.worker_id,
-            self._clock.now(),
+            now,
             limit=limit,
             lease_seconds=self._lease_seconds,
+            after_id=after_id,
         )
 
     async def _dispatch(
@@ -360,13 +381,16 @@ class DispatchWorker:
     async def _send(self, message: ClaimedMessage, outbound: OutboundMessage) -> Outcome:
         provider = self._providers[message.channel]
         async with self._in_flight:
+            handed_over = self._clock.now()
             try:
-                return Outcome(message, accepted=await provider.send(outbound))
+                accepted = await provider.send(outbound)
+                return Outcome(message, handed_over, accepted=accepted)
             except SendError as exc:
-                return Outcome(message, error=exc)
+                return Outcome(message, handed_over, error=exc)
             except Exception as exc:  # an adapter bug mid-call: the provider may have it
                 log.exception("channel %s failed on message %s", message.channel, message.id)
-                return Outcome(message, error=SendOutcomeUnknown(f"unexpected error: {exc}"))
+                unknown = SendOutcomeUnknown(f"unexpected error: {exc}")
+                return Outcome(message, handed_over, error=unknown)
 
     async def _record(self, outcomes: Sequence[Outcome]) -> None:
         if not outcomes:
@@ -394,6 +418,7 @@ class DispatchWorker:
                 final_moves,
                 now,
                 final_at=[None if m.to_state is _S.UNKNOWN else now for m in final_moves],
+                lease_owner=[None] * len(final_moves),
             )
 
     def _retry_delay(self, outcome: Outcome) -> timedelta:
@@ -468,13 +493,13 @@ async def _record_accepted(
             ],
             now,
             provider_id=[a.provider_id for _, a in pending],
-            sent_at=[now] * len(pending),
+            sent_at=[o.at for o, _ in pending],
             lease_owner=[None] * len(pending),
             final_at=[now if is_final(_S.SENT, o.message.channel) else None for o, _ in pending],
         )
         moved = {m.message_id for m in applied}
         pending = [(o, a) for o, a in pending if o.message.id not in moved]
-    await record_acceptance(session, [(o.message.id, a.provider_id) for o, a in pending], now)
+    await record_acceptance(session, [(o.message.id, a.provider_id, o.at) for o, a in pending])
 
 
 @dataclass(frozen=True, slots=True)
@@ -526,3 +551,4 @@ class OutcomeWriter:
 
 
 _WRITE_BATCH = 1000
+_SWEEP_EVERY = timedelta(seconds=5)

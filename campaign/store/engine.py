@@ -109,5 +109,14 @@ class Database:
         async with self.engine.begin() as connection:
             yield connection
 
+    async def refresh_statistics(self, table: str) -> None:
+        """Have the planner count ``table`` again (after a bulk insert), so plans made next fit
+        the rows there now rather than the empty table autovacuum last saw."""
+        async with self.engine.connect() as connection:
+            if not self.is_sqlite:  # ANALYZE needs no transaction around it
+                await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await connection.exec_driver_sql(f"ANALYZE {table}")
+            await connection.commit()
+
     async def dispose(self) -> None:
         await self.engine.dispose()

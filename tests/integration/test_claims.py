@@ -141,3 +141,15 @@ async def test_a_move_to_sending_needs_the_lease_still_held(
             condition=messages.c.lease_owner == "w1",
         )
     assert [m.message_id for m in moved] == [claimed[1].id]
+
+
+async def test_a_keyset_claim_takes_only_what_lies_after_the_last_one(
+    database: Database, clock: ManualClock
+) -> None:
+    ids = sorted(await queued_messages(database, clock, count=6))
+    later = await claim_due_messages(
+        database, "w1", clock.now(), limit=10, lease_seconds=60, after_id=ids[2]
+    )
+    assert [m.id for m in later] == ids[3:]
+    behind = await claim_due_messages(database, "w1", clock.now(), limit=10, lease_seconds=60)
+    assert [m.id for m in behind] == ids[:3]  # a sweep from the first id finds them
