@@ -153,3 +153,21 @@ async def test_a_keyset_claim_takes_only_what_lies_after_the_last_one(
     assert [m.id for m in later] == ids[3:]
     behind = await claim_due_messages(database, "w1", clock.now(), limit=10, lease_seconds=60)
     assert [m.id for m in behind] == ids[:3]  # a sweep from the first id finds them
+
+
+async def test_a_move_of_more_ids_than_a_statement_may_carry_moves_them_all(
+    database: Database, clock: ManualClock
+) -> None:
+    # Cancelling a 40,000-message campaign failed on PostgreSQL: one IN list of every id
+    # passed its 32,767 parameters.
+    ids = await queued_messages(database, clock, count=33_000)
+    async with database.transaction() as session:
+        moved = await move_many(
+            session,
+            ids,
+            [MessageState.QUEUED],
+            MessageState.SKIPPED,
+            clock.now(),
+            reason="cancelled campaign",
+        )
+    assert sorted(m.message_id for m in moved) == sorted(ids)
