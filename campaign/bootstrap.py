@@ -82,6 +82,7 @@ def build(
         clock,
         approval_check=ContentChecks(database, renderer, alphanumeric=alphanumeric),
         unknown_settle_after=timedelta(hours=settings.unknown_settle_hours),
+        channel_rates={Channel.SMS: settings.sms_rate, Channel.EMAIL: settings.email_rate},
     )
     handlers: dict[str, list[Handler]] = {}
     return Services(

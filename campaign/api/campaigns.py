@@ -43,7 +43,7 @@ class CampaignBody(BaseModel):
         description="Why the service's default quiet hours (CAMPAIGN_QUIET_HOURS) do not hold "
         "for this campaign; then only its own quiet_hours do, if any. Leave out to keep them.",
     )
-    rate_per_second: float = Field(default=10.0, gt=0, le=1000)
+    rate_per_second: float = Field(default=10.0, gt=0)  # at most the channels' rates
     spend_cap: float | None = Field(default=None, ge=0)
     sms_segment_cap: int | None = Field(default=None, ge=1, le=10)
     measure_ids: tuple[int, ...] = ()

@@ -7,7 +7,7 @@ transaction. Approval needs a second person: nobody who created or edited the ca
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -65,10 +65,13 @@ class CampaignService:
         approval_check: ApprovalCheck | None = None,
         *,
         unknown_settle_after: timedelta,
+        channel_rates: Mapping[str, float] | None = None,
     ) -> None:
         self._database = database
         self._clock = clock
         self._approval_check = approval_check
+        # What the provider accounts allow per channel: no campaign may ask for more.
+        self._channel_rates = dict(channel_rates or {})
         # How long an unknown message nobody settled keeps its campaign running.
         self._unknown_settle_after = unknown_settle_after
 
@@ -344,6 +347,13 @@ class CampaignService:
             raise InvalidInput("channels must be sms and/or email", where="channels")
         if draft.rate_per_second <= 0:
             raise InvalidInput("the rate must be above zero", where="rate_per_second")
+        allowed = max((self._channel_rates.get(c, 0.0) for c in draft.channels), default=0.0)
+        if self._channel_rates and draft.rate_per_second > allowed:
+            raise InvalidInput(
+                f"the rate is above what the provider accounts allow for its channels "
+                f"({allowed:g} a second: CAMPAIGN_SMS_RATE, CAMPAIGN_EMAIL_RATE)",
+                where="rate_per_second",
+            )
         try:
             audience_condition(draft.audience_query, await load_registry_in(session))
         except SegmentError as exc:

@@ -80,7 +80,7 @@ async def load_demo(services: Services) -> DemoResult:
         window_ends_at=now + timedelta(days=2),
         quiet_hours=None,
         quiet_hours_override=DEMO_QUIET_HOURS_OVERRIDE,
-        rate_per_second=100.0,  # ~2,000 messages: done well within a minute
+        rate_per_second=50.0,  # ~2,000 messages in under a minute, within CAMPAIGN_SMS_RATE
         measure_ids=(measure_id,),
     )
     campaign = await services.campaigns.create(editor, draft)

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from campaign.campaigns.model import CampaignDraft
 from campaign.campaigns.states import CampaignAction
 from campaign.kernel.clock import ManualClock
+from campaign.kernel.errors import InvalidInput
 from campaign.kernel.identity import Identity, Role
 from campaign.store.engine import Database
 from campaign.store.tables import campaigns, messages
@@ -75,7 +76,8 @@ def _sent(flows: list[Flow]) -> list[str]:
 async def test_two_workers_share_one_channel_rate(flows: list[Flow]) -> None:
     first, second = flows
     await _people(first, 120)
-    await _campaign(await _staff(first), 'municipality = "Gent"')
+    # The campaign asks for all the channel allows: both its rate and the channel's are shared.
+    await _campaign(await _staff(first), 'municipality = "Gent"', rate_per_second=10.0)
     for tick in range(50):  # five seconds, the workers taking turns every tenth of a second
         for flow in flows if tick % 2 else flows[::-1]:
             while await flow.worker.run_once():
@@ -86,6 +88,13 @@ async def test_two_workers_share_one_channel_rate(flows: list[Flow]) -> None:
     assert 49 <= len(sent) <= 52
     assert len(set(sent)) == len(sent)
     assert first.sms.sent and second.sms.sent  # both workers took part
+
+
+async def test_a_campaign_may_not_ask_for_more_than_its_channels_allow(flows: list[Flow]) -> None:
+    staff = await _staff(flows[0])
+    with pytest.raises(InvalidInput) as refused:
+        await _campaign(staff, 'municipality = "Gent"', rate_per_second=11.0)
+    assert refused.value.where == "rate_per_second"
 
 
 async def test_the_spend_cap_skips_the_rest_with_the_reason(flow: Flow) -> None:
