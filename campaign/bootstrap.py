@@ -184,6 +184,7 @@ def _worker(
             sms_price=settings.sms_price,
         ),
         worker_id=f"{socket.gethostname()}:{os.getpid()}",
+        concurrency=settings.worker_concurrency,
     )
 
 

@@ -91,6 +91,9 @@ class Settings(BaseSettings):
     unknown_settle_hours: Annotated[float, _env("CAMPAIGN_UNKNOWN_SETTLE_HOURS"), Field(gt=0)] = (
         72.0
     )
+    worker_concurrency: Annotated[
+        int, _env("CAMPAIGN_WORKER_CONCURRENCY"), Field(ge=1, le=5000)
+    ] = 500
     sandbox_latency: Annotated[float, _env("CAMPAIGN_SANDBOX_LATENCY"), Field(ge=0, le=30)] = 0.0
 
     @field_validator("database_url")

@@ -10,6 +10,7 @@ import asyncio
 import itertools
 import logging
 import secrets
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 _FIRST_RETRY = 1.0
 _LAST_RETRY = 30.0
 _ATTEMPTS = 20  # about eight minutes: a database out of connections has recovered by then
+_RECENT = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +124,10 @@ class SandboxProvider:
         self._ids = itertools.count(1)
         self._pending: set[asyncio.Task[None]] = set()
         self._closed = False
-        self.sent: list[OutboundMessage] = []  # what was accepted, for tests and the demo
+        # The latest accepted messages, for tests and the demo: bounded, so a worker sending a
+        # million messages keeps a flat memory. ``accepted`` counts them all.
+        self._recent: deque[OutboundMessage] = deque(maxlen=_RECENT)
+        self.accepted = 0
 
     async def send(self, message: OutboundMessage) -> Accepted:
         if self._closed:  # never accepted, so another worker may send it later
@@ -135,7 +140,8 @@ class SandboxProvider:
             if simulation.report is not None:
                 self._report_later(message, provider_id, simulation)
             raise simulation.at_send(simulation.reason, simulation.code)
-        self.sent.append(message)
+        self._recent.append(message)
+        self.accepted += 1
         if simulation is not None:
             if simulation.report is not None:
                 self._report_later(message, provider_id, simulation)
@@ -189,6 +195,11 @@ class SandboxProvider:
                 )
                 await self._clock.sleep(wait)
                 wait = min(wait * 2, _LAST_RETRY)
+
+    @property
+    def sent(self) -> list[OutboundMessage]:
+        """The latest accepted messages (up to 10,000), oldest first."""
+        return list(self._recent)
 
     async def flush(self) -> None:
         """Wait for every report already promised (tests and clean shutdown)."""

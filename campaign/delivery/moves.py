@@ -17,12 +17,10 @@ from sqlalchemy import ColumnElement, bindparam, func, insert, select, true, upd
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from campaign.delivery.states import MessageState, can_move
-from campaign.events.outbox import emit_many, event_row
 from campaign.store.tables import delivery_events, messages
 
 Db = AsyncSession | AsyncConnection
 
-MESSAGE_STATE_CHANGED = "message.state_changed"
 _IDS_PER_STATEMENT = 5000
 
 
@@ -183,7 +181,11 @@ async def _states(db: Db, ids: Sequence[int]) -> dict[int, str]:
 
 
 async def record_moves(db: Db, moves: Sequence[Move], now: datetime) -> None:
-    """Write the delivery events and outbox events of moves already applied."""
+    """Write the delivery events of moves already applied.
+
+    Message moves write no outbox events: ``delivery_events`` is their record, written in the
+    same transaction, and feeds whoever follows messages (decision 0022); three outbox rows
+    per message doubled the writes of the hot path for no reader."""
     if not moves:
         return
     await db.execute(
@@ -198,17 +200,6 @@ async def record_moves(db: Db, moves: Sequence[Move], now: datetime) -> None:
                 "code": m.code,
                 "reason": m.reason,
             }
-            for m in moves
-        ],
-    )
-    await emit_many(
-        db,
-        [
-            event_row(
-                MESSAGE_STATE_CHANGED,
-                {"message_id": m.message_id, "from": m.from_state.value, "to": m.to_state.value},
-                now,
-            )
             for m in moves
         ],
     )

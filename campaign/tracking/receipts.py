@@ -88,8 +88,16 @@ class ReceiptRecorder:
                     if report.message_id in landed:
                         changed[index] = True
                         current[report.message_id] = report.state
+                # The worker writes the provider's id with `sent`; a report that overtook it
+                # (from `sending` or `unknown`) brings the id itself.
+                early = (MessageState.SENDING, MessageState.UNKNOWN)
                 await _remember_provider_ids(
-                    session, [reports[i] for i in applied_at if changed[i]]
+                    session,
+                    [
+                        reports[i]
+                        for i, m in zip(applied_at, moves, strict=True)
+                        if changed[i] and m.from_state in early
+                    ],
                 )
         for report, took in zip(reports, changed, strict=True):
             if not took:
