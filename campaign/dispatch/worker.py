@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from audiences.contacts.addresses import AddressKeys
@@ -76,6 +78,7 @@ class Outcome:
     at: datetime  # when it was handed to the provider: its sent_at if the provider accepted
     accepted: Accepted | None = None
     error: SendError | None = None
+    late: bool = False  # never handed over: its moment under the rate passed
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +142,7 @@ class DispatchWorker:
         self._retry = retry or RetryPolicy()
         self._in_flight = asyncio.Semaphore(concurrency)
         self._claimed_up_to = 0  # the keyset: where the last claim ended
+        self._late_before: set[int] = set()  # given back once for being late
         self._swept_at = clock.now()
 
     async def run_once(self) -> int:
@@ -147,7 +151,7 @@ class DispatchWorker:
         claimed = await self._claim(self._batch_size)
         if not claimed:
             return 0
-        going = await self._dispatch(claimed, horizon=0.0)
+        going = await self._dispatch(claimed, horizon=0.0, lead=0.0)
         outcomes = await asyncio.gather(*(self._send(m, out) for m, out, _ in going))
         await self._record(outcomes)
         return len(claimed)
@@ -166,7 +170,7 @@ class DispatchWorker:
                     continue
                 try:
                     claimed = await self._claim(min(self._batch_size, room - len(sending)))
-                    going = await self._dispatch(claimed, horizon=self._horizon)
+                    going = await self._dispatch(claimed, horizon=self._horizon, lead=LEAD)
                 except Exception:
                     log.exception("dispatch batch failed; retrying shortly")
                     claimed, going = [], []
@@ -209,7 +213,7 @@ class DispatchWorker:
         )
 
     async def _dispatch(
-        self, claimed: Sequence[ClaimedMessage], *, horizon: float
+        self, claimed: Sequence[ClaimedMessage], *, horizon: float, lead: float
     ) -> list[tuple[ClaimedMessage, OutboundMessage, datetime]]:
         """Prepare ``claimed`` and, in one transaction, check, pace and commit ``sending`` for
         what may go within ``horizon``; return it with the moment each may go."""
@@ -218,7 +222,7 @@ class DispatchWorker:
         prepared = await self._prepare(claimed, self._clock.now())
         now = self._clock.now()
         async with self._database.transaction() as session:
-            going = await self._mark_sending(session, prepared, now, horizon)
+            going = await self._mark_sending(session, prepared, now, horizon, lead)
             await release_each(session, prepared.later, self.worker_id)
             await self._finish_unsendable(session, prepared, now)
         return going
@@ -274,7 +278,12 @@ class DispatchWorker:
         return quiet_until(spans, recipient.time_zone, now)
 
     async def _mark_sending(
-        self, session: AsyncSession, prepared: _Prepared, now: datetime, horizon: float
+        self,
+        session: AsyncSession,
+        prepared: _Prepared,
+        now: datetime,
+        horizon: float,
+        lead: float,
     ) -> list[tuple[ClaimedMessage, OutboundMessage, datetime]]:
         """Check each message at the last moment, pace what may go, and move it to
         ``sending``; only what this moved may be sent. What waits joins ``prepared.later``."""
@@ -290,7 +299,10 @@ class DispatchWorker:
         )
         wait_until = now + (timedelta(seconds=1) if verdicts.stopped else timedelta())
         prepared.later.extend((i, wait_until) for i in verdicts.wait)
-        paced = await self._pace(session, [ready[i] for i in verdicts.go], verdicts, now, horizon)
+        # Moments are planned from a little ahead (``lead``): by then this commit is done, so
+        # no message is late for its moment because of the database.
+        start = now + timedelta(seconds=lead)
+        paced = await self._pace(session, [ready[i] for i in verdicts.go], verdicts, start, horizon)
         prepared.later.extend(paced.later)
         going = [ready[i] for i in paced.go_at]
         moved = await move_each(
@@ -313,7 +325,7 @@ class DispatchWorker:
                 spent[r.message.campaign_id] = spent.get(r.message.campaign_id, 0.0) + r.cost
         await charge(session, spent)
         return [
-            (r.message, r.outbound, paced.go_at[r.message.id])
+            (r.message, r.outbound, max(paced.go_at[r.message.id], start))
             for r in going
             if r.message.id in went
         ]
@@ -372,10 +384,24 @@ class DispatchWorker:
         at: datetime,
         recorder: OutcomeWriter,
     ) -> None:
-        """Wait for the message's moment under its rates, send it, hand the outcome on."""
+        """Wait for the message's moment under its rates, send it, hand the outcome on.
+
+        A message whose moment passed while the worker was busy (a stalled event loop, a
+        starved CPU) goes back to the queue instead: sent late, it would bunch with the
+        messages of the next moments and the shared rate would be exceeded by the delay."""
         wait = (at - self._clock.now()).total_seconds()
         if wait > 0:
             await self._clock.sleep(wait)
+        late = (self._clock.now() - at).total_seconds() > LATE_LIMIT
+        if late and message.id not in self._late_before:
+            if len(self._late_before) > _LATE_REMEMBERED:
+                self._late_before.clear()
+            self._late_before.add(message.id)
+            recorder.add(Outcome(message, self._clock.now(), late=True))
+            return
+        # Late a second time: it goes now. A worker stalled on every turn of its loop would
+        # otherwise give the same messages back for ever.
+        self._late_before.discard(message.id)
         recorder.add(await self._send(message, outbound))
 
     async def _send(self, message: ClaimedMessage, outbound: OutboundMessage) -> Outcome:
@@ -399,11 +425,13 @@ class DispatchWorker:
         outcomes = sorted(outcomes, key=lambda o: o.message.id)
         sent = [(o, o.accepted) for o in outcomes if o.accepted is not None]
         failed = [o for o in outcomes if o.error is not None]
+        late = [o for o in outcomes if o.late]
         async with self._database.transaction() as session:
             # Rows locked in id order first: a batch of receipts locks in the same order, so
             # the two never wait on each other crosswise.
             await lock_messages(session, [o.message.id for o in outcomes])
             await _record_accepted(session, sent, now)
+            await _requeue_late(session, late, now)
             retry_moves, final_moves = self._failure_moves(failed)
             await move_each(
                 session,
@@ -551,4 +579,49 @@ class OutcomeWriter:
 
 
 _WRITE_BATCH = 1000
+# How late a hand-over may be: with the rates' burst of 0.1 s, a rate then stays within 2% of
+# itself over any ten seconds.
+LATE_LIMIT = 0.1
+LEAD = 0.1
+_LATE_REMEMBERED = 100_000
 _SWEEP_EVERY = timedelta(seconds=5)
+
+
+async def _requeue_late(session: AsyncSession, late: Sequence[Outcome], now: datetime) -> None:
+    """Messages whose moment passed before they were handed over: back to the queue within
+    half a second, the attempt not counted (the provider never saw them). The spread keeps one
+    message from taking the first, likeliest-late moment of every batch for ever."""
+    moves = [
+        Move(
+            o.message.id,
+            _S.SENDING,
+            _S.QUEUED,
+            reason="its moment under the rate passed while the worker was busy; queued again",
+        )
+        for o in late
+    ]
+    if not moves:
+        return
+    await _refund(session, [o.message.id for o in late])
+    await move_each(
+        session,
+        moves,
+        now,
+        next_attempt_at=[now + timedelta(seconds=random.uniform(0, 0.5)) for _ in moves],
+        attempts=[o.message.attempts for o in late],
+        lease_owner=[None] * len(moves),
+        lease_until=[None] * len(moves),
+        segments=[None] * len(moves),
+        cost=[None] * len(moves),
+    )
+    log.info("%d messages were late for their moment and went back to the queue", len(moves))
+
+
+async def _refund(session: AsyncSession, message_ids: list[int]) -> None:
+    """Take what these messages were to cost off their campaigns' spend."""
+    rows = await session.execute(
+        select(messages.c.campaign_id, func.sum(messages.c.cost))
+        .where(messages.c.id.in_(message_ids), messages.c.state == _S.SENDING.value)
+        .group_by(messages.c.campaign_id)
+    )
+    await charge(session, {int(c): -float(total) for c, total in rows if total})

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from campaign.campaigns.model import CampaignDraft
 from campaign.campaigns.states import CampaignAction
@@ -19,7 +19,7 @@ from campaign.kernel.clock import ManualClock
 from campaign.kernel.errors import InvalidInput
 from campaign.kernel.identity import Identity, Role
 from campaign.store.engine import Database
-from campaign.store.tables import campaigns, messages
+from campaign.store.tables import campaigns, delivery_events, messages
 from tests.factories import sms_and_email_template
 from tests.integration.test_campaign_flow import Flow
 from tests.integration.test_dispatch_guarantees import Staff, _fates, _people, _step
@@ -161,9 +161,9 @@ async def test_the_pipelined_loop_sends_everything_once(flow: Flow) -> None:
     await _campaign(await _staff(flow), 'municipality = "Gent"')
     stop = asyncio.Event()
     running = asyncio.create_task(flow.worker.run_forever(stop, idle_seconds=0.01))
-    for _ in range(2000):  # until done; the clock moves a tenth of a second at a time
-        await asyncio.sleep(0.005)
-        flow.clock.advance(0.1)
+    for _ in range(4000):  # until done; the clock moves about as fast as the wall clock
+        await asyncio.sleep(0.01)
+        flow.clock.advance(0.01)
         if len(flow.sms.sent) == len(phones):
             break
     stop.set()
@@ -175,3 +175,33 @@ async def test_the_pipelined_loop_sends_everything_once(flow: Flow) -> None:
         rows = (await session.execute(select(messages.c.state, messages.c.sent_at))).all()
     assert all(sent_at is not None for _, sent_at in rows)
     assert {state for state, _ in rows} <= {"sent", "delivered"}
+
+
+async def test_a_message_late_for_its_moment_goes_back_to_the_queue_not_out(flow: Flow) -> None:
+    # A stalled worker: the clock jumps 0.3 s between turns of its event loop, so many messages
+    # wake long after their moment; sent then, they would bunch and exceed the rate.
+    phones = await _people(flow, 40)
+    await _campaign(await _staff(flow), 'municipality = "Gent"', rate_per_second=20.0)
+    stop = asyncio.Event()
+    running = asyncio.create_task(flow.worker.run_forever(stop, idle_seconds=0.01))
+    for _ in range(2000):
+        await asyncio.sleep(0.01)
+        flow.clock.advance(0.3)
+        if len(flow.sms.sent) == len(phones):
+            break
+    stop.set()
+    await running
+    flow.clock.advance(2)
+    await flow.sms.flush()
+    assert sorted(m.to for m in flow.sms.sent) == sorted(phones)  # each once, in the end
+    async with flow.database.read_session() as session:
+        attempts = (await session.execute(select(messages.c.attempts))).scalars().all()
+        requeued = await session.scalar(
+            select(func.count())
+            .select_from(delivery_events)
+            .where(
+                delivery_events.c.from_state == "sending", delivery_events.c.to_state == "queued"
+            )
+        )
+    assert requeued and requeued > 0  # some were late, and went back instead of out
+    assert set(attempts) == {1}  # a late turn is not an attempt
