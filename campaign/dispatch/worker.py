@@ -92,6 +92,17 @@ class Ready:
     cost: float
 
 
+@dataclass(frozen=True, slots=True)
+class Going:
+    """A message committed ``sending``: the moment it may be handed over, and whether its
+    rates decided that moment (it waited for them) or it could go at once."""
+
+    message: ClaimedMessage
+    outbound: OutboundMessage
+    at: datetime
+    paced: bool
+
+
 @dataclass(slots=True)
 class _Prepared:
     ready: list[Ready] = field(default_factory=list)
@@ -152,7 +163,7 @@ class DispatchWorker:
         if not claimed:
             return 0
         going = await self._dispatch(claimed, horizon=0.0, lead=0.0)
-        outcomes = await asyncio.gather(*(self._send(m, out) for m, out, _ in going))
+        outcomes = await asyncio.gather(*(self._send(g.message, g.outbound) for g in going))
         await self._record(outcomes)
         return len(claimed)
 
@@ -174,8 +185,8 @@ class DispatchWorker:
                 except Exception:
                     log.exception("dispatch batch failed; retrying shortly")
                     claimed, going = [], []
-                for message, outbound, at in going:
-                    task = asyncio.create_task(self._send_at(message, outbound, at, recorder))
+                for one in going:
+                    task = asyncio.create_task(self._send_at(one, recorder))
                     sending.add(task)
                     task.add_done_callback(sending.discard)
                 if not claimed:
@@ -214,7 +225,7 @@ class DispatchWorker:
 
     async def _dispatch(
         self, claimed: Sequence[ClaimedMessage], *, horizon: float, lead: float
-    ) -> list[tuple[ClaimedMessage, OutboundMessage, datetime]]:
+    ) -> list[Going]:
         """Prepare ``claimed`` and, in one transaction, check, pace and commit ``sending`` for
         what may go within ``horizon``; return it with the moment each may go."""
         if not claimed:
@@ -284,7 +295,7 @@ class DispatchWorker:
         now: datetime,
         horizon: float,
         lead: float,
-    ) -> list[tuple[ClaimedMessage, OutboundMessage, datetime]]:
+    ) -> list[Going]:
         """Check each message at the last moment, pace what may go, and move it to
         ``sending``; only what this moved may be sent. What waits joins ``prepared.later``."""
         ready = {r.message.id: r for r in prepared.ready}
@@ -325,7 +336,12 @@ class DispatchWorker:
                 spent[r.message.campaign_id] = spent.get(r.message.campaign_id, 0.0) + r.cost
         await charge(session, spent)
         return [
-            (r.message, r.outbound, max(paced.go_at[r.message.id], start))
+            Going(
+                r.message,
+                r.outbound,
+                max(paced.go_at[r.message.id], start),
+                paced=paced.go_at[r.message.id] > start,
+            )
             for r in going
             if r.message.id in went
         ]
@@ -377,22 +393,19 @@ class DispatchWorker:
         failed = prepared.unsendable
         await move_each(session, failed, now, final_at=[now] * len(failed))
 
-    async def _send_at(
-        self,
-        message: ClaimedMessage,
-        outbound: OutboundMessage,
-        at: datetime,
-        recorder: OutcomeWriter,
-    ) -> None:
+    async def _send_at(self, going: Going, recorder: OutcomeWriter) -> None:
         """Wait for the message's moment under its rates, send it, hand the outcome on.
 
         A message whose moment passed while the worker was busy (a stalled event loop, a
         starved CPU) goes back to the queue instead: sent late, it would bunch with the
-        messages of the next moments and the shared rate would be exceeded by the delay."""
+        messages of the next moments and the shared rate would be exceeded by the delay. Only a
+        message that waited for its rates counts: one that could go at once, by a rate with
+        room to spare, exceeds nothing by going late."""
+        message, outbound, at = going.message, going.outbound, going.at
         wait = (at - self._clock.now()).total_seconds()
         if wait > 0:
             await self._clock.sleep(wait)
-        late = (self._clock.now() - at).total_seconds() > LATE_LIMIT
+        late = going.paced and (self._clock.now() - at).total_seconds() > LATE_LIMIT
         if late and message.id not in self._late_before:
             if len(self._late_before) > _LATE_REMEMBERED:
                 self._late_before.clear()
