@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import sys
 
-from bench import import_contacts, make_run, preview
+from bench import dispatch, import_contacts, make_run, preview
 from bench.report import write_report
 
 BENCHMARKS = {
     "make_run": make_run.run,
     "preview": preview.run,
     "import_contacts": import_contacts.run,
+    "dispatch": dispatch.run,
 }
 
 
