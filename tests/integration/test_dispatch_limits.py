@@ -156,20 +156,26 @@ async def test_the_stop_switch_holds_every_message_until_resumed(flow: Flow) -> 
     assert sorted(m.to for m in flow.sms.sent) == sorted(phones)
 
 
-async def test_the_pipelined_loop_sends_everything_once(flow: Flow) -> None:
-    phones = await _people(flow, 60)
-    await _campaign(await _staff(flow), 'municipality = "Gent"')
+async def _run_until_sent(flow: Flow, count: int, *, tick: float, turns: int) -> None:
+    """Run the pipelined loop, moving the clock ``tick`` seconds each turn, until ``count``
+    messages went out (or ``turns`` ran out); then let the last receipts arrive."""
     stop = asyncio.Event()
     running = asyncio.create_task(flow.worker.run_forever(stop, idle_seconds=0.01))
-    for _ in range(4000):  # until done; the clock moves about as fast as the wall clock
+    for _ in range(turns):
         await asyncio.sleep(0.01)
-        flow.clock.advance(0.01)
-        if len(flow.sms.sent) == len(phones):
+        flow.clock.advance(tick)
+        if len(flow.sms.sent) == count:
             break
     stop.set()
     await running
     flow.clock.advance(2)  # the last receipts' moment
     await flow.sms.flush()
+
+
+async def test_the_pipelined_loop_sends_everything_once(flow: Flow) -> None:
+    phones = await _people(flow, 60)
+    await _campaign(await _staff(flow), 'municipality = "Gent"')
+    await _run_until_sent(flow, len(phones), tick=0.01, turns=4000)  # about wall-clock speed
     assert sorted(m.to for m in flow.sms.sent) == sorted(phones)
     async with flow.database.read_session() as session:
         rows = (await session.execute(select(messages.c.state, messages.c.sent_at))).all()
@@ -182,17 +188,7 @@ async def test_a_message_late_for_its_moment_goes_back_to_the_queue_not_out(flow
     # wake long after their moment; sent then, they would bunch and exceed the rate.
     phones = await _people(flow, 40)
     await _campaign(await _staff(flow), 'municipality = "Gent"', rate_per_second=20.0)
-    stop = asyncio.Event()
-    running = asyncio.create_task(flow.worker.run_forever(stop, idle_seconds=0.01))
-    for _ in range(2000):
-        await asyncio.sleep(0.01)
-        flow.clock.advance(0.3)
-        if len(flow.sms.sent) == len(phones):
-            break
-    stop.set()
-    await running
-    flow.clock.advance(2)
-    await flow.sms.flush()
+    await _run_until_sent(flow, len(phones), tick=0.3, turns=2000)
     assert sorted(m.to for m in flow.sms.sent) == sorted(phones)  # each once, in the end
     async with flow.database.read_session() as session:
         attempts = (await session.execute(select(messages.c.attempts))).scalars().all()
