@@ -50,7 +50,7 @@ async def _running_campaign(api: Api, phones: Sequence[str], emails: Sequence[st
         "template_version_id": await sms_and_email_template(db, clock),
         "audience_query": "region IS SET",
         "starts_at": clock.now().isoformat(),
-        "rate_per_second": 100,
+        "rate_per_second": 50,  # the default SMS and email rates
     }
     status, created, _ = await api.call("POST", "/api/v1/campaigns", json=body)
     assert status == 201, created
