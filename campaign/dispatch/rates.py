@@ -25,26 +25,38 @@ def channel_key(channel: str, sender: str) -> str:
     return f"channel:{channel}:{sender}"
 
 
-async def lock_cursors(session: AsyncSession, rates: Mapping[str, float]) -> dict[str, Cursor]:
+async def lock_cursors(
+    session: AsyncSession, rates: Mapping[str, float], existing: set[str]
+) -> dict[str, Cursor]:
     """The cursors of ``rates`` (key → messages per second), locked until the transaction ends.
 
-    Locked in key order, so two workers never wait on each other crosswise.
+    Locked in key order, so two workers never wait on each other crosswise. Rows not in
+    ``existing`` are made first (and added to it once committed rows are read back), so the
+    hot path inserts nothing for rates it has used before.
     """
     keys = sorted(rates)
-    dialect = session.get_bind().dialect.name
-    insert = (postgresql if dialect == "postgresql" else sqlite).insert
-    await session.execute(
-        insert(send_rates).on_conflict_do_nothing(index_elements=["key"]),
-        # A new rate has been idle for ever: its first burst may go at once.
-        [{"key": k, "next_at": 0.0, "promised_at": 0.0} for k in keys],
-    )
+    new = [k for k in keys if k not in existing]
+    if new:
+        dialect = session.get_bind().dialect.name
+        insert = (postgresql if dialect == "postgresql" else sqlite).insert
+        await session.execute(
+            insert(send_rates).on_conflict_do_nothing(index_elements=["key"]),
+            # A new rate has been idle for ever: its first burst may go at once.
+            [{"key": k, "next_at": 0.0, "promised_at": 0.0} for k in new],
+        )
     rows = await session.execute(
         select(send_rates.c.key, send_rates.c.next_at, send_rates.c.promised_at)
         .where(send_rates.c.key.in_(keys))
         .order_by(send_rates.c.key)
         .with_for_update()
     )
-    return {r.key: Cursor(rates[r.key], r.next_at, r.promised_at) for r in rows}
+    cursors = {r.key: Cursor(rates[r.key], r.next_at, r.promised_at) for r in rows}
+    missing = set(keys) - set(cursors)
+    if missing:  # made in a transaction that was rolled back: make them again
+        existing.difference_update(missing)
+        return await lock_cursors(session, rates, existing)
+    existing.update(cursors)
+    return cursors
 
 
 async def save_cursors(session: AsyncSession, cursors: Mapping[str, Cursor]) -> None:

@@ -48,6 +48,7 @@ from campaign.dispatch.quiet import quiet_spans, quiet_until
 from campaign.dispatch.rates import campaign_key, channel_key, lock_cursors, save_cursors
 from campaign.kernel.channel import Channel
 from campaign.kernel.clock import Clock
+from campaign.kernel.polling import rest
 from campaign.messages.render import TemplateProblem
 from campaign.messages.sms import sms_info
 from campaign.store.engine import Database
@@ -154,6 +155,7 @@ class DispatchWorker:
         self._in_flight = asyncio.Semaphore(concurrency)
         self._claimed_up_to = 0  # the keyset: where the last claim ended
         self._late_before: set[int] = set()  # given back once for being late
+        self._rate_rows: set[str] = set()  # rate keys whose rows exist: not inserted again
         self._swept_at = clock.now()
 
     async def run_once(self) -> int:
@@ -190,7 +192,7 @@ class DispatchWorker:
                     sending.add(task)
                     task.add_done_callback(sending.discard)
                 if not claimed:
-                    await _rest(stop, idle_seconds)
+                    await rest(stop, idle_seconds)
         finally:
             if sending:
                 await asyncio.gather(*sending, return_exceptions=True)
@@ -367,7 +369,7 @@ class DispatchWorker:
             rates[shared] = self._limits.channel_rates[r.message.channel]
             paced.append(Paced(r.message.id, own, (shared,)))
         epoch = now.timestamp()
-        cursors = await lock_cursors(session, rates)
+        cursors = await lock_cursors(session, rates, self._rate_rows)
         result = plan(paced, cursors, epoch, horizon=horizon)
         await save_cursors(session, cursors)
         return _Paced(
@@ -547,13 +549,6 @@ async def _record_accepted(
 class _Paced:
     go_at: dict[int, datetime]
     later: list[tuple[int, datetime]]
-
-
-async def _rest(stop: asyncio.Event, seconds: float) -> None:
-    try:
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
-    except TimeoutError:
-        pass
 
 
 class OutcomeWriter:

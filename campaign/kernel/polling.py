@@ -25,7 +25,12 @@ async def poll_until(
             log.exception("%s failed; retrying shortly", what)
             done = 0
         if done == 0:
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=idle_seconds)
-            except TimeoutError:
-                pass
+            await rest(stop, idle_seconds)
+
+
+async def rest(stop: asyncio.Event, seconds: float) -> None:
+    """Wait ``seconds``, or less if ``stop`` is set meanwhile."""
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    except TimeoutError:
+        pass

@@ -11,10 +11,11 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from campaign.campaigns.model import CampaignDraft
 from campaign.campaigns.states import CampaignAction
+from campaign.dispatch.rates import lock_cursors
 from campaign.kernel.clock import ManualClock
 from campaign.kernel.errors import InvalidInput
 from campaign.kernel.identity import Identity, Role
@@ -201,3 +202,31 @@ async def test_a_message_late_for_its_moment_goes_back_to_the_queue_not_out(flow
         )
     assert requeued and requeued > 0  # some were late, and went back instead of out
     assert set(attempts) == {1}  # a late turn is not an attempt
+
+
+async def test_a_rate_row_lost_with_a_rolled_back_transaction_is_made_again(
+    database: Database,
+) -> None:
+    existing: set[str] = set()
+    with pytest.raises(RuntimeError):
+        async with database.transaction() as session:
+            await lock_cursors(session, {"campaign:1": 5.0}, existing)
+            raise RuntimeError("the batch failed")
+    assert existing == {"campaign:1"}  # believed made, but the insert was rolled back
+    async with database.transaction() as session:
+        cursors = await lock_cursors(session, {"campaign:1": 5.0}, existing)
+    assert set(cursors) == {"campaign:1"}
+
+
+async def test_statistics_are_refreshed_on_demand(database: Database) -> None:
+    await database.refresh_statistics("messages")
+    if database.is_sqlite:
+        async with database.read_session() as session:
+            analysed = await session.scalar(text("SELECT count(*) FROM sqlite_stat1"))
+        assert analysed is not None
+        return
+    async with database.read_session() as session:
+        last = await session.scalar(
+            text("SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'messages'")
+        )
+    assert last is not None
