@@ -12,9 +12,12 @@ from campaign.channels.base import (
     Provider,
     ProviderFactory,
     ProviderSinks,
+    ProviderUnavailable,
     RetryableSendError,
     SendError,
     SendOutcomeUnknown,
+    StatusCallback,
+    text_digest,
 )
 
 __all__ = [
@@ -28,7 +31,10 @@ __all__ = [
     "Provider",
     "ProviderFactory",
     "ProviderSinks",
+    "ProviderUnavailable",
     "RetryableSendError",
     "SendError",
     "SendOutcomeUnknown",
+    "StatusCallback",
+    "text_digest",
 ]

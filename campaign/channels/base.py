@@ -5,7 +5,9 @@ Errors are translated once, here at the adapter boundary, into a small tree::
     SendError
     ├── RetryableSendError     try again later (rate limited, provider down)
     ├── PermanentSendError     will never work (invalid number, opted out at the provider)
-    └── SendOutcomeUnknown     the provider may have accepted it (a timeout mid-call)
+    ├── SendOutcomeUnknown     the provider may have accepted it (a timeout mid-call)
+    └── ProviderUnavailable    the account cannot send at all (credentials, sender): nothing
+                               is wrong with this message; sending waits for the provider
 
 Providers know nothing of the store, dispatch, tracking or the web. Delivery reports and
 replies reach tracking through the ``ProviderSinks`` the composition root hands in; a
@@ -14,9 +16,10 @@ replies reach tracking through the ``ProviderSinks`` the composition root hands 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from campaign.delivery.states import MessageState
@@ -37,6 +40,12 @@ class OutboundMessage:
     html: str | None = None
     status_callback_url: str | None = None  # carries our own id: see tracking
     headers: Mapping[str, str] = field(default_factory=dict)
+    valid_until: datetime | None = None  # the end of the send window: not delivered after
+
+
+def text_digest(text: str) -> str:
+    """What a look-up at the provider matches a message on: kept when it is handed over."""
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,24 +106,59 @@ class RetryableSendError(SendError):
 
 
 class PermanentSendError(SendError):
-    """Will never work for this address."""
+    """Will never work for this address; ``opted_out`` when the provider refused because the
+    person opted out with it (a STOP sent to the provider's number): we record that opt-out."""
+
+    def __init__(self, reason: str, code: str | None = None, *, opted_out: bool = False) -> None:
+        super().__init__(reason, code)
+        self.opted_out = opted_out
 
 
 class SendOutcomeUnknown(SendError):
     """The provider may or may not have accepted the message."""
 
 
+class ProviderUnavailable(SendError):
+    """The provider refuses the account itself (bad credentials, a sender it will not use):
+    every message would fail the same way, so none is failed; dispatch waits, then probes."""
+
+
 class ForgedWebhook(Exception):
     """A provider's webhook whose signature does not hold: refused before anything is read."""
 
 
+@dataclass(frozen=True, slots=True)
+class StatusCallback:
+    """A provider's status callback whose signature holds, as it came: kept before it is
+    answered, read (``InboundWebhooks.report``) when it is applied."""
+
+    provider: str
+    message_id: int | None  # our id, from the callback URL; None when it carries none
+    provider_id: str | None
+    status: str
+    error_code: str | None
+    form: Mapping[str, str]
+
+
 class InboundWebhooks(Protocol):
-    """Turns a provider's signed inbound-message webhook into the text a person sent."""
+    """Turns a provider's signed webhooks into what they say: the text a person sent, the
+    status of a message."""
 
     def inbound(
         self, path_qs: str, form: Any, signature: str, signature_settings: str
     ) -> InboundSms:
         """The inbound text of a request whose signature holds; ``ForgedWebhook`` otherwise."""
+        ...
+
+    def status(
+        self, path_qs: str, form: Any, signature: str, signature_settings: str
+    ) -> StatusCallback:
+        """The status callback of a request whose signature holds; ``ForgedWebhook``
+        otherwise."""
+        ...
+
+    def report(self, callback: StatusCallback) -> DeliveryReport | None:
+        """What a kept callback says of its message; None when it says nothing we use."""
         ...
 
 

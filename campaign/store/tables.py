@@ -319,6 +319,11 @@ messages = Table(
     # Staff looked at an `unknown` message and decided not to resend it: who, when.
     Column("settled_at", UTCDateTime(), nullable=True),
     Column("settled_by", String(320), nullable=True),
+    # What was handed over, as a digest: a look-up at the provider matches on it.
+    Column("text_digest", String(32), nullable=True),
+    # When an `unknown` message is next looked up at its provider, and how often it was.
+    Column("lookup_at", UTCDateTime(), nullable=True),
+    Column("lookups", Integer, nullable=False, default=0, server_default="0"),
     # A household sharing a phone gets one SMS per run.
     UniqueConstraint("run_id", "channel", "address"),
     Index("ix_messages_state_next_attempt_at", "state", "next_attempt_at"),
@@ -377,6 +382,39 @@ dispatch_switch = Table(
     Column("changed_at", UTCDateTime(), nullable=False),
     Column("changed_by", String(320), nullable=False),
     Column("reason", Text, nullable=True),
+)
+
+# Providers' status callbacks as they came, kept before they are answered (a provider does not
+# repeat one that got a 2xx), then applied; one naming no message we know stays for staff.
+provider_callbacks = Table(
+    "provider_callbacks",
+    metadata,
+    _pk(),
+    Column("provider", String(16), nullable=False),
+    Column("received_at", UTCDateTime(), nullable=False),
+    Column("message_id", Id, nullable=True),  # our id from the callback URL: no foreign key
+    Column("provider_id", String(64), nullable=True),
+    Column("status", String(32), nullable=False),
+    Column("error_code", String(32), nullable=True),
+    Column("payload", Text, nullable=False),  # the form, as JSON
+    Column("applied_at", UTCDateTime(), nullable=True),
+    Column("outcome", String(32), nullable=True),
+    Index("ix_provider_callbacks_applied_at_id", "applied_at", "id"),
+)
+
+# A provider account that refuses to send at all (credentials, sender): while a row is here its
+# messages wait; after ``retry_at`` one worker sends one message as a probe.
+provider_circuits = Table(
+    "provider_circuits",
+    metadata,
+    Column("key", String(120), primary_key=True),
+    Column("channel", String(8), nullable=False),
+    Column("code", String(32), nullable=True),
+    Column("reason", Text, nullable=False),
+    Column("opened_at", UTCDateTime(), nullable=False),
+    Column("retry_at", UTCDateTime(), nullable=False),
+    Column("failures", Integer, nullable=False),
+    Column("probe_owner", String(64), nullable=True),
 )
 
 CHANNELS = tuple(channel.value for channel in Channel)

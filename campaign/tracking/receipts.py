@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -65,46 +66,53 @@ class ReceiptRecorder:
 
     async def record_many(self, reports: Sequence[DeliveryReport]) -> list[bool]:
         """Apply ``reports`` in one transaction, in the order given; say which changed."""
-        now = self._clock.now()
-        changed = [False] * len(reports)
         async with self._database.transaction() as session:
-            await lock_messages(session, [r.message_id for r in reports])
-            current = await _states(session, {r.message_id for r in reports})
-            # Two reports for one message in a batch (sent, then delivered) go in turn.
-            for round_ in _rounds(reports):
-                moves, applied_at = [], []
-                for index in round_:
-                    report = reports[index]
-                    state = current.get(report.message_id)
-                    if state is None or not report_applies(state, report.state):
-                        continue
-                    moves.append(_move(report, state))
-                    applied_at.append(index)
-                final = [now if reports[i].state in FINAL_STATES else None for i in applied_at]
-                moved = await move_each(session, moves, now, final_at=final)
-                landed = {m.message_id for m in moved}
-                for index in applied_at:
-                    report = reports[index]
-                    if report.message_id in landed:
-                        changed[index] = True
-                        current[report.message_id] = report.state
-                # The worker writes the provider's id with `sent`; a report that overtook it
-                # (from `sending` or `unknown`) brings the id itself.
-                early = (MessageState.SENDING, MessageState.UNKNOWN)
-                await _remember_provider_ids(
-                    session,
-                    [
-                        reports[i]
-                        for i, m in zip(applied_at, moves, strict=True)
-                        if changed[i] and m.from_state in early
-                    ],
-                )
+            changed = await apply_reports(session, reports, self._clock.now())
         for report, took in zip(reports, changed, strict=True):
             if not took:
                 log.debug(
                     "report %s for message %s changed nothing", report.state, report.message_id
                 )
         return changed
+
+
+async def apply_reports(
+    session: AsyncSession, reports: Sequence[DeliveryReport], now: datetime
+) -> list[bool]:
+    """Apply ``reports`` in ``session``, in the order given; say which changed a message."""
+    changed = [False] * len(reports)
+    await lock_messages(session, [r.message_id for r in reports])
+    current = await _states(session, {r.message_id for r in reports})
+    # Two reports for one message in a batch (sent, then delivered) go in turn.
+    for round_ in _rounds(reports):
+        moves, applied_at = [], []
+        for index in round_:
+            report = reports[index]
+            state = current.get(report.message_id)
+            if state is None or not report_applies(state, report.state):
+                continue
+            moves.append(_move(report, state))
+            applied_at.append(index)
+        final = [now if reports[i].state in FINAL_STATES else None for i in applied_at]
+        moved = await move_each(session, moves, now, final_at=final)
+        landed = {m.message_id for m in moved}
+        for index in applied_at:
+            report = reports[index]
+            if report.message_id in landed:
+                changed[index] = True
+                current[report.message_id] = report.state
+        # The worker writes the provider's id with `sent`; a report that overtook it (from
+        # `sending` or `unknown`) brings the id itself.
+        early = (MessageState.SENDING, MessageState.UNKNOWN)
+        await _remember_provider_ids(
+            session,
+            [
+                (reports[i], now if m.from_state is MessageState.UNKNOWN else None)
+                for i, m in zip(applied_at, moves, strict=True)
+                if changed[i] and m.from_state in early
+            ],
+        )
+    return changed
 
 
 def _move(report: DeliveryReport, current: MessageState) -> Move:
@@ -138,13 +146,22 @@ async def _states(session: AsyncSession, ids: set[int]) -> dict[int, MessageStat
     return {int(i): MessageState(state) for i, state in rows}
 
 
-async def _remember_provider_ids(session: AsyncSession, reports: list[DeliveryReport]) -> None:
-    known = [r for r in reports if r.provider_id]
-    if not known:
+async def _remember_provider_ids(
+    session: AsyncSession, reports: list[tuple[DeliveryReport, datetime | None]]
+) -> None:
+    """The provider's id; for a message settled from ``unknown``, whose worker's record may never
+    come, a time of sending too, so that an SMS without a final receipt still expires."""
+    if not reports:
         return
     await session.execute(
         update(messages)
         .where(messages.c.id == bindparam("m_id"))
-        .values(provider_id=func.coalesce(messages.c.provider_id, bindparam("m_provider_id"))),
-        [{"m_id": r.message_id, "m_provider_id": r.provider_id} for r in known],
+        .values(
+            provider_id=func.coalesce(messages.c.provider_id, bindparam("m_provider_id")),
+            sent_at=func.coalesce(messages.c.sent_at, bindparam("m_sent_at")),
+        ),
+        [
+            {"m_id": r.message_id, "m_provider_id": r.provider_id, "m_sent_at": at}
+            for r, at in reports
+        ],
     )
