@@ -28,7 +28,8 @@ from campaign.campaigns.messages import CampaignMessages
 from campaign.campaigns.service import CampaignService
 from campaign.channels import Provider, ProviderFactory, ProviderSinks
 from campaign.channels.sandbox import sandbox_email, sandbox_sms
-from campaign.channels.twilio.inbound import TwilioWebhooks
+from campaign.channels.twilio.sms import TwilioAccount, TwilioSms
+from campaign.channels.twilio.webhooks import TwilioWebhooks
 from campaign.dispatch.composer import Composer
 from campaign.dispatch.holds import QuietHolds
 from campaign.dispatch.quiet import default_quiet_hours
@@ -49,6 +50,7 @@ from campaign.store.engine import Database, create_engine
 from campaign.store.leader import PostgresAdvisoryLeader
 from campaign.store.migrate import Schema
 from campaign.tracking import sweeps
+from campaign.tracking.callbacks import CallbackInbox
 from campaign.tracking.inbound import InboundReplies
 from campaign.tracking.optout import LinkOptOuts
 from campaign.tracking.receipts import ReceiptRecorder
@@ -74,6 +76,8 @@ def build(
     replies = InboundReplies(database, clock, address_keys, settings.default_region)
     sinks = ProviderSinks(report=receipts.record, reply=replies.record, clock=clock)
     providers = _built_providers(settings, channels, sinks)
+    sms_webhooks = TwilioWebhooks(_secret(settings.twilio_auth_token), settings.base_url)
+    callbacks = CallbackInbox(database, clock, sms_webhooks.report)
     renderer = Renderer()
     alphanumeric = _alphanumeric_sender(settings)
     composer = _composer(settings, database, renderer, signer)
@@ -102,7 +106,8 @@ def build(
         replies=replies,
         link_opt_outs=LinkOptOuts(database, clock, address_keys),
         stats=CampaignStats(database),
-        sms_webhooks=TwilioWebhooks(_secret(settings.twilio_auth_token), settings.base_url),
+        sms_webhooks=sms_webhooks,
+        callbacks=callbacks,
         campaigns=campaigns,
         campaign_messages=CampaignMessages(database, clock),
         providers=providers,
@@ -119,7 +124,7 @@ def build(
         ),
         switch=DispatchSwitch(database, clock),
         events=OutboxDispatcher(database, clock, handlers),
-        scheduler=_scheduler(settings, database, clock, campaigns, leadership),
+        scheduler=_scheduler(settings, database, clock, campaigns, callbacks, leadership),
         pages=page_environment(settings.base_url),
         event_handlers=handlers,
     )
@@ -203,11 +208,15 @@ def _scheduler(
     database: Database,
     clock: Clock,
     campaigns: CampaignService,
+    callbacks: CallbackInbox,
     leadership: Leadership | None,
 ) -> CampaignClock:
     async def housekeeping() -> None:
         await sweeps.settle_abandoned_sends(database, clock)
         await sweeps.expire_silent_sms(database, clock)
+        # Callbacks a stopped process kept and never applied (a running one applies its own).
+        await callbacks.apply_pending(older_than=timedelta(seconds=30))
+        await callbacks.forget_older_than(clock.now() - timedelta(days=settings.retention_days))
 
     work = ClockWork(
         start_due=campaigns.start_due,
@@ -223,10 +232,6 @@ def _scheduler(
 
 
 def _providers(settings: Settings) -> ProviderFactory:
-    if settings.sms_provider is not SmsProvider.SANDBOX:
-        raise SettingsError(
-            "CAMPAIGN_SMS_PROVIDER: the twilio adapter is not part of this version yet; use sandbox"
-        )
     if settings.email_provider is not EmailProvider.SANDBOX:
         raise SettingsError(
             "CAMPAIGN_EMAIL_PROVIDER: the smtp adapter is not part of this version yet; use sandbox"
@@ -234,15 +239,32 @@ def _providers(settings: Settings) -> ProviderFactory:
 
     latency = settings.sandbox_latency
 
-    def sandbox(sinks: ProviderSinks) -> Mapping[Channel, Provider]:
+    def chosen(sinks: ProviderSinks) -> Mapping[Channel, Provider]:
+        sms: Provider
+        if settings.sms_provider is SmsProvider.TWILIO:
+            sms = _twilio(settings, sinks.clock)
+        else:
+            sms = sandbox_sms(sinks.report, sinks.clock, reply_sink=sinks.reply, latency=latency)
         return {
-            Channel.SMS: sandbox_sms(
-                sinks.report, sinks.clock, reply_sink=sinks.reply, latency=latency
-            ),
+            Channel.SMS: sms,
             Channel.EMAIL: sandbox_email(sinks.report, sinks.clock, latency=latency),
         }
 
-    return sandbox
+    return chosen
+
+
+def _twilio(settings: Settings, clock: Clock) -> TwilioSms:
+    """Twilio's client is made on the first send, inside the running loop, and closed with
+    the other providers when the process stops."""
+    account = TwilioAccount(
+        account_sid=settings.twilio_account_sid or "",
+        auth_token=_secret(settings.twilio_auth_token) or "",
+        messaging_service_sid=settings.twilio_messaging_service_sid,
+        sender=settings.twilio_from,
+        api_base=settings.twilio_api_base,
+    )
+    # A connection per call in flight, and some for the look-ups beside them.
+    return TwilioSms(account, clock, connections=settings.worker_concurrency + 20)
 
 
 def _secret(value: SecretStr | None) -> str | None:

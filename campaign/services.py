@@ -34,6 +34,7 @@ from campaign.records.service import ContactRecords
 from campaign.settings import Settings
 from campaign.store.engine import Database
 from campaign.store.migrate import Schema
+from campaign.tracking.callbacks import CallbackInbox
 from campaign.tracking.inbound import InboundReplies
 from campaign.tracking.optout import LinkOptOuts
 from campaign.tracking.receipts import ReceiptRecorder
@@ -56,6 +57,7 @@ class Services:
     fields: FieldRegistry
     records: ContactRecords
     receipts: ReceiptRecorder
+    callbacks: CallbackInbox
     replies: InboundReplies
     link_opt_outs: LinkOptOuts
     stats: CampaignStats
@@ -75,6 +77,7 @@ class Services:
 
     async def close(self) -> None:
         """Release every connection this process holds."""
+        await self.callbacks.close()
         for provider in self.providers.values():
             await provider.close()
         await self.database.dispose()

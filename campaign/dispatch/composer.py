@@ -196,6 +196,7 @@ class Composer:
             html=rendered.html,
             status_callback_url=f"{self._base_url}/webhooks/twilio/status?message_id={message.id}",
             headers=headers,
+            valid_until=content.campaign.draft.window_ends_at,
         )
 
 

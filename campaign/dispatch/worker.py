@@ -28,18 +28,23 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from audiences.contacts.addresses import AddressKeys
+from audiences.contacts.optout import opt_out_address
 from campaign.campaigns.model import QuietHours
 from campaign.channels import (
     Accepted,
     OutboundMessage,
     PermanentSendError,
     Provider,
+    ProviderUnavailable,
     RetryableSendError,
     SendError,
     SendOutcomeUnknown,
+    text_digest,
 )
 from campaign.delivery.moves import Move, lock_messages, move_each, move_many, record_acceptance
 from campaign.delivery.states import MessageState, is_final
+from campaign.dispatch.circuits import close as close_circuits
+from campaign.dispatch.circuits import open_circuits, take_probe, trip
 from campaign.dispatch.claims import ClaimedMessage, claim_due_messages, release_each
 from campaign.dispatch.composer import CampaignContent, Composer, Recipient
 from campaign.dispatch.gate import Limits, Verdicts, charge, last_moment
@@ -157,6 +162,7 @@ class DispatchWorker:
         self._late_before: set[int] = set()  # given back once for being late
         self._rate_rows: set[str] = set()  # rate keys whose rows exist: not inserted again
         self._swept_at = clock.now()
+        self._open_circuits: set[str] = set()  # as the last batch found them
 
     async def run_once(self) -> int:
         """Claim one batch and see it through, sending only what may go this very moment (no
@@ -312,10 +318,12 @@ class DispatchWorker:
         )
         wait_until = now + (timedelta(seconds=1) if verdicts.stopped else timedelta())
         prepared.later.extend((i, wait_until) for i in verdicts.wait)
+        allowed = await self._through_circuits(session, [ready[i] for i in verdicts.go], now)
+        prepared.later.extend(allowed.later)
         # Moments are planned from a little ahead (``lead``): by then this commit is done, so
         # no message is late for its moment because of the database.
         start = now + timedelta(seconds=lead)
-        paced = await self._pace(session, [ready[i] for i in verdicts.go], verdicts, start, horizon)
+        paced = await self._pace(session, allowed.go, verdicts, start, horizon)
         prepared.later.extend(paced.later)
         going = [ready[i] for i in paced.go_at]
         moved = await move_each(
@@ -328,6 +336,7 @@ class DispatchWorker:
             segments=[r.segments for r in going],
             encoding=[r.encoding for r in going],
             cost=[r.cost for r in going],
+            text_digest=[text_digest(r.outbound.text) for r in going],
         )
         never = [Move(i, _S.QUEUED, _S.SKIPPED, reason=r) for i, r in verdicts.never.items()]
         await move_each(session, never, now, final_at=[now] * len(never))
@@ -347,6 +356,36 @@ class DispatchWorker:
             for r in going
             if r.message.id in went
         ]
+
+    async def _through_circuits(
+        self, session: AsyncSession, going: list[Ready], now: datetime
+    ) -> _Allowed:
+        """What may go past the providers' circuits: nothing of an account whose circuit is
+        open, but one probe when its time has come and this worker wins it."""
+        circuits = await open_circuits(session)
+        self._open_circuits = set(circuits)
+        if not circuits:
+            return _Allowed(going, [])
+        allowed = _Allowed([], [])
+        probing: set[str] = set()
+        for r in going:
+            key = self._channel_key(r.message.channel)
+            circuit = circuits.get(key)
+            if circuit is None:
+                allowed.go.append(r)
+            elif key not in probing and circuit.retry_at <= now:
+                if await take_probe(session, key, self.worker_id, now):
+                    probing.add(key)
+                    allowed.go.append(r)
+                else:  # another worker probes: see how it went in a moment
+                    allowed.later.append((r.message.id, now + _AFTER_PROBE))
+            elif key in probing:
+                allowed.later.append((r.message.id, now + _AFTER_PROBE))
+            else:
+                allowed.later.append((r.message.id, circuit.retry_at))
+        if probing:
+            log.info("probing %s after its circuit opened", ", ".join(sorted(probing)))
+        return allowed
 
     async def _pace(
         self,
@@ -439,7 +478,8 @@ class DispatchWorker:
         now = self._clock.now()
         outcomes = sorted(outcomes, key=lambda o: o.message.id)
         sent = [(o, o.accepted) for o in outcomes if o.accepted is not None]
-        failed = [o for o in outcomes if o.error is not None]
+        refused = [o for o in outcomes if o.error is not None and _for_account(o.error)]
+        failed = [o for o in outcomes if o.error is not None and not _for_account(o.error)]
         late = [o for o in outcomes if o.late]
         async with self._database.transaction() as session:
             # Rows locked in id order first: a batch of receipts locks in the same order, so
@@ -447,6 +487,9 @@ class DispatchWorker:
             await lock_messages(session, [o.message.id for o in outcomes])
             await _record_accepted(session, sent, now)
             await _requeue_late(session, late, now)
+            await self._close_circuits(session, outcomes)
+            await self._requeue_refused(session, refused, now)
+            await self._record_opt_outs(session, failed, now)
             retry_moves, final_moves = self._failure_moves(failed)
             await move_each(
                 session,
@@ -456,13 +499,97 @@ class DispatchWorker:
                 lease_owner=[None] * len(retry_moves),
                 lease_until=[None] * len(retry_moves),
             )
+            unknown = [m.to_state is _S.UNKNOWN for m in final_moves]
             await move_each(
                 session,
                 final_moves,
                 now,
-                final_at=[None if m.to_state is _S.UNKNOWN else now for m in final_moves],
+                final_at=[None if u else now for u in unknown],
                 lease_owner=[None] * len(final_moves),
+                lookup_at=[now + LOOKUP_AFTER if u else None for u in unknown],
             )
+
+    async def _close_circuits(self, session: AsyncSession, outcomes: Sequence[Outcome]) -> None:
+        """An account that took a message again (a probe, or a send in flight when its
+        circuit opened), or refused one for the message's own sake (an invalid number: the
+        account itself was accepted), sends again: its circuit closes."""
+        if not self._open_circuits:
+            return
+        accepted = {
+            self._channel_key(o.message.channel)
+            for o in outcomes
+            if o.accepted is not None or isinstance(o.error, PermanentSendError)
+        }
+        reopened = accepted & self._open_circuits
+        if reopened:
+            await close_circuits(session, reopened)
+            self._open_circuits -= reopened
+            log.info("%s accepted messages again: circuit closed", ", ".join(sorted(reopened)))
+
+    async def _requeue_refused(
+        self, session: AsyncSession, refused: Sequence[Outcome], now: datetime
+    ) -> None:
+        """Messages the provider refused for its account's sake, not theirs: back to the queue
+        uncounted, to go when the account's circuit closes (which this opens)."""
+        if not refused:
+            return
+        retry_at: dict[str, datetime] = {}
+        for o in refused:
+            key = self._channel_key(o.message.channel)
+            if key not in retry_at:
+                error = o.error
+                assert error is not None
+                circuit = await trip(session, key, o.message.channel, error.code, error.reason, now)
+                self._open_circuits.add(key)
+                retry_at[key] = circuit.retry_at
+                log.warning(
+                    "%s refused the account (%s: %s): sending on it waits until %s",
+                    key,
+                    error.code,
+                    error.reason,
+                    circuit.retry_at.isoformat(),
+                )
+        await _refund(session, [o.message.id for o in refused])
+        moves = [
+            Move(
+                o.message.id,
+                _S.SENDING,
+                _S.QUEUED,
+                None,
+                o.error.code if o.error else None,
+                f"waits for the provider: {o.error.reason if o.error else 'refused'}",
+            )
+            for o in refused
+        ]
+        await move_each(
+            session,
+            moves,
+            now,
+            next_attempt_at=[retry_at[self._channel_key(o.message.channel)] for o in refused],
+            attempts=[o.message.attempts for o in refused],
+            lease_owner=[None] * len(moves),
+            lease_until=[None] * len(moves),
+            segments=[None] * len(moves),
+            cost=[None] * len(moves),
+        )
+
+    async def _record_opt_outs(
+        self, session: AsyncSession, failed: Sequence[Outcome], now: datetime
+    ) -> None:
+        """A provider that refused because the person opted out with it (Twilio's 21610: a
+        STOP sent to our number): the person is opted out here too, and the address
+        suppressed, so no campaign tries again."""
+        for o in failed:
+            error = o.error
+            if isinstance(error, PermanentSendError) and error.opted_out:
+                await opt_out_address(
+                    session,
+                    self._address_keys,
+                    o.message.channel,
+                    o.message.address,
+                    f"opted out at the provider ({error.code})",
+                    now,
+                )
 
     def _retry_delay(self, outcome: Outcome) -> timedelta:
         """The back-off, or longer when the provider asked us to wait longer, up to a day (a
@@ -506,6 +633,10 @@ class DispatchWorker:
         return retry, final
 
 
+def _for_account(error: SendError) -> bool:
+    return isinstance(error, ProviderUnavailable)
+
+
 def _window_closed(content: CampaignContent, now: datetime) -> bool:
     ends = content.campaign.draft.window_ends_at
     return ends is not None and now >= ends
@@ -543,6 +674,12 @@ async def _record_accepted(
         moved = {m.message_id for m in applied}
         pending = [(o, a) for o, a in pending if o.message.id not in moved]
     await record_acceptance(session, [(o.message.id, a.provider_id, o.at) for o, a in pending])
+
+
+@dataclass(frozen=True, slots=True)
+class _Allowed:
+    go: list[Ready]
+    later: list[tuple[int, datetime]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -593,6 +730,10 @@ LATE_LIMIT = 0.1
 LEAD = 0.1
 _LATE_REMEMBERED = 100_000
 _SWEEP_EVERY = timedelta(seconds=5)
+_AFTER_PROBE = timedelta(seconds=2)
+# An ``unknown`` message is looked up at its provider after this, when the provider has
+# sent or failed what it took (see dispatch.lookups).
+LOOKUP_AFTER = timedelta(minutes=2)
 
 
 async def _requeue_late(session: AsyncSession, late: Sequence[Outcome], now: datetime) -> None:

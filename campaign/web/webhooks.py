@@ -1,4 +1,8 @@
-"""Provider webhooks: what Twilio tells us of the texts people send back.
+"""Provider webhooks: what Twilio tells us of our messages and of the texts people send back.
+
+``POST /webhooks/twilio/status?message_id=N`` is the status callback URL every SMS carries:
+its signature is checked, then it is committed (``CallbackInbox.keep``) before the 204 that
+tells Twilio it will never need to send it again; it is applied to its message just after.
 
 ``POST /webhooks/twilio/inbound`` is the "A message comes in" URL of the Twilio number or
 messaging service. It answers an empty TwiML document, so Twilio sends nothing back itself
@@ -29,5 +33,19 @@ async def twilio_inbound(request: web.Request) -> web.Response:
     return web.Response(text=_EMPTY_TWIML, content_type="text/xml")
 
 
+async def twilio_status(request: web.Request) -> web.Response:
+    services = request.app[SERVICES]
+    form = await request.post()
+    signature = request.headers.get("X-Twilio-Signature", "")
+    settings = request.headers.get("X-Twilio-Webhooks-Signature-Settings", "")
+    try:
+        callback = services.sms_webhooks.status(request.path_qs, form, signature, settings)
+    except ForgedWebhook as exc:
+        raise Forbidden(str(exc)) from exc
+    await services.callbacks.keep(callback)
+    return web.Response(status=204)
+
+
 def add_webhook_routes(app: web.Application) -> None:
     app.router.add_post("/webhooks/twilio/inbound", twilio_inbound)
+    app.router.add_post("/webhooks/twilio/status", twilio_status)
