@@ -26,12 +26,13 @@ from campaign.campaigns.approval import ContentChecks
 from campaign.campaigns.cost import CostEstimator
 from campaign.campaigns.messages import CampaignMessages
 from campaign.campaigns.service import CampaignService
-from campaign.channels import Provider, ProviderFactory, ProviderSinks
+from campaign.channels import MessageFinder, Provider, ProviderFactory, ProviderSinks
 from campaign.channels.sandbox import sandbox_email, sandbox_sms
 from campaign.channels.twilio.sms import TwilioAccount, TwilioSms
 from campaign.channels.twilio.webhooks import TwilioWebhooks
 from campaign.dispatch.composer import Composer
-from campaign.dispatch.holds import QuietHolds
+from campaign.dispatch.holds import Holds
+from campaign.dispatch.lookups import Lookups
 from campaign.dispatch.quiet import default_quiet_hours
 from campaign.dispatch.switch import DispatchSwitch
 from campaign.dispatch.worker import DispatchLimits, DispatchWorker
@@ -116,7 +117,8 @@ def build(
             database, renderer, price=settings.sms_price, alphanumeric=alphanumeric
         ),
         worker=_worker(settings, database, clock, providers, composer, address_keys),
-        quiet_holds=QuietHolds(
+        lookups=Lookups(database, clock, _finders(providers)),
+        holds=Holds(
             database,
             clock,
             default=default_quiet_hours(settings.default_quiet_hours),
@@ -140,6 +142,11 @@ def _built_providers(
     if isinstance(channels, Mapping):
         return {Channel(name): provider for name, provider in channels.items()}
     return (channels or _providers(settings))(sinks)
+
+
+def _finders(providers: Mapping[Channel, Provider]) -> dict[Channel, MessageFinder]:
+    """The providers that can say afterwards whether they took a message."""
+    return {c: p for c, p in providers.items() if isinstance(p, MessageFinder)}
 
 
 def _composer(

@@ -35,11 +35,12 @@ async def serve(services: Services, stop: asyncio.Event, host: str, port: int) -
 
 
 async def work(services: Services, stop: asyncio.Event) -> None:
-    worker, events = services.worker, services.events
+    worker, events, lookups = services.worker, services.events, services.lookups
     log.info("worker %s started", worker.worker_id)
     await asyncio.gather(
         worker.run_forever(stop),
         poll_until(stop, events.dispatch_once, idle_seconds=1.0, what="event dispatch"),
+        poll_until(stop, lookups.run_once, idle_seconds=5.0, what="look-ups of unknown sends"),
     )
 
 

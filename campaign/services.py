@@ -21,7 +21,8 @@ from campaign.campaigns.messages import CampaignMessages
 from campaign.campaigns.service import CampaignService
 from campaign.channels import InboundWebhooks, Provider
 from campaign.dispatch.composer import Composer
-from campaign.dispatch.holds import QuietHolds
+from campaign.dispatch.holds import Holds
+from campaign.dispatch.lookups import Lookups
 from campaign.dispatch.switch import DispatchSwitch
 from campaign.dispatch.worker import DispatchWorker
 from campaign.events.outbox import Handler, OutboxDispatcher
@@ -68,7 +69,8 @@ class Services:
     composer: Composer
     costs: CostEstimator
     worker: DispatchWorker
-    quiet_holds: QuietHolds
+    lookups: Lookups
+    holds: Holds
     switch: DispatchSwitch
     events: OutboxDispatcher
     scheduler: CampaignClock

@@ -193,6 +193,11 @@ def _check_providers(settings: Settings) -> None:
                 "TWILIO_FROM: set it or TWILIO_MESSAGING_SERVICE_SID "
                 "when CAMPAIGN_SMS_PROVIDER=twilio"
             )
+        if settings.public_url is None:
+            raise SettingsError(
+                "CAMPAIGN_PUBLIC_URL: required when CAMPAIGN_SMS_PROVIDER=twilio: Twilio posts "
+                "status callbacks to it, and signs them with it"
+            )
 
 
 def resolve_secret(settings: Settings) -> Settings:

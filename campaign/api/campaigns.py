@@ -135,7 +135,7 @@ def _action(name: str) -> CampaignAction:
 
 
 async def _with_stats(request: web.Request, campaign: Campaign) -> dict[str, Any]:
-    held = await services(request).quiet_holds.held(campaign)
+    held = await services(request).holds.held(campaign)
     return campaign_json(campaign) | {
         "held": held.as_json() if held else None,
         "stats": await services(request).stats.of(campaign.id),

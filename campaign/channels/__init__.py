@@ -7,6 +7,7 @@ from campaign.channels.base import (
     ForgedWebhook,
     InboundSms,
     InboundWebhooks,
+    MessageFinder,
     OutboundMessage,
     PermanentSendError,
     Provider,
@@ -17,6 +18,7 @@ from campaign.channels.base import (
     SendError,
     SendOutcomeUnknown,
     StatusCallback,
+    Trace,
     text_digest,
 )
 
@@ -26,6 +28,7 @@ __all__ = [
     "ForgedWebhook",
     "InboundSms",
     "InboundWebhooks",
+    "MessageFinder",
     "OutboundMessage",
     "PermanentSendError",
     "Provider",
@@ -36,5 +39,6 @@ __all__ = [
     "SendError",
     "SendOutcomeUnknown",
     "StatusCallback",
+    "Trace",
     "text_digest",
 ]

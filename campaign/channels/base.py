@@ -20,7 +20,7 @@ import hashlib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from campaign.delivery.states import MessageState
 from campaign.kernel.channel import Channel
@@ -54,6 +54,25 @@ class Accepted:
 
     provider_id: str
     provider_status: str
+
+
+@dataclass(frozen=True, slots=True)
+class Trace:
+    """What a look-up at the provider found of a message whose send has no known outcome."""
+
+    accepted: Accepted | None = None  # the provider took it: this is its id
+    absent: bool = False  # nothing at all went to that address then: it never arrived
+
+
+@runtime_checkable
+class MessageFinder(Protocol):
+    """A provider that can say, afterwards, whether it took a message (Twilio's list)."""
+
+    async def find(self, to: str, digest: str, handed_over: datetime) -> Trace:
+        """What the provider holds for a message to ``to`` whose text has ``digest``
+        (``text_digest``), handed over at ``handed_over``; a ``SendError`` when it cannot
+        say now."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

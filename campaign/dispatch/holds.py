@@ -1,4 +1,7 @@
-"""Whether a running campaign is held by quiet hours now, and until when: what staff see.
+"""Whether a running campaign is held now, and until when: what staff see.
+
+A provider account whose circuit is open (dispatch.circuits) holds every running campaign with
+queued messages on its channel, until its next probe, with the provider's reason. Otherwise:
 
 The queue is the truth, so the answer holds for people in any number of time zones: the worker
 gives back each message that falls in its person's quiet hours with ``next_attempt_at`` at their
@@ -22,12 +25,14 @@ from sqlalchemy import select
 from campaign.campaigns.model import Campaign, QuietHours
 from campaign.campaigns.states import CampaignState
 from campaign.delivery.states import MessageState
+from campaign.dispatch.circuits import open_circuits
 from campaign.dispatch.quiet import quiet_spans, quiet_until
 from campaign.kernel.clock import Clock
 from campaign.store.engine import Database
 from campaign.store.tables import contacts, messages
 
 QUIET_HOURS = "quiet hours"
+PROVIDER_REFUSES = "the provider refuses to send for now"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,8 +46,8 @@ class Hold:
         return {"reason": self.reason, "until": self.until.astimezone(UTC).isoformat()}
 
 
-class QuietHolds:
-    """Reads whether quiet hours hold a campaign's queue now."""
+class Holds:
+    """Reads whether a provider's circuit or quiet hours hold a campaign's queue now."""
 
     def __init__(
         self,
@@ -58,9 +63,33 @@ class QuietHolds:
         self._default_zone = ZoneInfo(default_time_zone)
 
     async def held(self, campaign: Campaign) -> Hold | None:
-        """The hold on ``campaign`` now, or None when nothing holds it back for quiet hours."""
+        """The hold on ``campaign`` now, or None when nothing holds it back."""
         if campaign.state is not CampaignState.RUNNING:
             return None
+        return await self._provider_held(campaign) or await self._quiet_held(campaign)
+
+    async def _provider_held(self, campaign: Campaign) -> Hold | None:
+        async with self._database.read_session() as session:
+            circuits = await open_circuits(session)
+            if not circuits:
+                return None
+            waiting = await session.execute(
+                select(messages.c.channel)
+                .where(
+                    messages.c.campaign_id == campaign.id,
+                    messages.c.state == MessageState.QUEUED.value,
+                    messages.c.channel.in_({c.channel.value for c in circuits.values()}),
+                )
+                .limit(1)
+            )
+            channel = waiting.scalar_one_or_none()
+        for circuit in circuits.values():
+            if circuit.channel.value == channel:
+                reason = f"{PROVIDER_REFUSES}: {circuit.reason}"
+                return Hold(reason, max(circuit.retry_at, self._clock.now()))
+        return None
+
+    async def _quiet_held(self, campaign: Campaign) -> Hold | None:
         spans = quiet_spans(campaign.draft, self._default)
         if not spans:
             return None

@@ -33,7 +33,11 @@ async def settle_abandoned_sends(database: Database, clock: Clock) -> int:
         MessageState.UNKNOWN,
         messages.c.lease_until < now,
         reason="the worker stopped during the provider call: it may or may not have been sent",
-        values={"reason": "the worker stopped during the provider call", "lease_owner": None},
+        values={
+            "reason": "the worker stopped during the provider call",
+            "lease_owner": None,
+            "lookup_at": now,  # its provider may be asked at once: the call is long over
+        },
     )
 
 

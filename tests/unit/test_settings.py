@@ -32,6 +32,23 @@ def _campaign(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
         ({"CAMPAIGN_SMS_PROVIDER": "carrier-pigeon"}, "CAMPAIGN_SMS_PROVIDER"),
         ({"CAMPAIGN_SECRET_KEY": "short"}, "CAMPAIGN_SECRET_KEY"),
         ({"CAMPAIGN_SMS_PROVIDER": "twilio"}, "TWILIO_ACCOUNT_SID"),
+        (
+            {
+                "CAMPAIGN_SMS_PROVIDER": "twilio",
+                "TWILIO_ACCOUNT_SID": "AC00000000000000000000000000000000",
+                "TWILIO_AUTH_TOKEN": "token",
+            },
+            "TWILIO_FROM",
+        ),
+        (
+            {
+                "CAMPAIGN_SMS_PROVIDER": "twilio",
+                "TWILIO_ACCOUNT_SID": "AC00000000000000000000000000000000",
+                "TWILIO_AUTH_TOKEN": "token",
+                "TWILIO_FROM": "Gemeente",
+            },
+            "CAMPAIGN_PUBLIC_URL",
+        ),
     ],
 )
 def test_a_bad_setting_is_one_line_naming_the_variable(

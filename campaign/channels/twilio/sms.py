@@ -39,6 +39,7 @@ from campaign.channels.base import (
     RetryableSendError,
     SendError,
     SendOutcomeUnknown,
+    Trace,
     text_digest,
 )
 from campaign.channels.twilio.codes import CodeKind, at_send, code_of
@@ -46,6 +47,8 @@ from campaign.kernel.clock import Clock
 
 MAX_VALIDITY = 36_000  # seconds: Twilio keeps a message in its queue at most ten hours
 MAX_BODY = 1_600
+# Between our clock and Twilio's, and between the request and its record there.
+_CLOCK_SKEW = timedelta(minutes=1)
 
 # Per call: set afresh at its start, and each call of a worker runs in a task of its own.
 _WRITTEN: contextvars.ContextVar[bool] = contextvars.ContextVar("twilio_written", default=False)
@@ -145,26 +148,28 @@ class TwilioSms:
         left = math.floor((valid_until - self._clock.now()).total_seconds())
         return max(1, min(left, MAX_VALIDITY))
 
-    async def find(self, message: OutboundMessage, handed_over: datetime) -> Accepted | None:
-        """The message Twilio took for ``message`` when it was handed over, or None when it
-        has none: the messages to its number sent since then, matched on the text."""
-        digest = text_digest(message.text)
+    async def find(self, to: str, digest: str, handed_over: datetime) -> Trace:
+        """Twilio's messages to ``to`` (newest first, the last 200): the one with our text,
+        created around the hand-over, is ours. Not the ``DateSent`` filter alone: a message
+        Twilio still queues has no date sent, and would look absent."""
+        _WRITTEN.set(False)
+        _RETRY_AFTER.set(None)
         try:
-            async with asyncio.timeout(self._call_timeout):
-                found = await self._messages().list_async(
-                    to=message.to,
-                    date_sent_after=handed_over - timedelta(minutes=1),
-                    page_size=50,
-                    limit=200,
-                )
+            async with asyncio.timeout(self._call_timeout * 2):
+                found = await self._messages().list_async(to=to, page_size=100, limit=200)
         except TwilioRestException as exc:
             raise _refused(exc) from None
         except (TimeoutError, aiohttp.ClientError) as exc:
             raise RetryableSendError(f"the look-up did not finish: {_said(exc)}") from None
-        for sent in found:
+        since = handed_over - _CLOCK_SKEW
+        until = handed_over + timedelta(seconds=self._call_timeout) + _CLOCK_SKEW
+        around = [m for m in found if m.date_created and since <= m.date_created <= until]
+        for sent in around:
             if text_digest(str(sent.body or "")) == digest:
-                return Accepted(provider_id=str(sent.sid), provider_status=str(sent.status))
-        return None
+                return Trace(Accepted(provider_id=str(sent.sid), provider_status=str(sent.status)))
+        # A message then with another text (changed by Twilio's smart encoding?) may be ours:
+        # only no message at all proves ours never arrived.
+        return Trace(absent=not around)
 
     async def close(self) -> None:
         if self._http is not None:
