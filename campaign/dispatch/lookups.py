@@ -17,6 +17,7 @@ message at once.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -73,9 +74,10 @@ class Lookups:
         if not self._finders:
             return 0
         due = await self._claim()
-        for unknown in due:
+        for index, unknown in enumerate(due):
+            if index:  # the provider's requests per second, in real time whatever the clock
+                await asyncio.sleep(1 / self._rate)
             await self._look_up(unknown)
-            await self._clock.sleep(1 / self._rate)
         return len(due)
 
     async def _claim(self) -> list[Unknown]:
@@ -169,6 +171,8 @@ class Lookups:
                     next_attempt_at=[now],
                     lookup_at=[None],
                     final_at=[None],
+                    lease_owner=[None],
+                    lease_until=[None],
                 )
             elif unknown.lookups >= MAX_LOOKUPS:  # staff decide from here
                 await session.execute(

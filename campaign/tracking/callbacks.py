@@ -50,6 +50,7 @@ class CallbackInbox:
         self._waiting: list[tuple[StatusCallback, asyncio.Future[None]]] = []
         self._keeper: asyncio.Task[None] | None = None
         self._applier: asyncio.Task[None] | None = None
+        self._kept_since_applied = False
 
     async def keep(self, callback: StatusCallback) -> None:
         """Return once ``callback`` is committed (with others arriving now); apply it soon."""
@@ -95,13 +96,16 @@ class CallbackInbox:
             )
 
     def _apply_soon(self) -> None:
+        self._kept_since_applied = True  # what an applier running now may already have missed
         if self._applier is None or self._applier.done():
             self._applier = asyncio.create_task(self._apply_all())
 
     async def _apply_all(self) -> None:
         try:
-            while await self.apply_pending() == _APPLY_BATCH:
-                pass
+            while self._kept_since_applied:
+                self._kept_since_applied = False
+                while await self.apply_pending() == _APPLY_BATCH:
+                    pass
         except Exception:  # kept, so nothing is lost: the scheduler's sweep applies it later
             log.exception("applying status callbacks failed; the sweep will try again")
 
@@ -166,11 +170,14 @@ class CallbackInbox:
             )
         return int(getattr(result, "rowcount", 0) or 0)
 
-    async def close(self) -> None:
-        """Wait for what is being kept and applied."""
+    async def drain(self) -> None:
+        """Wait until what is being kept now is kept and applied."""
         for task in (self._keeper, self._applier):
             if task is not None and not task.done():
                 await asyncio.gather(task, return_exceptions=True)
+
+    async def close(self) -> None:
+        await self.drain()
 
 
 async def _unapplied(session: AsyncSession, kept_before: datetime | None) -> list[_Kept]:

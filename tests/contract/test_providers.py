@@ -27,10 +27,12 @@ from datetime import timedelta
 from enum import StrEnum
 
 import pytest
+from aiohttp import web
 
 from campaign.channels import (
     Accepted,
     DeliveryReport,
+    ForgedWebhook,
     InboundSms,
     OutboundMessage,
     PermanentSendError,
@@ -41,9 +43,12 @@ from campaign.channels import (
     SendOutcomeUnknown,
 )
 from campaign.channels.sandbox import SandboxProvider, sandbox_email, sandbox_sms
+from campaign.channels.twilio.sms import TwilioAccount, TwilioSms
+from campaign.channels.twilio.webhooks import TwilioWebhooks
 from campaign.delivery.states import MessageState, is_final
 from campaign.kernel.channel import Channel
 from campaign.kernel.clock import ManualClock
+from tests.fakes.twilio import FakeTwilio, Numbers
 
 # A status callback carries our own message id, as the one dispatch builds does.
 CALLBACK_BASE = "https://campaign.test/webhooks/twilio/status"
@@ -205,9 +210,83 @@ async def sandbox_email_harness(clock: ManualClock) -> AsyncIterator[ProviderUnd
         await provider.close()
 
 
+TWILIO_ACCOUNT = "AC" + "5e" * 16
+TWILIO_TOKEN = "contract-auth-token"
+
+
+@asynccontextmanager
+async def _status_receiver(reports: list[DeliveryReport], public_url: str) -> AsyncIterator[str]:
+    """The service's side of Twilio's status callbacks, reduced to the adapter's part: the
+    signature checked against the public URL, the callback read into a report."""
+    webhooks = TwilioWebhooks(TWILIO_TOKEN, public_url)
+
+    async def status(request: web.Request) -> web.Response:
+        form = await request.post()
+        signature = request.headers.get("X-Twilio-Signature", "")
+        try:
+            callback = webhooks.status(request.path_qs, form, signature, "")
+        except ForgedWebhook:
+            return web.Response(status=403)
+        report = webhooks.report(callback)
+        if report is not None:
+            reports.append(report)
+        return web.Response(status=204)
+
+    app = web.Application()
+    app.router.add_post("/webhooks/twilio/status", status)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+    finally:
+        await runner.cleanup()
+
+
+@asynccontextmanager
+async def twilio_sms_harness(clock: ManualClock) -> AsyncIterator[ProviderUnderTest]:
+    """The real twilio library against the protocol-level fake (tests/fakes/twilio.py), whose
+    reserved numbers make each failure happen; callbacks come back signed, through a proxy's
+    address, to a receiver that checks them as the service does."""
+    reports: list[DeliveryReport] = []
+    async with _status_receiver(reports, "https://campaign.test") as receiver:
+        fake = FakeTwilio(
+            TWILIO_ACCOUNT,
+            TWILIO_TOKEN,
+            callback_to=receiver,
+            manual_callbacks=True,
+            hang_seconds=3.0,
+        )
+        base = await fake.start()
+        account = TwilioAccount(TWILIO_ACCOUNT, TWILIO_TOKEN, sender="+32460000001", api_base=base)
+        provider = TwilioSms(account, clock, call_timeout=1.0)
+        try:
+            yield ProviderUnderTest(
+                name="twilio-sms",
+                channel=Channel.SMS,
+                provider=provider,
+                reports=reports,
+                settle=fake.settle,
+                good_address="+32470000001",
+                addresses={
+                    Failure.REFUSED: Numbers.INVALID,
+                    Failure.BUSY: Numbers.TOO_MANY_REQUESTS,
+                    Failure.NO_ANSWER: Numbers.ACCEPTED_THEN_HANG,
+                    Failure.FAILS_LATER_PERMANENT: Numbers.UNKNOWN_HANDSET,
+                    Failure.FAILS_LATER_TEMPORARY: Numbers.UNREACHABLE,
+                },
+                success_report=MessageState.DELIVERED,
+            )
+        finally:
+            await provider.close()
+            await fake.close()
+
+
 HARNESSES: dict[str, HarnessBuilder] = {
     "sandbox-sms": sandbox_sms_harness,
     "sandbox-email": sandbox_email_harness,
+    "twilio-sms": twilio_sms_harness,
 }
 
 

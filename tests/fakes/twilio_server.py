@@ -149,6 +149,10 @@ class FakeTwilio:
             self._runner = None
         await self._callbacks.close()
 
+    def send_callbacks_to(self, base_url: str | None) -> None:
+        """Post callbacks to ``base_url`` from now on (a service started after the fake)."""
+        self._callbacks.redirect(base_url)
+
     async def settle(self) -> None:
         """Post every queued or delayed callback now; return when all have been answered."""
         await self._callbacks.settle()

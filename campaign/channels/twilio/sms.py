@@ -102,8 +102,11 @@ class TwilioSms:
         self._call_timeout = call_timeout
         self._client: Client | None = None
         self._http: AsyncTwilioHttpClient | None = None
+        self._closed = False
 
     def _messages(self) -> Any:
+        if self._closed:  # never sent, so another worker may send it later
+            raise RetryableSendError("the Twilio client of this worker is shutting down")
         if self._client is None:
             http = AsyncTwilioHttpClient(pool_connections=False)  # max_retries stays None
             http.session = aiohttp.ClientSession(
@@ -172,6 +175,7 @@ class TwilioSms:
         return Trace(absent=not around)
 
     async def close(self) -> None:
+        self._closed = True
         if self._http is not None:
             await self._http.close()
             self._http = self._client = None
