@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -87,8 +88,16 @@ def worker_command() -> list[str]:
 
 
 def start_worker(
-    url: str, secret: str, settings: WorkerSettings, log: Path
+    url: str,
+    secret: str,
+    settings: WorkerSettings,
+    log: Path,
+    *,
+    extra_env: Mapping[str, str] | None = None,
+    command: Sequence[str] | None = None,
 ) -> subprocess.Popen[bytes]:
+    """The worker (or ``command``: another of the product's roles) with the bench's settings
+    and ``extra_env`` (another provider's, say) over them."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CAMPAIGN_", "TWILIO_"))}
     env |= {
         "CAMPAIGN_DATABASE_URL": url,
@@ -98,10 +107,15 @@ def start_worker(
         "CAMPAIGN_WORKER_CONCURRENCY": str(settings.concurrency),
         "CAMPAIGN_LOG_LEVEL": "INFO",
     }
+    env |= extra_env or {}
     with log.open("wb") as out:
         # cwd: a folder of its own, so no .env of the checkout reaches the worker's settings
         return subprocess.Popen(
-            worker_command(), env=env, cwd=log.parent, stdout=out, stderr=subprocess.STDOUT
+            list(command or worker_command()),
+            env=env,
+            cwd=log.parent,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
 
 
@@ -163,8 +177,10 @@ async def watch(
     total: int,
     stall_seconds: float,
     watched: Watched,
+    waiting_for: Sequence[str] = _OPEN,
 ) -> None:
-    """Poll until no message of the campaign is open, the worker dies, or nothing moves."""
+    """Poll until no message of the campaign is open (or in one of ``waiting_for``), the
+    worker dies, or nothing moves."""
     interval = 1.0 if total <= 200_000 else 2.0
     started = time.monotonic()
     cpu_before, db_before = cpu_seconds(process.pid), await backend_cpu(conn)
@@ -179,7 +195,7 @@ async def watch(
         watched.busy.update(row[0] for row in await conn.fetch(_ACTIVE))
         if now >= next_poll:
             next_poll = now + interval
-            counts = dict(await conn.fetch(_PROGRESS, campaign_id, _OPEN))
+            counts = dict(await conn.fetch(_PROGRESS, campaign_id, list(waiting_for)))
             still_open = sum(counts.values())
             unsent = counts.get(MessageState.QUEUED, 0) + counts.get(MessageState.SENDING, 0)
             for decile in range(0, _decile(total - unsent, total) + 1, 10):

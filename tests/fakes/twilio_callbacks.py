@@ -121,10 +121,10 @@ class CallbackPoster:
         self.answered = 0
         self.failures: list[CallbackFailure] = []
 
-
     def redirect(self, callback_to: str | None) -> None:
         """Where callbacks go from now on (see ``callback_to``)."""
         self._callback_to = None if callback_to is None else callback_to.rstrip("/")
+
     async def start(self) -> None:
         connector = aiohttp.TCPConnector(limit=self._concurrency)
         self._session = aiohttp.ClientSession(connector=connector, timeout=CALLBACK_TIMEOUT)
