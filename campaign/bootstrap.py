@@ -197,6 +197,8 @@ def _worker(
         ),
         worker_id=f"{socket.gethostname()}:{os.getpid()}",
         concurrency=settings.worker_concurrency,
+        lease_seconds=settings.lease_seconds,
+        lookup_after=timedelta(seconds=settings.lookup_after),
     )
 
 
@@ -271,7 +273,12 @@ def _twilio(settings: Settings, clock: Clock) -> TwilioSms:
         api_base=settings.twilio_api_base,
     )
     # A connection per call in flight, and some for the look-ups beside them.
-    return TwilioSms(account, clock, connections=settings.worker_concurrency + 20)
+    return TwilioSms(
+        account,
+        clock,
+        connections=settings.worker_concurrency + 20,
+        call_timeout=settings.send_timeout,
+    )
 
 
 def _secret(value: SecretStr | None) -> str | None:

@@ -95,6 +95,11 @@ class Settings(BaseSettings):
         int, _env("CAMPAIGN_WORKER_CONCURRENCY"), Field(ge=1, le=5000)
     ] = 500
     sandbox_latency: Annotated[float, _env("CAMPAIGN_SANDBOX_LATENCY"), Field(ge=0, le=30)] = 0.0
+    # A provider call's limit, a worker's lease on what it claimed (a killed worker's messages
+    # wait this long), and when an `unknown` message is first looked up at its provider.
+    send_timeout: Annotated[float, _env("CAMPAIGN_SEND_TIMEOUT"), Field(gt=0, le=300)] = 15.0
+    lease_seconds: Annotated[float, _env("CAMPAIGN_LEASE_SECONDS"), Field(ge=5, le=3600)] = 120.0
+    lookup_after: Annotated[float, _env("CAMPAIGN_LOOKUP_AFTER"), Field(ge=0, le=86400)] = 120.0
 
     @field_validator("database_url")
     @classmethod
@@ -184,6 +189,11 @@ def load_settings(**overrides: Any) -> Settings:
 
 
 def _check_providers(settings: Settings) -> None:
+    if settings.send_timeout * 2 > settings.lease_seconds:
+        raise SettingsError(
+            "CAMPAIGN_SEND_TIMEOUT: at most half of CAMPAIGN_LEASE_SECONDS "
+            f"({settings.lease_seconds:g}), so a call is over before its lease runs out"
+        )
     if settings.sms_provider is SmsProvider.TWILIO:
         for name in ("twilio_account_sid", "twilio_auth_token"):
             if getattr(settings, name) is None:

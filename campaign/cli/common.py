@@ -55,6 +55,8 @@ def configure_logging(settings: Settings) -> None:
     )
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # The twilio library logs every request and its headers at INFO: a line per SMS.
+    logging.getLogger("twilio").setLevel(logging.WARNING)
 
 
 async def prepare_database(settings: Settings) -> None:

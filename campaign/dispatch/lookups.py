@@ -136,6 +136,12 @@ class Lookups:
         await self._settle(unknown, trace)
 
     async def _settle(self, unknown: Unknown, trace: Trace) -> None:
+        if trace.accepted is not None:
+            log.info(
+                "message %s: the provider had taken it (%s)", unknown.id, trace.accepted.provider_id
+            )
+        elif trace.absent:
+            log.info("message %s: no trace at the provider; queued again", unknown.id)
         now = self._clock.now()
         async with self._database.transaction() as session:
             if trace.accepted is not None:
@@ -175,6 +181,11 @@ class Lookups:
                     lease_until=[None],
                 )
             elif unknown.lookups >= MAX_LOOKUPS:  # staff decide from here
+                log.warning(
+                    "message %s: %d look-ups could not settle it; staff decide",
+                    unknown.id,
+                    unknown.lookups,
+                )
                 await session.execute(
                     update(messages).where(messages.c.id == unknown.id).values(lookup_at=None)
                 )

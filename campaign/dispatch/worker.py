@@ -61,6 +61,10 @@ from campaign.store.tables import messages
 
 log = logging.getLogger(__name__)
 
+# An ``unknown`` message is looked up at its provider after this, when the provider has
+# sent or failed what it took (see dispatch.lookups).
+LOOKUP_AFTER = timedelta(minutes=2)  # CAMPAIGN_LOOKUP_AFTER
+
 _S = MessageState
 
 
@@ -144,6 +148,7 @@ class DispatchWorker:
         lease_seconds: float = 120,
         horizon: float = 0.5,
         retry: RetryPolicy | None = None,
+        lookup_after: timedelta = LOOKUP_AFTER,
     ) -> None:
         self._database = database
         self._clock = clock
@@ -163,6 +168,7 @@ class DispatchWorker:
         self._rate_rows: set[str] = set()  # rate keys whose rows exist: not inserted again
         self._swept_at = clock.now()
         self._open_circuits: set[str] = set()  # as the last batch found them
+        self._lookup_after = lookup_after
 
     async def run_once(self) -> int:
         """Claim one batch and see it through, sending only what may go this very moment (no
@@ -491,11 +497,13 @@ class DispatchWorker:
             await self._requeue_refused(session, refused, now)
             await self._record_opt_outs(session, failed, now)
             retry_moves, final_moves = self._failure_moves(failed)
+            retried = [o for o in failed if self._will_retry(o)]
             await move_each(
                 session,
                 retry_moves,
                 now,
-                next_attempt_at=[now + self._retry_delay(o) for o in failed if self._will_retry(o)],
+                next_attempt_at=[now + self._retry_delay(o) for o in retried],
+                attempts=[self._attempts_after(o) for o in retried],
                 lease_owner=[None] * len(retry_moves),
                 lease_until=[None] * len(retry_moves),
             )
@@ -506,7 +514,7 @@ class DispatchWorker:
                 now,
                 final_at=[None if u else now for u in unknown],
                 lease_owner=[None] * len(final_moves),
-                lookup_at=[now + LOOKUP_AFTER if u else None for u in unknown],
+                lookup_at=[now + self._lookup_after if u else None for u in unknown],
             )
 
     async def _close_circuits(self, session: AsyncSession, outcomes: Sequence[Outcome]) -> None:
@@ -592,19 +600,24 @@ class DispatchWorker:
                 )
 
     def _retry_delay(self, outcome: Outcome) -> timedelta:
-        """The back-off, or longer when the provider asked us to wait longer, up to a day (a
-        provider's answer never parks a message for days)."""
-        delay = self._retry.delay(outcome.message.attempts + 1)
-        asked = outcome.error.retry_after if isinstance(outcome.error, RetryableSendError) else None
+        """The wait the provider asked for (Retry-After), up to a day (a provider's answer
+        never parks a message for days); else the back-off."""
+        asked = _asked_wait(outcome)
         if asked is None:
-            return delay
-        return max(delay, min(asked, timedelta(seconds=self._retry.longest_provider_wait)))
+            return self._retry.delay(outcome.message.attempts + 1)
+        return min(asked, timedelta(seconds=self._retry.longest_provider_wait))
 
     def _will_retry(self, outcome: Outcome) -> bool:
-        return (
-            isinstance(outcome.error, RetryableSendError)
-            and outcome.message.attempts + 1 < self._retry.max_attempts
+        """Retryable, with attempts left; a provider that asked us to wait (a 429: it took
+        nothing) is always obeyed and the attempt is not counted."""
+        return isinstance(outcome.error, RetryableSendError) and (
+            _asked_wait(outcome) is not None
+            or outcome.message.attempts + 1 < self._retry.max_attempts
         )
+
+    def _attempts_after(self, outcome: Outcome) -> int:
+        counted = _asked_wait(outcome) is None
+        return outcome.message.attempts + 1 if counted else outcome.message.attempts
 
     def _failure_moves(self, failed: Sequence[Outcome]) -> tuple[list[Move], list[Move]]:
         retry, final = [], []
@@ -631,6 +644,11 @@ class DispatchWorker:
                 target = _S.FAILED_TEMPORARY
             final.append(Move(o.message.id, _S.SENDING, target, None, error.code, error.reason))
         return retry, final
+
+
+def _asked_wait(outcome: Outcome) -> timedelta | None:
+    error = outcome.error
+    return error.retry_after if isinstance(error, RetryableSendError) else None
 
 
 def _for_account(error: SendError) -> bool:
@@ -731,9 +749,6 @@ LEAD = 0.1
 _LATE_REMEMBERED = 100_000
 _SWEEP_EVERY = timedelta(seconds=5)
 _AFTER_PROBE = timedelta(seconds=2)
-# An ``unknown`` message is looked up at its provider after this, when the provider has
-# sent or failed what it took (see dispatch.lookups).
-LOOKUP_AFTER = timedelta(minutes=2)
 
 
 async def _requeue_late(session: AsyncSession, late: Sequence[Outcome], now: datetime) -> None:

@@ -14,8 +14,15 @@ from sqlalchemy import select
 from campaign.channels.twilio.sms import TwilioAccount, TwilioSms
 from campaign.dispatch.worker import LOOKUP_AFTER
 from campaign.kernel.clock import ManualClock
+from campaign.kernel.identity import Identity, Role
 from campaign.store.engine import Database
-from campaign.store.tables import contacts, messages, provider_callbacks, suppressions
+from campaign.store.tables import (
+    contacts,
+    messages,
+    provider_callbacks,
+    provider_circuits,
+    suppressions,
+)
 from campaign.web.app import create_app
 from tests.api_client import ClientFactory
 from tests.factories import contact
@@ -36,9 +43,10 @@ class TwilioFlow:
         self.flow, self.fake, self.client = flow, fake, client
         self.services = flow.services
 
-    async def start_campaign(self) -> None:
-        await _approved_campaign(self.flow)
-        assert len(await self.flow.campaigns.start_due()) == 1
+    async def start_campaign(self) -> int:
+        campaign_id = await _approved_campaign(self.flow)
+        assert await self.flow.campaigns.start_due() == [campaign_id]
+        return campaign_id
 
     async def send_all(self) -> None:
         while await self.flow.worker.run_once():
@@ -269,3 +277,44 @@ async def test_a_callback_for_a_message_we_do_not_know_is_kept_for_reconciliatio
     await twilio.services.callbacks.drain()
 
     assert await twilio.services.callbacks.unmatched() == 2
+
+
+async def _circuit(database: Database) -> Any:
+    async with database.read_session() as session:
+        return (await session.execute(select(provider_circuits))).one_or_none()
+
+
+async def test_an_account_twilio_refuses_holds_sending_until_a_probe_succeeds(
+    database: Database, clock: ManualClock, twilio: TwilioFlow
+) -> None:
+    await _people(database, clock, *GOOD)
+    campaign_id = await twilio.start_campaign()
+    twilio.fake.configure(account_error=20003)
+    await twilio.send_all()
+
+    assert set((await twilio.states()).values()) == {"queued"}  # none failed for it
+    for phone in GOOD:
+        row = await twilio.message(phone)
+        assert row.attempts == 0 and row.error_code == "20003"
+    circuit = await _circuit(database)
+    assert circuit.code == "20003" and circuit.failures == 1
+    campaign = await twilio.flow.campaigns.get(Identity(Role.VIEWER, "v"), campaign_id)
+    held = await twilio.services.holds.held(campaign)
+    assert held is not None and "credentials" in held.reason and held.until == circuit.retry_at
+
+    clock.advance(30)  # the probe, refused again: closed for twice as long
+    await twilio.send_all()
+    again = await _circuit(database)
+    assert again.failures == 2 and again.retry_at == clock.now() + timedelta(seconds=60)
+    assert twilio.fake.accepted_per_to == {}
+
+    twilio.fake.configure(account_error=None)  # the token is fixed
+    clock.advance(60)
+    await twilio.send_all()  # the probe goes, and is accepted: the circuit closes
+    assert await _circuit(database) is None
+    clock.advance(2)
+    await twilio.send_all()
+    await twilio.callbacks_in()
+    assert await twilio.states() == dict.fromkeys(GOOD, "delivered")
+    assert set(twilio.fake.accepted_per_to.values()) == {1}
+    assert await twilio.services.holds.held(campaign) is None
