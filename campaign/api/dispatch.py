@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from campaign.api.bodies import read_model
 from campaign.api.context import identity, services
 from campaign.api.docparts import ERRORS, json_answer, json_body
+from campaign.dispatch.circuits import open_circuits
 
 
 class StopBody(BaseModel):
@@ -20,8 +21,17 @@ class StopBody(BaseModel):
 
 
 async def get_switch(request: web.Request) -> web.Response:
-    state = await services(request).switch.status()
-    return web.json_response(state.as_json())
+    found = services(request)
+    state = await found.switch.status()
+    async with found.database.read_session() as session:
+        circuits = await open_circuits(session)
+    return web.json_response(
+        state.as_json()
+        | {
+            "open_circuits": [c.as_json() for c in circuits.values()],
+            "unmatched_callbacks": await found.callbacks.unmatched(),
+        }
+    )
 
 
 async def stop_sending(request: web.Request) -> web.Response:
@@ -42,7 +52,9 @@ _CHANGED = json_answer(
 OPENAPI_PATHS: dict[str, object] = {
     "/api/v1/dispatch": {
         "get": {
-            "summary": "Whether all sending is stopped: since when, by whom, why (any role)",
+            "summary": "Whether all sending is stopped: since when, by whom, why (any role); "
+            "provider accounts whose circuit is open (they refuse to send, so their messages "
+            "wait), and how many status callbacks named no message we know",
             "responses": {"200": json_answer("DispatchSwitch", "the switch"), **ERRORS},
         }
     },
@@ -64,25 +76,39 @@ OPENAPI_PATHS: dict[str, object] = {
 }
 
 
-def _switch_schema(*extra: str) -> dict[str, object]:
+def _switch_schema(extra: dict[str, object] | None = None) -> dict[str, object]:
     properties: dict[str, object] = {
         "stopped": {"type": "boolean"},
         "since": {"type": ["string", "null"], "format": "date-time"},
         "by": {"type": ["string", "null"]},
         "reason": {"type": ["string", "null"]},
+        **(extra or {}),
     }
-    if "changed" in extra:
-        properties["changed"] = {"type": "boolean"}
-    return {
-        "type": "object",
-        "required": ["stopped", "since", "by", "reason", *extra],
-        "properties": properties,
-    }
+    return {"type": "object", "required": list(properties), "properties": properties}
+
+
+_CIRCUIT = {
+    "type": "object",
+    "required": ["account", "channel", "code", "reason", "refusals", "next_probe_at"],
+    "properties": {
+        "account": {"type": "string", "description": "channel, provider and sender"},
+        "channel": {"type": "string", "enum": ["sms", "email"]},
+        "code": {"type": ["string", "null"], "description": "the provider's code"},
+        "reason": {"type": "string"},
+        "refusals": {"type": "integer", "description": "refusals in a row"},
+        "next_probe_at": {"type": "string", "format": "date-time"},
+    },
+}
 
 
 def openapi_schemas() -> dict[str, object]:
     return {
         "StopBody": StopBody.model_json_schema(),
-        "DispatchSwitch": _switch_schema(),
-        "DispatchChange": _switch_schema("changed"),
+        "DispatchSwitch": _switch_schema(
+            {
+                "open_circuits": {"type": "array", "items": _CIRCUIT},
+                "unmatched_callbacks": {"type": "integer", "minimum": 0},
+            }
+        ),
+        "DispatchChange": _switch_schema({"changed": {"type": "boolean"}}),
     }

@@ -166,7 +166,8 @@ def _schemas() -> dict[str, Any]:
             },
             "held": {
                 "oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/Held"}],
-                "description": "set while quiet hours hold the running campaign's queue",
+                "description": "set while quiet hours or a provider refusing the account hold "
+                "the running campaign's queue",
             },
             "stats": {"$ref": "#/components/schemas/Stats"},
         },
@@ -178,7 +179,11 @@ def _schemas() -> dict[str, Any]:
             "type": "object",
             "required": ["reason", "until"],
             "properties": {
-                "reason": {"type": "string", "enum": ["quiet hours"]},
+                "reason": {
+                    "type": "string",
+                    "description": '"quiet hours", or "the provider refuses to send for '
+                    "now: \" and the provider's reason",
+                },
                 "until": {
                     "type": "string",
                     "format": "date-time",

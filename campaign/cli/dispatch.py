@@ -10,9 +10,11 @@ from typing import TYPE_CHECKING
 import click
 
 from campaign.cli.common import with_services
+from campaign.dispatch.circuits import open_circuits
 from campaign.kernel.identity import Identity, Role
 
 if TYPE_CHECKING:
+    from campaign.dispatch.circuits import Circuit
     from campaign.dispatch.switch import SwitchChange, SwitchState
     from campaign.services import Services
 
@@ -68,9 +70,20 @@ def dispatch_resume() -> None:
 
 @dispatch.command("status")
 def dispatch_status() -> None:
-    """Say whether all sending is stopped: since when, by whom, why."""
+    """Say whether all sending is stopped (since when, by whom, why), which provider accounts
+    refuse to send, and how many status callbacks named no message we know."""
 
-    async def body(services: Services) -> SwitchState:
-        return await services.switch.status()
+    async def body(services: Services) -> tuple[SwitchState, list[Circuit], int]:
+        async with services.database.read_session() as session:
+            circuits = list((await open_circuits(session)).values())
+        return await services.switch.status(), circuits, await services.callbacks.unmatched()
 
-    click.echo(_describe(with_services(body)))
+    state, circuits, unmatched = with_services(body)
+    click.echo(_describe(state))
+    for circuit in circuits:
+        click.echo(
+            f"{circuit.key.removeprefix('channel:')} refuses to send ({circuit.code}: "
+            f"{circuit.reason}); next try {circuit.retry_at:%Y-%m-%d %H:%M:%S} UTC"
+        )
+    if unmatched:
+        click.echo(f"{unmatched} status callbacks named no message we know (kept)")

@@ -35,6 +35,16 @@ class Circuit:
     retry_at: datetime
     failures: int
 
+    def as_json(self) -> dict[str, object]:
+        return {
+            "account": self.key.removeprefix("channel:"),
+            "channel": self.channel.value,
+            "code": self.code,
+            "reason": self.reason,
+            "refusals": self.failures,
+            "next_probe_at": self.retry_at.isoformat(),
+        }
+
 
 def wait_after(failures: int) -> timedelta:
     """How long an account stays closed after its ``failures``-th refusal in a row."""

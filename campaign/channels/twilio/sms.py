@@ -46,7 +46,7 @@ from campaign.channels.twilio.codes import CodeKind, at_send, code_of
 from campaign.kernel.clock import Clock
 
 MAX_VALIDITY = 36_000  # seconds: Twilio keeps a message in its queue at most ten hours
-MAX_BODY = 1_600
+_LOOKUP_LIMIT = 200  # the newest messages to a number a look-up reads
 # Between our clock and Twilio's, and between the request and its record there.
 _CLOCK_SKEW = timedelta(minutes=1)
 
@@ -159,7 +159,7 @@ class TwilioSms:
         _RETRY_AFTER.set(None)
         try:
             async with asyncio.timeout(self._call_timeout * 2):
-                found = await self._messages().list_async(to=to, page_size=100, limit=200)
+                found = await self._messages().list_async(to=to, page_size=100, limit=_LOOKUP_LIMIT)
         except TwilioRestException as exc:
             raise _refused(exc) from None
         except (TimeoutError, aiohttp.ClientError) as exc:
@@ -171,8 +171,12 @@ class TwilioSms:
             if text_digest(str(sent.body or "")) == digest:
                 return Trace(Accepted(provider_id=str(sent.sid), provider_status=str(sent.status)))
         # A message then with another text (changed by Twilio's smart encoding?) may be ours:
-        # only no message at all proves ours never arrived.
-        return Trace(absent=not around)
+        # only no message at all proves ours never arrived, and only if the list reached back
+        # past the hand-over.
+        seen_all = len(found) < _LOOKUP_LIMIT or any(
+            m.date_created and m.date_created < since for m in found
+        )
+        return Trace(absent=seen_all and not around)
 
     async def close(self) -> None:
         self._closed = True
