@@ -11,6 +11,8 @@ messaging service. It answers an empty TwiML document, so Twilio sends nothing b
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
 from campaign.channels import ForgedWebhook
@@ -20,13 +22,18 @@ from campaign.services import SERVICES
 _EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 
-async def twilio_inbound(request: web.Request) -> web.Response:
-    services = request.app[SERVICES]
+async def _signed(request: web.Request) -> tuple[Any, str, str]:
+    """The form and what Twilio signed it with (read by the provider's webhooks, not here)."""
     form = await request.post()
     signature = request.headers.get("X-Twilio-Signature", "")
     settings = request.headers.get("X-Twilio-Webhooks-Signature-Settings", "")
+    return form, signature, settings
+
+
+async def twilio_inbound(request: web.Request) -> web.Response:
+    services = request.app[SERVICES]
     try:
-        sms = services.sms_webhooks.inbound(request.path_qs, form, signature, settings)
+        sms = services.sms_webhooks.inbound(request.path_qs, *await _signed(request))
     except ForgedWebhook as exc:
         raise Forbidden(str(exc)) from exc
     await services.replies.record(sms)
@@ -35,11 +42,8 @@ async def twilio_inbound(request: web.Request) -> web.Response:
 
 async def twilio_status(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
-    form = await request.post()
-    signature = request.headers.get("X-Twilio-Signature", "")
-    settings = request.headers.get("X-Twilio-Webhooks-Signature-Settings", "")
     try:
-        callback = services.sms_webhooks.status(request.path_qs, form, signature, settings)
+        callback = services.sms_webhooks.status(request.path_qs, *await _signed(request))
     except ForgedWebhook as exc:
         raise Forbidden(str(exc)) from exc
     await services.callbacks.keep(callback)
