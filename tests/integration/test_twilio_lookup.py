@@ -3,12 +3,18 @@ calls found, what it calls absent (only what proves it), and what it leaves open
 
 from __future__ import annotations
 
+import socket
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from campaign.channels import OutboundMessage, text_digest
+from campaign.channels import (
+    OutboundMessage,
+    RetryableSendError,
+    SendOutcomeUnknown,
+    text_digest,
+)
 from campaign.channels.twilio.sms import MAX_VALIDITY, TwilioAccount, TwilioSms
 from campaign.kernel.channel import Channel
 from campaign.kernel.clock import ManualClock
@@ -95,3 +101,29 @@ async def test_the_messaging_service_and_validity_period_twilio_is_given(
     assert given["Tot volgende week"].validity_period == MAX_VALIDITY
     assert given["Geen einde"].validity_period is None
     assert {m.messaging_service_sid for m in given.values()} == {"MG" + "1" * 32}
+
+
+async def test_a_connection_that_could_not_be_made_is_retryable(clock: ManualClock) -> None:
+    """Nothing was written, so nothing can have arrived: safe to send again."""
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    provider = TwilioSms(TwilioAccount(ACCOUNT, TOKEN, sender="Gemeente", api_base=closed), clock)
+    try:
+        with pytest.raises(RetryableSendError) as caught:
+            await provider.send(_message(1, "Dag An."))
+    finally:
+        await provider.close()
+    assert not isinstance(caught.value, SendOutcomeUnknown)
+    assert "connection could not be made" in caught.value.reason
+
+
+@pytest.mark.parametrize("fault", ["drop_connection_share", "accept_then_500_share", "hang_share"])
+async def test_a_request_that_went_out_without_an_answer_is_unknown(
+    sms: TwilioSms, fake: FakeTwilio, fault: str
+) -> None:
+    fake.configure(**{fault: 1.0})
+    fake.hang_seconds = 4
+    with pytest.raises(SendOutcomeUnknown):
+        await sms.send(_message(1, "Dag An."))
+    assert fake.accepted_per_to[TO] == 1  # and Twilio had it: sending again would be twice

@@ -206,6 +206,24 @@ async def test_an_accepted_message_whose_answer_was_lost_is_settled_by_the_look_
     assert (await twilio.message(number)).state == "delivered"
 
 
+async def test_a_callback_settles_an_unknown_message_before_any_look_up(
+    database: Database, clock: ManualClock, twilio: TwilioFlow
+) -> None:
+    await _people(database, clock, Numbers.ACCEPTED_THEN_500)
+    await twilio.start_campaign()
+    await twilio.send_all()
+    assert (await twilio.message(Numbers.ACCEPTED_THEN_500)).state == "unknown"
+
+    await twilio.callbacks_in()  # "sent", then "delivered": Twilio had it
+
+    row = await twilio.message(Numbers.ACCEPTED_THEN_500)
+    (sid,) = twilio.fake.messages
+    assert (row.state, row.provider_id) == ("delivered", sid)
+    assert row.sent_at is not None  # so that it would also expire without a final receipt
+    clock.advance(LOOKUP_AFTER.total_seconds())
+    assert await twilio.services.lookups.run_once() == 0  # nothing left to look up
+
+
 async def test_a_message_the_look_up_finds_no_trace_of_goes_again_once(
     database: Database, clock: ManualClock, twilio: TwilioFlow
 ) -> None:
