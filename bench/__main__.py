@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import dispatch, import_contacts, make_run, preview
+from bench import dispatch, import_contacts, make_run, preview, twilio
 from bench.report import write_report
 
 BENCHMARKS = {
@@ -12,6 +12,7 @@ BENCHMARKS = {
     "preview": preview.run,
     "import_contacts": import_contacts.run,
     "dispatch": dispatch.run,
+    "twilio": twilio.run,
 }
 
 

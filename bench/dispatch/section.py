@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import statistics
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from bench.dispatch.runner import CeilingResult, Options, RunResult
 from bench.report import Section, stamp
@@ -12,10 +13,15 @@ Results = dict[tuple[int, float], list[RunResult]]  # (size, campaign rate) -> i
 Figure = Callable[[RunResult], float | None]
 Row = tuple[str, str, Figure, str]  # label, target, figure, format
 
+R = TypeVar("R")
+
 TITLE = "Dispatch: one worker, SMS, sandbox answering after 100 ms"
 
 
-def _row(label: str, target: str, results: list[RunResult], figure: Figure, fmt: str) -> str:
+def table_row(
+    label: str, target: str, results: Sequence[R], figure: Callable[[R], float | None], fmt: str
+) -> str:
+    """``| label | target | median | each run |`` (n/a where no run has the figure)."""
     values = [v for v in (figure(r) for r in results) if v is not None]
     if not values:
         return f"| {label} | {target} | n/a | |"
@@ -154,7 +160,7 @@ def _table(size: int, rate: float, results: list[RunResult], options: Options) -
         "| figure | target | median | runs |",
         "|---|---|---|---|",
         *(
-            _row(label, target, results, figure, fmt)
+            table_row(label, target, results, figure, fmt)
             for label, target, figure, fmt in _rows(size >= 1_000_000, options)
         ),
         *_oddities(results),
