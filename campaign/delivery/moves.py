@@ -132,9 +132,11 @@ async def move_each(
         )
     )
     await db.execute(statement, params)
-    # executemany reports no per-row counts everywhere: read back which moves took effect.
-    landed = await _states(db, [m.message_id for m in moves])
-    applied = [m for m in moves if landed.get(m.message_id) == m.to_state.value]
+    # executemany reports no per-row counts everywhere: read back which moves took effect. A
+    # message another transaction moved to the same state first (a receipt overtaking the
+    # worker's record) is not this move's: only rows stamped with this ``now`` are.
+    landed = await _stamps(db, [m.message_id for m in moves])
+    applied = [m for m in moves if landed.get(m.message_id) == (m.to_state.value, now)]
     await record_moves(db, applied, now)
     return applied
 
@@ -175,9 +177,11 @@ async def lock_messages(db: Db, ids: Sequence[int]) -> None:
     )
 
 
-async def _states(db: Db, ids: Sequence[int]) -> dict[int, str]:
-    rows = await db.execute(select(messages.c.id, messages.c.state).where(messages.c.id.in_(ids)))
-    return {int(r.id): r.state for r in rows}
+async def _stamps(db: Db, ids: Sequence[int]) -> dict[int, tuple[str, datetime]]:
+    rows = await db.execute(
+        select(messages.c.id, messages.c.state, messages.c.updated_at).where(messages.c.id.in_(ids))
+    )
+    return {int(r.id): (r.state, r.updated_at) for r in rows}
 
 
 async def record_moves(db: Db, moves: Sequence[Move], now: datetime) -> None:

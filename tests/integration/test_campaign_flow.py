@@ -309,23 +309,31 @@ class _ReportsBeforeAnswering:
 
     name = "sms"
 
-    def __init__(self) -> None:
+    def __init__(self, reports: MessageState) -> None:
         self.sinks: ProviderSinks | None = None
+        self._reports = reports
 
     async def send(self, message: OutboundMessage) -> Accepted:
         assert self.sinks is not None
-        report = DeliveryReport(message.message_id, "SMfast", MessageState.DELIVERED, "delivered")
+        assert isinstance(self.sinks.clock, ManualClock)
+        self.sinks.clock.advance(0.25)  # the callback comes a moment after the hand-over
+        state = self._reports
+        report = DeliveryReport(message.message_id, "SMfast", state, state.value)
         await self.sinks.report(report)
+        self.sinks.clock.advance(0.25)  # and the answer a moment after that
         return Accepted(provider_id="SMfast", provider_status="queued")
 
     async def close(self) -> None:
         return None
 
 
+@pytest.mark.parametrize("reported", [MessageState.DELIVERED, MessageState.SENT])
 async def test_a_receipt_before_the_send_is_recorded_keeps_the_send_time(
-    database: Database, clock: ManualClock
+    database: Database, clock: ManualClock, reported: MessageState
 ) -> None:
-    provider = _ReportsBeforeAnswering()
+    """Also when the receipt says only ``sent``: the worker's record of the same move must not
+    take the receipt's move for its own (it did, and left no send time)."""
+    provider = _ReportsBeforeAnswering(reported)
     flow = Flow(database, clock, sms=provider)
     provider.sinks = ProviderSinks(
         report=flow.receipts.record, reply=flow.replies.record, clock=clock
@@ -342,9 +350,16 @@ async def test_a_receipt_before_the_send_is_recorded_keeps_the_send_time(
                     select(messages.c.state, messages.c.sent_at, messages.c.provider_id)
                 )
             ).one()
-        assert row.state == "delivered"
+        assert row.state == reported.value
         assert row.sent_at == sent_at  # the person's export shows when it was sent
         assert row.provider_id == "SMfast"
+        async with database.read_session() as session:
+            moves = (
+                await session.execute(
+                    select(delivery_events.c.from_state, delivery_events.c.to_state)
+                )
+            ).all()
+        assert moves.count(("sending", reported.value)) == 1  # recorded once, by the receipt
     finally:
         await flow.services.close()
 
