@@ -8,7 +8,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from campaign.api.bodies import read_model
 from campaign.api.context import identity, services
 from campaign.api.docparts import ERRORS, json_answer, json_body
-from campaign.dispatch.circuits import open_circuits
 
 
 class StopBody(BaseModel):
@@ -23,12 +22,11 @@ class StopBody(BaseModel):
 async def get_switch(request: web.Request) -> web.Response:
     found = services(request)
     state = await found.switch.status()
-    async with found.database.read_session() as session:
-        circuits = await open_circuits(session)
+    circuits = await found.switch.refusing_accounts()
     return web.json_response(
         state.as_json()
         | {
-            "open_circuits": [c.as_json() for c in circuits.values()],
+            "open_circuits": [c.as_json() for c in circuits],
             "unmatched_callbacks": await found.callbacks.unmatched(),
         }
     )

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 import click
 
 from campaign.cli.common import with_services
-from campaign.dispatch.circuits import open_circuits
 from campaign.kernel.identity import Identity, Role
 
 if TYPE_CHECKING:
@@ -74,9 +73,9 @@ def dispatch_status() -> None:
     refuse to send, and how many status callbacks named no message we know."""
 
     async def body(services: Services) -> tuple[SwitchState, list[Circuit], int]:
-        async with services.database.read_session() as session:
-            circuits = list((await open_circuits(session)).values())
-        return await services.switch.status(), circuits, await services.callbacks.unmatched()
+        switch = services.switch
+        circuits = await switch.refusing_accounts()
+        return await switch.status(), circuits, await services.callbacks.unmatched()
 
     state, circuits, unmatched = with_services(body)
     click.echo(_describe(state))

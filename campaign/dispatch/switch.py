@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from campaign.dispatch.circuits import Circuit, open_circuits
 from campaign.events.outbox import emit
 from campaign.kernel.clock import Clock
 from campaign.kernel.errors import Forbidden, InvalidInput
@@ -78,6 +79,11 @@ class DispatchSwitch:
     async def status(self) -> SwitchState:
         async with self._database.read_session() as session:
             return await _state(session)
+
+    async def refusing_accounts(self) -> list[Circuit]:
+        """The provider accounts that refuse to send for now (their circuits are open)."""
+        async with self._database.read_session() as session:
+            return list((await open_circuits(session)).values())
 
     async def stop(self, actor: Identity, reason: str | None) -> SwitchChange:
         """Stop all sending now; a reason is required. Already stopped: nothing changes."""

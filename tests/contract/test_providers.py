@@ -256,11 +256,11 @@ async def twilio_sms_harness(clock: ManualClock) -> AsyncIterator[ProviderUnderT
             TWILIO_TOKEN,
             callback_to=receiver,
             manual_callbacks=True,
-            hang_seconds=3.0,
+            hang_seconds=8.0,
         )
         base = await fake.start()
         account = TwilioAccount(TWILIO_ACCOUNT, TWILIO_TOKEN, sender="+32460000001", api_base=base)
-        provider = TwilioSms(account, clock, call_timeout=1.0)
+        provider = TwilioSms(account, clock, call_timeout=2.5)  # a loaded CI machine
         try:
             yield ProviderUnderTest(
                 name="twilio-sms",

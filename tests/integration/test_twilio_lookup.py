@@ -42,7 +42,7 @@ async def sms(fake: FakeTwilio, clock: ManualClock) -> AsyncIterator[TwilioSms]:
     account = TwilioAccount(
         ACCOUNT, TOKEN, messaging_service_sid="MG" + "1" * 32, api_base=fake.base_url
     )
-    provider = TwilioSms(account, clock, call_timeout=2)
+    provider = TwilioSms(account, clock, call_timeout=2.5)
     yield provider
     await provider.close()
 
@@ -123,7 +123,7 @@ async def test_a_request_that_went_out_without_an_answer_is_unknown(
     sms: TwilioSms, fake: FakeTwilio, fault: str
 ) -> None:
     fake.configure(**{fault: 1.0})
-    fake.hang_seconds = 4
+    fake.hang_seconds = 6
     with pytest.raises(SendOutcomeUnknown):
         await sms.send(_message(1, "Dag An."))
     assert fake.accepted_per_to[TO] == 1  # and Twilio had it: sending again would be twice

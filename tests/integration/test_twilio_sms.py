@@ -80,10 +80,10 @@ def clock() -> ManualClock:
 async def twilio(
     database: Database, clock: ManualClock, aiohttp_client: ClientFactory
 ) -> AsyncIterator[TwilioFlow]:
-    fake = FakeTwilio(ACCOUNT, TOKEN, manual_callbacks=True, hang_seconds=3.0)
+    fake = FakeTwilio(ACCOUNT, TOKEN, manual_callbacks=True, hang_seconds=6.0)
     base = await fake.start()
     account = TwilioAccount(ACCOUNT, TOKEN, sender="+32460000001", api_base=base)
-    sms = TwilioSms(account, clock, call_timeout=1.0)
+    sms = TwilioSms(account, clock, call_timeout=2.5)  # room for a loaded CI machine
     flow = Flow(
         database,
         clock,
