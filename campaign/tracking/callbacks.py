@@ -17,7 +17,7 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campaign.channels import DeliveryReport, StatusCallback
@@ -119,12 +119,15 @@ class CallbackInbox:
             if not rows:
                 return 0
             outcomes = await self._apply(session, rows, now)
-            await session.execute(
-                update(provider_callbacks)
-                .where(provider_callbacks.c.id == bindparam("c_id"))
-                .values(applied_at=now, outcome=bindparam("c_outcome")),
-                [{"c_id": i, "c_outcome": o} for i, o in outcomes.items()],
-            )
+            by_outcome: dict[str, list[int]] = {}
+            for row_id, outcome in outcomes.items():
+                by_outcome.setdefault(outcome, []).append(row_id)
+            for outcome, ids in by_outcome.items():  # one statement per outcome, not per row
+                await session.execute(
+                    update(provider_callbacks)
+                    .where(provider_callbacks.c.id.in_(ids))
+                    .values(applied_at=now, outcome=outcome)
+                )
         return len(rows)
 
     async def _apply(
