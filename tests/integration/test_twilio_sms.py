@@ -336,3 +336,22 @@ async def test_an_account_twilio_refuses_holds_sending_until_a_probe_succeeds(
     assert await twilio.states() == dict.fromkeys(GOOD, "delivered")
     assert set(twilio.fake.accepted_per_to.values()) == {1}
     assert await twilio.services.holds.held(campaign) is None
+
+
+async def test_a_callback_signed_over_the_url_with_its_default_port_is_believed(
+    database: Database, clock: ManualClock, twilio: TwilioFlow
+) -> None:
+    """Twilio signs some URLs with the default port written out: the library's check allows
+    both, and so does ours."""
+    await _people(database, clock, GOOD[0])
+    await twilio.start_campaign()
+    await twilio.send_all()
+    row = await twilio.message(GOOD[0])
+    path = f"/webhooks/twilio/status?message_id={row.id}"
+    form = {"MessageSid": row.provider_id, "MessageStatus": "delivered"}
+    with_port = PUBLIC.replace(".org", ".org:443") + path
+
+    signature = twilio_signature(TOKEN, with_port, form)
+    assert await twilio.fake.post_callback(PUBLIC + path, form, signature=signature) == 204
+    await twilio.services.callbacks.drain()
+    assert (await twilio.message(GOOD[0])).state == "delivered"
