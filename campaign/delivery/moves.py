@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, func, insert, select, true, update
+from sqlalchemy import ColumnElement, bindparam, case, func, insert, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from campaign.delivery.states import MessageState, can_move
@@ -145,15 +145,22 @@ async def record_acceptance(db: Db, accepted: Sequence[tuple[int, str, datetime]
     """Write when and under which provider id each message was accepted, whatever its state.
 
     A receipt may overtake the record of the send and move the message past ``sent`` first;
-    the send still happened, so its time and id are kept (never overwritten once written).
+    the send still happened, so its time and id are kept: the id is never overwritten once
+    written, the time only by the earlier moment of the hand-over.
     """
     if not accepted:
         return
+    at = bindparam("m_at", type_=messages.c.sent_at.type)
     statement = (
         update(messages)
         .where(messages.c.id == bindparam("m_id"))
         .values(
-            sent_at=func.coalesce(messages.c.sent_at, bindparam("m_at")),
+            # The hand-over is the truest time: it replaces the later time of a receipt that
+            # came first and wrote its own.
+            sent_at=case(
+                (or_(messages.c.sent_at.is_(None), messages.c.sent_at > at), at),
+                else_=messages.c.sent_at,
+            ),
             provider_id=func.coalesce(messages.c.provider_id, bindparam("m_provider_id")),
             lease_owner=None,
         )

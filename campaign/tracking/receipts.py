@@ -107,7 +107,7 @@ async def apply_reports(
         await _remember_provider_ids(
             session,
             [
-                (reports[i], now if m.from_state is MessageState.UNKNOWN else None)
+                (reports[i], now)
                 for i, m in zip(applied_at, moves, strict=True)
                 if changed[i] and m.from_state in early
             ],
@@ -147,10 +147,12 @@ async def _states(session: AsyncSession, ids: set[int]) -> dict[int, MessageStat
 
 
 async def _remember_provider_ids(
-    session: AsyncSession, reports: list[tuple[DeliveryReport, datetime | None]]
+    session: AsyncSession, reports: list[tuple[DeliveryReport, datetime]]
 ) -> None:
-    """The provider's id; for a message settled from ``unknown``, whose worker's record may never
-    come, a time of sending too, so that an SMS without a final receipt still expires."""
+    """The provider's id, and the receipt's time as the time of sending until the worker's
+    record brings the hand-over's (earlier) one: a worker that timed out, or was killed, after
+    the provider took the message never brings it, and the weekly cap, the expiry of SMS
+    without a final receipt and the person's export all count on a time of sending."""
     if not reports:
         return
     await session.execute(
