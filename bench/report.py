@@ -54,6 +54,14 @@ def median_line(label: str, values: list[float], unit: str) -> str:
     return f"| {label} | {statistics.median(values):.1f} {unit} | {runs} |"
 
 
+def publish(measured: Section, *, write: bool) -> None:
+    """Rewrite the section in docs/benchmarks.md, or only print it."""
+    if write:
+        write_report([measured])
+    else:
+        print("\n".join(measured.lines))
+
+
 def write_report(sections: list[Section]) -> None:
     """Replace the sections just measured; keep the others as they were."""
     existing = _existing_sections()

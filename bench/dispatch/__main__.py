@@ -27,7 +27,7 @@ from bench.dispatch import (
     run_sizes,
 )
 from bench.dispatch.section import section
-from bench.report import write_report
+from bench.report import publish
 
 
 def _arguments() -> argparse.Namespace:
@@ -79,11 +79,7 @@ def main() -> None:
     )
     sizes, rates = parse_sizes(args.sizes), parse_rates(args.rates)
     results = asyncio.run(run_sizes(sizes, rates, options))
-    measured = section(results, options)
-    if args.write:
-        write_report([measured])
-    else:
-        print("\n".join(measured.lines))
+    publish(section(results, options), write=args.write)
 
 
 if __name__ == "__main__":

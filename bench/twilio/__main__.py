@@ -13,7 +13,7 @@ import argparse
 import asyncio
 
 from bench.dispatch import POSTGRES_URL
-from bench.report import write_report
+from bench.report import publish
 from bench.twilio import DEFAULT_SIZES, default_options, run_sizes, sizes_of
 from bench.twilio.section import section
 
@@ -58,11 +58,7 @@ def main() -> None:
         keep_logs=args.keep_logs,
     )
     results = asyncio.run(run_sizes(sizes_of(args.sizes), options))
-    measured = section(results, options)
-    if args.write:
-        write_report([measured])
-    else:
-        print("\n".join(measured.lines))
+    publish(section(results, options), write=args.write)
 
 
 if __name__ == "__main__":
