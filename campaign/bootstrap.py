@@ -32,7 +32,6 @@ from campaign.channels.twilio.sms import TwilioAccount, TwilioSms
 from campaign.channels.twilio.webhooks import TwilioWebhooks
 from campaign.dispatch.composer import Composer
 from campaign.dispatch.holds import Holds
-from campaign.dispatch.lookups import Lookups
 from campaign.dispatch.quiet import default_quiet_hours
 from campaign.dispatch.switch import DispatchSwitch
 from campaign.dispatch.worker import DispatchLimits, DispatchWorker
@@ -53,6 +52,7 @@ from campaign.store.migrate import Schema
 from campaign.tracking import sweeps
 from campaign.tracking.callbacks import CallbackInbox
 from campaign.tracking.inbound import InboundReplies
+from campaign.tracking.lookups import Lookups
 from campaign.tracking.optout import LinkOptOuts
 from campaign.tracking.receipts import ReceiptRecorder
 from campaign.tracking.stats import CampaignStats

@@ -22,7 +22,6 @@ from campaign.campaigns.service import CampaignService
 from campaign.channels import InboundWebhooks, Provider
 from campaign.dispatch.composer import Composer
 from campaign.dispatch.holds import Holds
-from campaign.dispatch.lookups import Lookups
 from campaign.dispatch.switch import DispatchSwitch
 from campaign.dispatch.worker import DispatchWorker
 from campaign.events.outbox import Handler, OutboxDispatcher
@@ -37,6 +36,7 @@ from campaign.store.engine import Database
 from campaign.store.migrate import Schema
 from campaign.tracking.callbacks import CallbackInbox
 from campaign.tracking.inbound import InboundReplies
+from campaign.tracking.lookups import Lookups
 from campaign.tracking.optout import LinkOptOuts
 from campaign.tracking.receipts import ReceiptRecorder
 from campaign.tracking.stats import CampaignStats

@@ -184,16 +184,20 @@ def load_settings(**overrides: Any) -> Settings:
         field = str(first["loc"][0]) if first["loc"] else "?"
         variable = _ALIASES.get(field, field)
         raise SettingsError(f"{variable}: {first['msg']}") from None
+    _check_dispatch(settings)
     _check_providers(settings)
     return resolve_secret(settings)
 
 
-def _check_providers(settings: Settings) -> None:
+def _check_dispatch(settings: Settings) -> None:
     if settings.send_timeout * 2 > settings.lease_seconds:
         raise SettingsError(
             "CAMPAIGN_SEND_TIMEOUT: at most half of CAMPAIGN_LEASE_SECONDS "
             f"({settings.lease_seconds:g}), so a call is over before its lease runs out"
         )
+
+
+def _check_providers(settings: Settings) -> None:
     if settings.sms_provider is SmsProvider.TWILIO:
         for name in ("twilio_account_sid", "twilio_auth_token"):
             if getattr(settings, name) is None:

@@ -62,7 +62,7 @@ from campaign.store.tables import messages
 log = logging.getLogger(__name__)
 
 # An ``unknown`` message is looked up at its provider after this, when the provider has
-# sent or failed what it took (see dispatch.lookups).
+# sent or failed what it took (see tracking.lookups).
 LOOKUP_AFTER = timedelta(minutes=2)  # CAMPAIGN_LOOKUP_AFTER
 
 _S = MessageState
@@ -557,29 +557,18 @@ class DispatchWorker:
                     error.reason,
                     circuit.retry_at.isoformat(),
                 )
-        await _refund(session, [o.message.id for o in refused])
         moves = [
             Move(
                 o.message.id,
                 _S.SENDING,
                 _S.QUEUED,
-                None,
-                o.error.code if o.error else None,
-                f"waits for the provider: {o.error.reason if o.error else 'refused'}",
+                code=o.error.code if o.error else None,
+                reason=f"waits for the provider: {o.error.reason if o.error else 'refused'}",
             )
             for o in refused
         ]
-        await move_each(
-            session,
-            moves,
-            now,
-            next_attempt_at=[retry_at[self._channel_key(o.message.channel)] for o in refused],
-            attempts=[o.message.attempts for o in refused],
-            lease_owner=[None] * len(moves),
-            lease_until=[None] * len(moves),
-            segments=[None] * len(moves),
-            cost=[None] * len(moves),
-        )
+        due = [retry_at[self._channel_key(o.message.channel)] for o in refused]
+        await _give_back(session, refused, moves, due, now)
 
     async def _record_opt_outs(
         self, session: AsyncSession, failed: Sequence[Outcome], now: datetime
@@ -753,32 +742,39 @@ _AFTER_PROBE = timedelta(seconds=2)
 
 async def _requeue_late(session: AsyncSession, late: Sequence[Outcome], now: datetime) -> None:
     """Messages whose moment passed before they were handed over: back to the queue within
-    half a second, the attempt not counted (the provider never saw them). The spread keeps one
-    message from taking the first, likeliest-late moment of every batch for ever."""
-    moves = [
-        Move(
-            o.message.id,
-            _S.SENDING,
-            _S.QUEUED,
-            reason="its moment under the rate passed while the worker was busy; queued again",
-        )
-        for o in late
-    ]
+    half a second (the provider never saw them). The spread keeps one message from taking the
+    first, likeliest-late moment of every batch for ever."""
+    reason = "its moment under the rate passed while the worker was busy; queued again"
+    moves = [Move(o.message.id, _S.SENDING, _S.QUEUED, reason=reason) for o in late]
+    spread = [now + timedelta(seconds=random.uniform(0, 0.5)) for _ in moves]
+    if await _give_back(session, late, moves, spread, now):
+        log.info("%d messages were late for their moment and went back to the queue", len(moves))
+
+
+async def _give_back(
+    session: AsyncSession,
+    outcomes: Sequence[Outcome],
+    moves: Sequence[Move],
+    due: Sequence[datetime],
+    now: datetime,
+) -> bool:
+    """``sending`` messages the provider never took for their own sake, back to the queue by
+    ``moves``, due at ``due``: the attempt not counted, the cost refunded, nothing leased."""
     if not moves:
-        return
-    await _refund(session, [o.message.id for o in late])
+        return False
+    await _refund(session, [o.message.id for o in outcomes])
     await move_each(
         session,
         moves,
         now,
-        next_attempt_at=[now + timedelta(seconds=random.uniform(0, 0.5)) for _ in moves],
-        attempts=[o.message.attempts for o in late],
+        next_attempt_at=list(due),
+        attempts=[o.message.attempts for o in outcomes],
         lease_owner=[None] * len(moves),
         lease_until=[None] * len(moves),
         segments=[None] * len(moves),
         cost=[None] * len(moves),
     )
-    log.info("%d messages were late for their moment and went back to the queue", len(moves))
+    return True
 
 
 async def _refund(session: AsyncSession, message_ids: list[int]) -> None:

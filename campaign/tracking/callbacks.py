@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from campaign.channels import DeliveryReport, StatusCallback
 from campaign.kernel.clock import Clock
+from campaign.kernel.group_commit import GroupCommit
 from campaign.store.engine import Database
 from campaign.store.tables import messages, provider_callbacks
 from campaign.tracking.receipts import apply_reports
@@ -47,36 +48,15 @@ class CallbackInbox:
         self._database = database
         self._clock = clock
         self._interpret = interpret
-        self._waiting: list[tuple[StatusCallback, asyncio.Future[None]]] = []
-        self._keeper: asyncio.Task[None] | None = None
+        self._kept = GroupCommit(self._insert, batch=_KEEP_BATCH, after=self._apply_soon)
         self._applier: asyncio.Task[None] | None = None
         self._kept_since_applied = False
 
     async def keep(self, callback: StatusCallback) -> None:
         """Return once ``callback`` is committed (with others arriving now); apply it soon."""
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiting.append((callback, done))
-        if self._keeper is None or self._keeper.done():
-            self._keeper = asyncio.create_task(self._keep_waiting())
-        await done
+        await self._kept.submit(callback)
 
-    async def _keep_waiting(self) -> None:
-        while self._waiting:
-            await asyncio.sleep(0)  # let callbacks arriving now join this commit
-            batch, self._waiting = self._waiting[:_KEEP_BATCH], self._waiting[_KEEP_BATCH:]
-            try:
-                await self._insert([callback for callback, _ in batch])
-            except Exception as exc:  # each caller answers 5xx; the provider may repeat it
-                for _, done in batch:
-                    if not done.done():
-                        done.set_exception(exc)
-                continue
-            for _, done in batch:
-                if not done.done():
-                    done.set_result(None)
-            self._apply_soon()
-
-    async def _insert(self, callbacks: Sequence[StatusCallback]) -> None:
+    async def _insert(self, callbacks: Sequence[StatusCallback]) -> list[None]:
         now = self._clock.now()
         async with self._database.transaction() as session:
             await session.execute(
@@ -94,6 +74,7 @@ class CallbackInbox:
                     for c in callbacks
                 ],
             )
+        return [None] * len(callbacks)
 
     def _apply_soon(self) -> None:
         self._kept_since_applied = True  # what an applier running now may already have missed
@@ -175,9 +156,9 @@ class CallbackInbox:
 
     async def drain(self) -> None:
         """Wait until what is being kept now is kept and applied."""
-        for task in (self._keeper, self._applier):
-            if task is not None and not task.done():
-                await asyncio.gather(task, return_exceptions=True)
+        await self._kept.drain()
+        if self._applier is not None and not self._applier.done():
+            await asyncio.gather(self._applier, return_exceptions=True)
 
     async def close(self) -> None:
         await self.drain()

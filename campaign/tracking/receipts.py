@@ -12,7 +12,6 @@ each of its callers, who try again (a provider repeats an unanswered callback).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Sequence
 from datetime import datetime
@@ -24,6 +23,7 @@ from campaign.channels import DeliveryReport
 from campaign.delivery.moves import Move, lock_messages, move_each
 from campaign.delivery.states import FINAL_STATES, MessageState, report_applies
 from campaign.kernel.clock import Clock
+from campaign.kernel.group_commit import GroupCommit
 from campaign.store.engine import Database
 from campaign.store.tables import messages
 
@@ -38,31 +38,11 @@ class ReceiptRecorder:
     def __init__(self, database: Database, clock: Clock) -> None:
         self._database = database
         self._clock = clock
-        self._waiting: list[tuple[DeliveryReport, asyncio.Future[bool]]] = []
-        self._writer: asyncio.Task[None] | None = None
+        self._batches = GroupCommit(self.record_many, batch=_BATCH)
 
     async def record(self, report: DeliveryReport) -> bool:
         """Apply ``report`` (with others arriving now); return whether it changed the message."""
-        done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._waiting.append((report, done))
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._write_waiting())
-        return await done
-
-    async def _write_waiting(self) -> None:
-        while self._waiting:
-            await asyncio.sleep(0)  # let reports arriving now join this batch
-            batch, self._waiting = self._waiting[:_BATCH], self._waiting[_BATCH:]
-            try:
-                changed = await self.record_many([report for report, _ in batch])
-            except Exception as exc:
-                for _, done in batch:
-                    if not done.done():
-                        done.set_exception(exc)
-                continue
-            for (_, done), moved in zip(batch, changed, strict=True):
-                if not done.done():
-                    done.set_result(moved)
+        return await self._batches.submit(report)
 
     async def record_many(self, reports: Sequence[DeliveryReport]) -> list[bool]:
         """Apply ``reports`` in one transaction, in the order given; say which changed."""

@@ -316,6 +316,9 @@ async def test_an_account_twilio_refuses_holds_sending_until_a_probe_succeeds(
         assert row.attempts == 0 and row.error_code == "20003"
     circuit = await _circuit(database)
     assert circuit.code == "20003" and circuit.failures == 1
+    [shown] = [c.as_json() for c in await twilio.services.switch.refusing_accounts()]
+    assert (shown["channel"], shown["code"], shown["refusals"]) == ("sms", "20003", 1)
+    assert shown["next_probe_at"] == circuit.retry_at.isoformat()
     campaign = await twilio.flow.campaigns.get(Identity(Role.VIEWER, "v"), campaign_id)
     held = await twilio.services.holds.held(campaign)
     assert held is not None and "credentials" in held.reason and held.until == circuit.retry_at

@@ -32,6 +32,7 @@ def _campaign(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
         ({"CAMPAIGN_SMS_PROVIDER": "carrier-pigeon"}, "CAMPAIGN_SMS_PROVIDER"),
         ({"CAMPAIGN_SECRET_KEY": "short"}, "CAMPAIGN_SECRET_KEY"),
         ({"CAMPAIGN_SMS_PROVIDER": "twilio"}, "TWILIO_ACCOUNT_SID"),
+        ({"CAMPAIGN_SEND_TIMEOUT": "90"}, "CAMPAIGN_SEND_TIMEOUT"),  # over half the lease
         (
             {
                 "CAMPAIGN_SMS_PROVIDER": "twilio",

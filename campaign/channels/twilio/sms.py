@@ -68,6 +68,11 @@ class TwilioAccount:
     api_base: str = "https://api.twilio.com"
 
 
+def _new_call() -> None:
+    _WRITTEN.set(False)
+    _RETRY_AFTER.set(None)
+
+
 async def _headers_sent(*_: Any) -> None:
     _WRITTEN.set(True)
 
@@ -119,8 +124,7 @@ class TwilioSms:
         return self._client.api.v2010.accounts(self._account.account_sid).messages
 
     async def send(self, message: OutboundMessage) -> Accepted:
-        _WRITTEN.set(False)
-        _RETRY_AFTER.set(None)
+        _new_call()
         fields = self._fields(message)
         try:
             async with asyncio.timeout(self._call_timeout):
@@ -155,8 +159,7 @@ class TwilioSms:
         """Twilio's messages to ``to`` (newest first, the last 200): the one with our text,
         created around the hand-over, is ours. Not the ``DateSent`` filter alone: a message
         Twilio still queues has no date sent, and would look absent."""
-        _WRITTEN.set(False)
-        _RETRY_AFTER.set(None)
+        _new_call()
         try:
             async with asyncio.timeout(self._call_timeout * 2):
                 found = await self._messages().list_async(to=to, page_size=100, limit=_LOOKUP_LIMIT)

@@ -44,6 +44,14 @@ def upgrade() -> None:
         ["applied_at", "id"],
         unique=False,
     )
+    op.create_index(
+        op.f("ix_provider_callbacks_unmatched"),
+        "provider_callbacks",
+        ["id"],
+        unique=False,
+        postgresql_where=sa.text("outcome = 'unknown message'"),
+        sqlite_where=sa.text("outcome = 'unknown message'"),
+    )
     op.create_table(
         "provider_circuits",
         sa.Column("key", sa.String(length=120), nullable=False),
@@ -72,5 +80,6 @@ def downgrade() -> None:
         batch_op.drop_column("lookup_at")
         batch_op.drop_column("text_digest")
     op.drop_table("provider_circuits")
+    op.drop_index(op.f("ix_provider_callbacks_unmatched"), table_name="provider_callbacks")
     op.drop_index(op.f("ix_provider_callbacks_applied_at_id"), table_name="provider_callbacks")
     op.drop_table("provider_callbacks")

@@ -2,11 +2,12 @@
 
 Twilio has no idempotency key, so a send whose answer was lost (a 5xx, a time-out after the
 request went out, a worker killed mid-call) is ``unknown``, never sent again blindly. A while
-later (``LOOKUP_AFTER``) the worker asks the provider what it holds for the message's number
-around the hand-over, matched on the digest of the text it was given:
+later (``CAMPAIGN_LOOKUP_AFTER``) a worker process asks the provider what it holds for the
+message's number around the hand-over, matched on the digest of the text it was given:
 
 - found: the message is ``sent``, with the provider's id; its receipts apply as usual;
-- nothing at all went to that number then: it never arrived, and goes back to the queue;
+- nothing at all went to that number then: it never arrived, and goes back to the queue as
+  staff's resend puts it;
 - something else went to that number then, or the look-up failed: it stays ``unknown`` and is
   asked again later, at most ``MAX_LOOKUPS`` times; then staff decide (resend or settle).
 
@@ -26,18 +27,21 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from campaign.channels import MessageFinder, SendError, Trace
-from campaign.delivery.moves import Move, move_each
+from campaign.channels import Accepted, DeliveryReport, MessageFinder, SendError, Trace
+from campaign.delivery.moves import record_acceptance
 from campaign.delivery.states import MessageState
+from campaign.delivery.unknowns import resend
 from campaign.kernel.channel import Channel
 from campaign.kernel.clock import Clock
 from campaign.store.engine import Database
 from campaign.store.tables import delivery_events, messages
+from campaign.tracking.receipts import apply_reports
 
 log = logging.getLogger(__name__)
 
 AGAIN_AFTER = timedelta(minutes=5)
 MAX_LOOKUPS = 12  # about an hour of asking
+_NO_TRACE = "a look-up that found no trace at the provider"  # "resent by …"
 _S = MessageState
 
 
@@ -96,6 +100,9 @@ class Lookups:
                     messages.c.state == _S.UNKNOWN.value,
                     messages.c.lookup_at <= now,
                     messages.c.channel.in_(channels),
+                    # Nothing to match on: sent before digests were kept, or erased since.
+                    messages.c.text_digest.is_not(None),
+                    messages.c.address.is_not(None),
                 )
                 .order_by(messages.c.lookup_at)
                 .limit(self._batch)
@@ -122,7 +129,6 @@ class Lookups:
                 int(r.lookups) + 1,
             )
             for r in rows
-            if r.address and r.text_digest
         ]
 
     async def _look_up(self, unknown: Unknown) -> None:
@@ -136,51 +142,18 @@ class Lookups:
         await self._settle(unknown, trace)
 
     async def _settle(self, unknown: Unknown, trace: Trace) -> None:
-        if trace.accepted is not None:
-            log.info(
-                "message %s: the provider had taken it (%s)", unknown.id, trace.accepted.provider_id
-            )
-        elif trace.absent:
-            log.info("message %s: no trace at the provider; queued again", unknown.id)
+        """What the provider said, as receipts and staff's resends are applied: found, the
+        message is ``sent`` with the provider's id, sent when it was handed over; absent, it
+        goes again; otherwise it waits for the next look-up, or for staff after the last."""
         now = self._clock.now()
         async with self._database.transaction() as session:
             if trace.accepted is not None:
-                await move_each(
-                    session,
-                    [
-                        Move(
-                            unknown.id,
-                            _S.UNKNOWN,
-                            _S.SENT,
-                            provider_status=trace.accepted.provider_status,
-                            reason="a look-up found that the provider had taken it",
-                        )
-                    ],
-                    now,
-                    provider_id=[trace.accepted.provider_id],
-                    sent_at=[unknown.handed_over],
-                    lookup_at=[None],
-                )
+                log.info("message %s: the provider had taken it", unknown.id)
+                await _found(session, unknown, trace.accepted, now)
             elif trace.absent:
-                await move_each(
-                    session,
-                    [
-                        Move(
-                            unknown.id,
-                            _S.UNKNOWN,
-                            _S.QUEUED,
-                            reason="a look-up found that it never reached the provider: "
-                            "queued again",
-                        )
-                    ],
-                    now,
-                    next_attempt_at=[now],
-                    lookup_at=[None],
-                    final_at=[None],
-                    lease_owner=[None],
-                    lease_until=[None],
-                )
-            elif unknown.lookups >= MAX_LOOKUPS:  # staff decide from here
+                log.info("message %s: no trace at the provider; queued again", unknown.id)
+                await resend(session, [unknown.id], _NO_TRACE, now)
+            elif unknown.lookups >= MAX_LOOKUPS:
                 log.warning(
                     "message %s: %d look-ups could not settle it; staff decide",
                     unknown.id,
@@ -189,6 +162,20 @@ class Lookups:
                 await session.execute(
                     update(messages).where(messages.c.id == unknown.id).values(lookup_at=None)
                 )
+
+
+async def _found(
+    session: AsyncSession, unknown: Unknown, accepted: Accepted, now: datetime
+) -> None:
+    report = DeliveryReport(
+        unknown.id,
+        accepted.provider_id,
+        MessageState.SENT,
+        accepted.provider_status,
+        reason="a look-up found that the provider had taken it",
+    )
+    await apply_reports(session, [report], now)
+    await record_acceptance(session, [(unknown.id, accepted.provider_id, unknown.handed_over)])
 
 
 async def _handed_over(session: AsyncSession, ids: list[int]) -> dict[int, datetime]:
