@@ -28,6 +28,10 @@ from campaign.campaigns.messages import CampaignMessages
 from campaign.campaigns.service import CampaignService
 from campaign.channels import MessageFinder, Provider, ProviderFactory, ProviderSinks
 from campaign.channels.sandbox import sandbox_email, sandbox_sms
+from campaign.channels.smtp.dkim import DkimKeyError, dkim_signature
+from campaign.channels.smtp.marks import MailMarks
+from campaign.channels.smtp.pool import SmtpPool, SmtpRelay
+from campaign.channels.smtp.provider import SmtpEmail
 from campaign.channels.twilio.sms import TwilioAccount, TwilioSms
 from campaign.channels.twilio.webhooks import TwilioWebhooks
 from campaign.dispatch.composer import Composer
@@ -41,6 +45,7 @@ from campaign.kernel.clock import Clock, SystemClock
 from campaign.kernel.security import Signer
 from campaign.measures import Catalogue
 from campaign.message_templates.service import TemplateService
+from campaign.messages.email import MailWriter, Signature
 from campaign.messages.language import SUPPORTED_LANGUAGES
 from campaign.messages.render import Renderer
 from campaign.records.service import ContactRecords
@@ -76,7 +81,8 @@ def build(
     receipts = ReceiptRecorder(database, clock)
     replies = InboundReplies(database, clock, address_keys, settings.default_region)
     sinks = ProviderSinks(report=receipts.record, reply=replies.record, clock=clock)
-    providers = _built_providers(settings, channels, sinks)
+    marks = MailMarks(signer, bounce_domain=settings.bounce_domain, id_domain=settings.email_domain)
+    providers = _built_providers(settings, channels, sinks, marks)
     sms_webhooks = TwilioWebhooks(_secret(settings.twilio_auth_token), settings.base_url)
     callbacks = CallbackInbox(database, clock, sms_webhooks.report)
     renderer = Renderer()
@@ -136,12 +142,13 @@ def _built_providers(
     settings: Settings,
     channels: ProviderFactory | Mapping[Channel, Provider] | Mapping[str, Provider] | None,
     sinks: ProviderSinks,
+    marks: MailMarks,
 ) -> Mapping[Channel, Provider]:
     """The providers ``channels`` names (already built, or a factory of the sinks), else the
     ones the settings choose."""
     if isinstance(channels, Mapping):
         return {Channel(name): provider for name, provider in channels.items()}
-    return (channels or _providers(settings))(sinks)
+    return (channels or _providers(settings, marks))(sinks)
 
 
 def _finders(providers: Mapping[Channel, Provider]) -> dict[Channel, MessageFinder]:
@@ -240,26 +247,59 @@ def _scheduler(
     return CampaignClock(work, leadership)
 
 
-def _providers(settings: Settings) -> ProviderFactory:
-    if settings.email_provider is not EmailProvider.SANDBOX:
-        raise SettingsError(
-            "CAMPAIGN_EMAIL_PROVIDER: the smtp adapter is not part of this version yet; use sandbox"
-        )
-
+def _providers(settings: Settings, marks: MailMarks) -> ProviderFactory:
     latency = settings.sandbox_latency
+    sign = _dkim(settings)
 
     def chosen(sinks: ProviderSinks) -> Mapping[Channel, Provider]:
         sms: Provider
+        email: Provider
         if settings.sms_provider is SmsProvider.TWILIO:
             sms = _twilio(settings, sinks.clock)
         else:
             sms = sandbox_sms(sinks.report, sinks.clock, reply_sink=sinks.reply, latency=latency)
-        return {
-            Channel.SMS: sms,
-            Channel.EMAIL: sandbox_email(sinks.report, sinks.clock, latency=latency),
-        }
+        if settings.email_provider is EmailProvider.SMTP:
+            email = _smtp(settings, sinks.clock, marks, sign)
+        else:
+            email = sandbox_email(sinks.report, sinks.clock, latency=latency)
+        return {Channel.SMS: sms, Channel.EMAIL: email}
 
     return chosen
+
+
+def _smtp(settings: Settings, clock: Clock, marks: MailMarks, sign: Signature | None) -> SmtpEmail:
+    relay = SmtpRelay(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        tls=settings.smtp_tls.value,
+        username=settings.smtp_username,
+        password=_secret(settings.smtp_password),
+    )
+    pool = SmtpPool(
+        relay,
+        clock,
+        size=settings.smtp_pool_size,
+        timeout=settings.send_timeout,
+        idle_limit=_SMTP_IDLE_LIMIT,
+    )
+    return SmtpEmail(pool, MailWriter(settings.email_from, sign=sign), marks, clock)
+
+
+# Servers drop idle clients after 60 s to 5 min; a connection idle this long is reopened.
+_SMTP_IDLE_LIMIT = 30.0
+
+
+def _dkim(settings: Settings) -> Signature | None:
+    if settings.dkim_key_file is None or settings.email_provider is not EmailProvider.SMTP:
+        return None
+    try:
+        return dkim_signature(
+            settings.dkim_key_file.read_bytes(),
+            selector=settings.dkim_selector or "",
+            domain=settings.email_domain,
+        )
+    except (OSError, DkimKeyError) as exc:
+        raise SettingsError(f"CAMPAIGN_DKIM_KEY_FILE: {exc}") from None
 
 
 def _twilio(settings: Settings, clock: Clock) -> TwilioSms:

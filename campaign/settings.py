@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import time
+from email.utils import getaddresses, parseaddr
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -83,6 +84,15 @@ class Settings(BaseSettings):
     smtp_password: Annotated[SecretStr | None, _env("SMTP_PASSWORD")] = None
     smtp_tls: Annotated[SmtpTls, _env("SMTP_TLS")] = SmtpTls.STARTTLS
     email_rate: Annotated[float, _env("CAMPAIGN_EMAIL_RATE"), Field(gt=0)] = 50.0
+    # Connections each worker keeps open to the relay; DKIM when the relay does not sign.
+    smtp_pool_size: Annotated[int, _env("SMTP_POOL_SIZE"), Field(ge=1, le=200)] = 10
+    dkim_key_file: Annotated[Path | None, _env("CAMPAIGN_DKIM_KEY_FILE")] = None
+    dkim_selector: Annotated[str | None, _env("CAMPAIGN_DKIM_SELECTOR")] = None
+    # The bounce receiver (SMTP, off when no port is set) and the secret relays that post
+    # bounces over HTTP present.
+    mail_in_host: Annotated[str | None, _env("CAMPAIGN_MAIL_IN_HOST")] = None
+    mail_in_port: Annotated[int | None, _env("CAMPAIGN_MAIL_IN_PORT"), Field(ge=1, le=65535)] = None
+    bounce_secret: Annotated[SecretStr | None, _env("CAMPAIGN_BOUNCE_SECRET")] = None
 
     # Dispatch (docs/operations.md): when nobody is disturbed, how often one person may be
     # reached, how long an `unknown` message keeps its campaign running, the sandbox's latency.
@@ -159,6 +169,11 @@ class Settings(BaseSettings):
         return None if path in ("", ":memory:") else Path(path)
 
     @property
+    def email_domain(self) -> str:
+        """The domain of ``CAMPAIGN_EMAIL_FROM``: our Message-IDs and DKIM signatures name it."""
+        return parseaddr(self.email_from)[1].rpartition("@")[2].lower()
+
+    @property
     def base_url(self) -> str:
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
@@ -186,6 +201,7 @@ def load_settings(**overrides: Any) -> Settings:
         raise SettingsError(f"{variable}: {first['msg']}") from None
     _check_dispatch(settings)
     _check_providers(settings)
+    _check_email(settings)
     return resolve_secret(settings)
 
 
@@ -212,6 +228,23 @@ def _check_providers(settings: Settings) -> None:
                 "CAMPAIGN_PUBLIC_URL: required when CAMPAIGN_SMS_PROVIDER=twilio: Twilio posts "
                 "status callbacks to it, and signs them with it"
             )
+
+
+def _check_email(settings: Settings) -> None:
+    found = getaddresses([settings.email_from])
+    if len(found) != 1 or "@" not in found[0][1]:
+        raise SettingsError(
+            f"CAMPAIGN_EMAIL_FROM: not one address (got {settings.email_from!r}); write it as "
+            "Name <address@domain>, with the name in double quotes if it holds a comma"
+        )
+    if settings.dkim_key_file is not None:
+        if not settings.dkim_selector:
+            raise SettingsError("CAMPAIGN_DKIM_SELECTOR: required with CAMPAIGN_DKIM_KEY_FILE")
+        if not settings.dkim_key_file.is_file():
+            raise SettingsError(f"CAMPAIGN_DKIM_KEY_FILE: no such file: {settings.dkim_key_file}")
+    secret = settings.bounce_secret
+    if secret is not None and len(secret.get_secret_value()) < 16:
+        raise SettingsError("CAMPAIGN_BOUNCE_SECRET: must be at least 16 characters long")
 
 
 def resolve_secret(settings: Settings) -> Settings:

@@ -107,6 +107,24 @@ class Signer:
             raise InvalidToken("the link has expired")
         return int(number, 36)
 
+    def sign_id(self, purpose: str, number: int) -> str:
+        """A lasting mark for a number, ``<number>-<16 hex digits>``: digits and lower-case
+        letters only, so it survives a mail server that changes the case of an address's
+        local part, and no expiry, as a bounce may come back days later."""
+        return f"{number}-{self._id_mac(purpose, number)}"
+
+    def verify_id(self, token: str, purpose: str) -> int:
+        """The number of a ``sign_id`` mark, or ``InvalidToken``."""
+        number, _, mac = token.strip().lower().partition("-")
+        if not (number.isascii() and number.isdigit() and len(number) <= 18):
+            raise InvalidToken("the mark is not valid")
+        if not hmac.compare_digest(mac.encode(), self._id_mac(purpose, int(number)).encode()):
+            raise InvalidToken("the mark is not valid")
+        return int(number)
+
+    def _id_mac(self, purpose: str, number: int) -> str:
+        return hmac.new(self._key, f"{purpose}|{number}".encode(), hashlib.sha256).hexdigest()[:16]
+
     def _short_mac(self, purpose: str, body: str) -> str:
         return _b64(hmac.new(self._key, f"{purpose}|{body}".encode(), hashlib.sha256).digest()[:8])
 

@@ -48,6 +48,8 @@ from campaign.channels.twilio.webhooks import TwilioWebhooks
 from campaign.delivery.states import MessageState, is_final
 from campaign.kernel.channel import Channel
 from campaign.kernel.clock import ManualClock
+from tests.fakes import smtp as smtp_fake
+from tests.fakes.smtp import MailServer, smtp_email
 from tests.fakes.twilio import FakeTwilio, Numbers
 
 # A status callback carries our own message id, as the one dispatch builds does.
@@ -283,10 +285,50 @@ async def twilio_sms_harness(clock: ManualClock) -> AsyncIterator[ProviderUnderT
             await fake.close()
 
 
+@asynccontextmanager
+async def smtp_email_harness(clock: ManualClock) -> AsyncIterator[ProviderUnderTest]:
+    """aiosmtplib over a pool to a real SMTP server (aiosmtpd, tests/fakes/smtp.py), whose
+    reserved addresses make the relay refuse, defer or fall silent after the mail's bytes."""
+    async with MailServer(hang_seconds=6.0) as relay:
+        provider = smtp_email(relay.port, clock, timeout=2.5)  # a loaded CI machine
+        try:
+            yield ProviderUnderTest(
+                name="smtp-email",
+                channel=Channel.EMAIL,
+                provider=provider,
+                reports=[],  # SMTP reports nothing itself; see the two reasons below
+                settle=_nothing_to_settle,
+                good_address="els@example.org",
+                addresses={
+                    Failure.REFUSED: smtp_fake.REFUSED,
+                    Failure.BUSY: smtp_fake.BUSY,
+                    Failure.NO_ANSWER: smtp_fake.SILENT,
+                    Failure.FAILS_LATER_PERMANENT: _BOUNCES_ELSEWHERE,
+                    Failure.FAILS_LATER_TEMPORARY: _BOUNCES_ELSEWHERE,
+                },
+                success_report=NotOffered(
+                    "email has no delivery receipt: `sent` is final unless a bounce comes back"
+                ),
+            )
+        finally:
+            await provider.close()
+
+
+_BOUNCES_ELSEWHERE = NotOffered(
+    "a bounce comes back as a mail to the bounce receiver, not through the adapter "
+    "(tests/integration/test_bounces.py)"
+)
+
+
+async def _nothing_to_settle() -> None:
+    pass
+
+
 HARNESSES: dict[str, HarnessBuilder] = {
     "sandbox-sms": sandbox_sms_harness,
     "sandbox-email": sandbox_email_harness,
     "twilio-sms": twilio_sms_harness,
+    "smtp-email": smtp_email_harness,
 }
 
 
