@@ -29,6 +29,7 @@ from campaign.campaigns.service import CampaignService
 from campaign.channels import MessageFinder, Provider, ProviderFactory, ProviderSinks
 from campaign.channels.sandbox import sandbox_email, sandbox_sms
 from campaign.channels.smtp.dkim import DkimKeyError, dkim_signature
+from campaign.channels.smtp.mail import MailWriter, Signature
 from campaign.channels.smtp.marks import MailMarks
 from campaign.channels.smtp.pool import SmtpPool, SmtpRelay
 from campaign.channels.smtp.provider import SmtpEmail
@@ -45,7 +46,6 @@ from campaign.kernel.clock import Clock, SystemClock
 from campaign.kernel.security import Signer
 from campaign.measures import Catalogue
 from campaign.message_templates.service import TemplateService
-from campaign.messages.email import MailWriter, Signature
 from campaign.messages.language import SUPPORTED_LANGUAGES
 from campaign.messages.render import Renderer
 from campaign.records.service import ContactRecords
@@ -55,6 +55,7 @@ from campaign.store.engine import Database, create_engine
 from campaign.store.leader import PostgresAdvisoryLeader
 from campaign.store.migrate import Schema
 from campaign.tracking import sweeps
+from campaign.tracking.bounces import BounceInbox
 from campaign.tracking.callbacks import CallbackInbox
 from campaign.tracking.inbound import InboundReplies
 from campaign.tracking.lookups import Lookups
@@ -115,6 +116,9 @@ def build(
         stats=CampaignStats(database),
         sms_webhooks=sms_webhooks,
         callbacks=callbacks,
+        bounces=BounceInbox(
+            database, clock, marks, address_keys, http_secret=_secret(settings.bounce_secret)
+        ),
         campaigns=campaigns,
         campaign_messages=CampaignMessages(database, clock),
         providers=providers,

@@ -1,4 +1,5 @@
-"""The process roles: serve (HTTP), worker (dispatch and events), scheduler (the clock).
+"""The process roles: serve (HTTP), worker (dispatch and events), scheduler (the clock), and
+mail-in (the bounce receiver, when ``CAMPAIGN_MAIL_IN_PORT`` is set).
 
 ``run`` starts all three in one process: the embedded default. Each role runs until the
 shared ``stop`` event is set (SIGINT or SIGTERM), then finishes what it holds and returns.
@@ -9,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from aiohttp import web
@@ -42,6 +43,23 @@ async def work(services: Services, stop: asyncio.Event) -> None:
         poll_until(stop, events.dispatch_once, idle_seconds=1.0, what="event dispatch"),
         poll_until(stop, lookups.run_once, idle_seconds=5.0, what="look-ups of unknown sends"),
     )
+
+
+async def receive_mail(services: Services, stop: asyncio.Event, host: str, port: int) -> None:
+    """The bounce receiver: SMTP for our return path, kept through the bounce inbox."""
+    from campaign.web.mail_in import start_receiver
+
+    bounces = services.bounces
+
+    async def keep(data: bytes, recipients: Sequence[str]) -> None:
+        await bounces.receive(data, envelope_to=recipients, via="smtp")
+
+    server = await start_receiver(keep, host, port, domain=services.settings.bounce_domain)
+    try:
+        await stop.wait()
+    finally:
+        server.close()
+        await server.wait_closed()
 
 
 async def keep_time(services: Services, stop: asyncio.Event) -> None:

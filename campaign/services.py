@@ -34,6 +34,7 @@ from campaign.records.service import ContactRecords
 from campaign.settings import Settings
 from campaign.store.engine import Database
 from campaign.store.migrate import Schema
+from campaign.tracking.bounces import BounceInbox
 from campaign.tracking.callbacks import CallbackInbox
 from campaign.tracking.inbound import InboundReplies
 from campaign.tracking.lookups import Lookups
@@ -59,6 +60,7 @@ class Services:
     records: ContactRecords
     receipts: ReceiptRecorder
     callbacks: CallbackInbox
+    bounces: BounceInbox
     replies: InboundReplies
     link_opt_outs: LinkOptOuts
     stats: CampaignStats

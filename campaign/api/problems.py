@@ -14,7 +14,14 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from campaign.campaigns.messages import ResendNotConfirmed
-from campaign.kernel.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from campaign.kernel.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    TooLarge,
+)
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +32,7 @@ _STATUS: dict[type[DomainError], tuple[int, str]] = {
     Forbidden: (403, "Forbidden"),
     Conflict: (409, "Conflict"),
     InvalidInput: (422, "Invalid input"),
+    TooLarge: (413, "Too large"),
 }
 
 

@@ -57,6 +57,8 @@ def configure_logging(settings: Settings) -> None:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     # The twilio library logs every request and its headers at INFO: a line per SMS.
     logging.getLogger("twilio").setLevel(logging.WARNING)
+    # aiosmtpd (the bounce receiver) logs every connection and command at INFO.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 async def prepare_database(settings: Settings) -> None:

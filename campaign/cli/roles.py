@@ -42,8 +42,21 @@ def _keep_time(services: Services, settings: Settings) -> list[RoleTask]:
     return [lambda stop: roles.keep_time(services, stop)]
 
 
+def _receive_mail(services: Services, settings: Settings) -> list[RoleTask]:
+    from campaign import roles
+    from campaign.settings import SettingsError
+
+    if settings.mail_in_port is None:
+        raise SettingsError("CAMPAIGN_MAIL_IN_PORT: required for mail-in (the port to listen on)")
+    host, port = settings.mail_in_host or settings.host, settings.mail_in_port
+    return [lambda stop: roles.receive_mail(services, stop, host, port)]
+
+
 def _all(services: Services, settings: Settings) -> list[RoleTask]:
-    return _serve(services, settings) + _work(services, settings) + _keep_time(services, settings)
+    roles = _serve(services, settings) + _work(services, settings) + _keep_time(services, settings)
+    if settings.mail_in_port is not None:  # the bounce receiver, when it is configured
+        roles += _receive_mail(services, settings)
+    return roles
 
 
 def _role_command(
@@ -75,6 +88,12 @@ COMMANDS = [
     ),
     _role_command("serve", "Serve the API, pages and webhooks.", _serve, with_address=True),
     _role_command("worker", "Send queued messages and handle events.", _work, with_address=False),
+    _role_command(
+        "mail-in",
+        "Receive bounces and complaints by SMTP (CAMPAIGN_MAIL_IN_PORT).",
+        _receive_mail,
+        with_address=False,
+    ),
     _role_command(
         "scheduler", "Keep time: start due campaigns (one leader).", _keep_time, with_address=False
     ),

@@ -4,7 +4,8 @@ DomainError
 ├── NotFound        the thing does not exist (or the actor may not see it)
 ├── Forbidden       the actor may not do this
 ├── Conflict        the thing is not in a state that allows this
-└── InvalidInput    the input is wrong; ``where`` says which field, line or column
+├── InvalidInput    the input is wrong; ``where`` says which field, line or column
+└── TooLarge        the input is bigger than the service takes
 """
 
 from __future__ import annotations
@@ -30,3 +31,7 @@ class InvalidInput(DomainError):
     def __init__(self, message: str, where: str | None = None) -> None:
         super().__init__(message)
         self.where = where
+
+
+class TooLarge(DomainError):
+    pass

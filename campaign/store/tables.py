@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -236,6 +237,8 @@ campaigns = Table(
     # Channels in order of preference; a contact's own preference comes first when allowed.
     Column("channels", JSONDocument(), nullable=False),
     Column("honour_contact_channel", Boolean, nullable=False, default=True),
+    # When the chosen channel fails for good for a person, try the other one once.
+    Column("channel_fallback", Boolean, nullable=False, default=False, server_default="0"),
     Column("language_fallback", JSONDocument(), nullable=False),
     Column("starts_at", UTCDateTime(), nullable=False),
     Column("window_ends_at", UTCDateTime(), nullable=True),
@@ -325,8 +328,12 @@ messages = Table(
     # When an `unknown` message is next looked up at its provider, and how often it was.
     Column("lookup_at", UTCDateTime(), nullable=True),
     Column("lookups", Integer, nullable=False, default=0, server_default="0"),
+    # The message on the other channel that carries this one after it failed for good, at
+    # most one (the unique key): a fallback is queued in the transaction of the failure.
+    Column("fallback_of", Id, nullable=True),
     # A household sharing a phone gets one SMS per run.
     UniqueConstraint("run_id", "channel", "address"),
+    UniqueConstraint("fallback_of"),
     Index("ix_messages_state_next_attempt_at", "state", "next_attempt_at"),
     Index("ix_messages_campaign_id_state", "campaign_id", "state"),
     Index("ix_messages_provider_id", "provider_id"),
@@ -432,3 +439,27 @@ __all__ = [
     "CheckConstraint",
     "metadata",
 ]
+
+# Mail that came back to our return path (bounces, complaints, auto-replies), by SMTP or over
+# HTTP, with what it did. One that matched no message keeps its bytes for staff.
+mail_notices = Table(
+    "mail_notices",
+    metadata,
+    _pk(),
+    Column("received_at", UTCDateTime(), nullable=False),
+    Column("via", String(8), nullable=False),  # smtp | http
+    Column("kind", String(16), nullable=False),
+    Column("message_id", Id, nullable=True),  # ours, when the notice named one we sent
+    Column("recipient", String(320), nullable=True),
+    Column("status", String(16), nullable=True),
+    Column("diagnostic", Text, nullable=True),
+    Column("outcome", String(32), nullable=False),
+    Column("raw", LargeBinary, nullable=True),  # kept only when it matched nothing
+    Index("ix_mail_notices_received_at", "received_at"),
+    Index(
+        "ix_mail_notices_unmatched",
+        "id",
+        postgresql_where=text("outcome = 'unknown message'"),
+        sqlite_where=text("outcome = 'unknown message'"),
+    ),
+)

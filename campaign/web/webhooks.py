@@ -7,6 +7,12 @@ tells Twilio it will never need to send it again; it is applied to its message j
 ``POST /webhooks/twilio/inbound`` is the "A message comes in" URL of the Twilio number or
 messaging service. It answers an empty TwiML document, so Twilio sends nothing back itself
 (its own STOP confirmation, when Advanced Opt-Out is on, is Twilio's to send).
+
+``POST /webhooks/email/bounce`` takes a bounce or feedback report from a relay that posts
+them over HTTP instead of mailing them: the mail as it came (any content type), with
+``Authorization: Bearer CAMPAIGN_BOUNCE_SECRET``; the return path it was sent to, when the
+relay knows it, in ``X-Envelope-To`` (commas between several). It answers once the notices
+are kept, with what each did; a relay that gets no 200 should post it again.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from typing import Any
 from aiohttp import web
 
 from campaign.channels import ForgedWebhook
-from campaign.kernel.errors import Forbidden
+from campaign.kernel.errors import Forbidden, InvalidInput, TooLarge
 from campaign.services import SERVICES
 
 _EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
@@ -50,6 +56,30 @@ async def twilio_status(request: web.Request) -> web.Response:
     return web.Response(status=204)
 
 
+_BOUNCE_LIMIT = 10 * 1024 * 1024
+
+
+async def email_bounce(request: web.Request) -> web.Response:
+    bounces = request.app[SERVICES].bounces
+    bounces.check_secret(request.headers.get("Authorization", "").removeprefix("Bearer ").strip())
+    if (request.content_length or 0) > _BOUNCE_LIMIT:
+        raise TooLarge(f"a notice is at most {_BOUNCE_LIMIT // (1024 * 1024)} MiB")
+    data = await request.read()
+    if not data.strip():
+        raise InvalidInput("the body is empty: post the bounce as it came, headers and all")
+    envelope = [a.strip() for a in request.headers.get("X-Envelope-To", "").split(",")]
+    outcomes = await bounces.receive(data, envelope_to=[a for a in envelope if a], via="http")
+    return web.json_response(
+        {
+            "notices": [
+                {"kind": o.kind.value, "message_id": o.message_id, "outcome": o.outcome}
+                for o in outcomes
+            ]
+        }
+    )
+
+
 def add_webhook_routes(app: web.Application) -> None:
+    app.router.add_post("/webhooks/email/bounce", email_bounce)
     app.router.add_post("/webhooks/twilio/inbound", twilio_inbound)
     app.router.add_post("/webhooks/twilio/status", twilio_status)

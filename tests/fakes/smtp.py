@@ -28,12 +28,12 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
+from campaign.channels.smtp.mail import MailWriter
 from campaign.channels.smtp.marks import MailMarks
 from campaign.channels.smtp.pool import SmtpPool, SmtpRelay
 from campaign.channels.smtp.provider import SmtpEmail
 from campaign.kernel.clock import Clock
 from campaign.kernel.security import Signer
-from campaign.messages.email import MailWriter
 
 REFUSED = "refused@relay.test"
 BUSY = "busy@relay.test"
@@ -209,6 +209,7 @@ def smtp_email(
     tls_context: ssl.SSLContext | None = None,
     login: tuple[str, str] | None = None,
     idle_limit: float = 30.0,
+    secret: bytes = SECRET,
 ) -> SmtpEmail:
     """The SMTP adapter as the composition root builds it, pointed at a ``MailServer``."""
     relay = SmtpRelay(
@@ -220,5 +221,5 @@ def smtp_email(
         tls_context=tls_context,
     )
     pool = SmtpPool(relay, clock, size=size, timeout=timeout, idle_limit=idle_limit)
-    marks = MailMarks(Signer(SECRET), bounce_domain=BOUNCE_DOMAIN, id_domain="gent.example.org")
+    marks = MailMarks(Signer(secret), bounce_domain=BOUNCE_DOMAIN, id_domain="gent.example.org")
     return SmtpEmail(pool, MailWriter(SENDER), marks, clock)

@@ -45,6 +45,7 @@ class Flow:
         database: Database,
         clock: ManualClock,
         sms: Provider | None = None,
+        email: Provider | None = None,
         **overrides: Any,
     ) -> None:
         self.database = database
@@ -56,7 +57,12 @@ class Flow:
                 sinks.report, sinks.clock, report_delay=1, reply_sink=sinks.reply
             )
             self.sandboxes[Channel.EMAIL] = sandbox_email(sinks.report, sinks.clock, report_delay=1)
-            return self.sandboxes if sms is None else {**self.sandboxes, Channel.SMS: sms}
+            chosen: dict[Channel, Provider] = dict(self.sandboxes)
+            if sms is not None:
+                chosen[Channel.SMS] = sms
+            if email is not None:
+                chosen[Channel.EMAIL] = email
+            return chosen
 
         url = database.engine.url.render_as_string(hide_password=False)
         settings = load_settings(

@@ -26,13 +26,13 @@ from campaign.channels import (
     RetryableSendError,
 )
 from campaign.channels.smtp.dkim import DkimKeyError, dkim_signature
+from campaign.channels.smtp.mail import MailWriter
 from campaign.channels.smtp.marks import MailMarks
 from campaign.channels.smtp.pool import SmtpPool, SmtpRelay
 from campaign.channels.smtp.provider import SmtpEmail
 from campaign.kernel.channel import Channel
 from campaign.kernel.clock import ManualClock
 from campaign.kernel.security import Signer
-from campaign.messages.email import MailWriter
 from tests.fakes import smtp as relay_fake
 from tests.fakes.smtp import MailServer, smtp_email
 

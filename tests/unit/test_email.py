@@ -10,7 +10,7 @@ from email.policy import default
 from hypothesis import given
 from hypothesis import strategies as st
 
-from campaign.messages.email import MailWriter
+from campaign.channels.smtp.mail import MailWriter
 from campaign.messages.library import VariantSource
 from campaign.messages.render import SAMPLE_CONTEXT, Renderer
 

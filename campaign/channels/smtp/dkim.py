@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dkim
 
-from campaign.messages.email import Signature
+from campaign.channels.smtp.mail import Signature
 
 # What a receiver checks: who sent it, to whom, what, when, and the one-click stop.
 _SIGNED = [

@@ -38,10 +38,10 @@ from campaign.channels.base import (
     SendError,
     SendOutcomeUnknown,
 )
+from campaign.channels.smtp.mail import MailWriter
 from campaign.channels.smtp.marks import MailMarks
 from campaign.channels.smtp.pool import Connection, SmtpPool
 from campaign.kernel.clock import Clock
-from campaign.messages.email import MailWriter
 
 log = logging.getLogger(__name__)
 
