@@ -35,6 +35,8 @@ class CampaignBody(BaseModel):
     starts_at: AwareDatetime
     channels: tuple[str, ...] = ("sms", "email")
     honour_contact_channel: bool = True
+    # When the chosen channel fails for good, try the campaign's other channel once.
+    channel_fallback: bool = False
     language_fallback: tuple[str, ...] = ("en", "fr", "nl")
     window_ends_at: AwareDatetime | None = None
     quiet_hours: QuietHoursBody | None = None
@@ -57,6 +59,7 @@ class CampaignBody(BaseModel):
             starts_at=self.starts_at.astimezone(UTC),
             channels=self.channels,
             honour_contact_channel=self.honour_contact_channel,
+            channel_fallback=self.channel_fallback,
             language_fallback=self.language_fallback,
             window_ends_at=self.window_ends_at.astimezone(UTC) if self.window_ends_at else None,
             quiet_hours=QuietHours(quiet.start, quiet.end) if quiet else None,
@@ -152,6 +155,7 @@ def campaign_json(campaign: Campaign) -> dict[str, Any]:
         "audience_query": draft.audience_query,
         "channels": list(draft.channels),
         "honour_contact_channel": draft.honour_contact_channel,
+        "channel_fallback": draft.channel_fallback,
         "language_fallback": list(draft.language_fallback),
         "starts_at": _iso(draft.starts_at),
         "window_ends_at": _iso(draft.window_ends_at),

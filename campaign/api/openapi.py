@@ -152,6 +152,14 @@ def _schemas() -> dict[str, Any]:
     stats["properties"] |= {
         "by_channel": {"type": "object", "additionalProperties": _bucket()},
         "by_language": {"type": "object", "additionalProperties": _bucket()},
+        "fallbacks": {
+            "type": "object",
+            "description": "messages that carry, on the other channel, one that failed for good",
+            "properties": {
+                "total": {"type": "integer"},
+                "by_channel": {"type": "object", "additionalProperties": _bucket()},
+            },
+        },
     }
     campaign = {
         "type": "object",
@@ -160,6 +168,10 @@ def _schemas() -> dict[str, Any]:
             "id": {"type": "integer"},
             "name": {"type": "string"},
             "state": {"type": "string", "enum": [s.value for s in CampaignState]},
+            "channel_fallback": {
+                "type": "boolean",
+                "description": "a message that fails for good goes once on the other channel",
+            },
             "quiet_hours_override": {
                 "type": ["string", "null"],
                 "description": "why the default quiet hours do not hold (null: they do)",

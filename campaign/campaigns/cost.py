@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, case, false, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from audiences.contacts.fields import load_registry
 from audiences.segments import audience_condition
+from audiences.segments.reachability import reachable
 from campaign.campaigns.model import Campaign
 from campaign.campaigns.runs import plan_channels, recipients
 from campaign.campaigns.texts import measure_texts
@@ -25,6 +26,7 @@ from campaign.messages.language import stop_sentence
 from campaign.messages.render import SAMPLE_CONTEXT, CompiledVariant, Renderer
 from campaign.messages.sms import non_gsm_characters, sms_info
 from campaign.store.engine import Database
+from campaign.store.tables import contacts
 
 
 async def _groups(session: AsyncSession, campaign: Campaign) -> list[Any]:
@@ -35,21 +37,38 @@ async def _groups(session: AsyncSession, campaign: Campaign) -> list[Any]:
     if not plans:
         return []
     rows = recipients(audience, plans, draft.honour_contact_channel).subquery("r")
-    grouped = select(
-        rows.c.channel,
-        rows.c.language,
-        rows.c.contact_language,
-        rows.c.first_name,
-        rows.c.municipality,
-        func.count().label("n"),
-    ).group_by(
-        rows.c.channel,
-        rows.c.language,
-        rows.c.contact_language,
-        rows.c.first_name,
-        rows.c.municipality,
+    spare = _spare_channel({p.channel for p in plans}, rows.c.channel).label("spare")
+    grouped = (
+        select(
+            rows.c.channel,
+            rows.c.language,
+            rows.c.contact_language,
+            rows.c.first_name,
+            rows.c.municipality,
+            spare,
+            func.count().label("n"),
+        )
+        .select_from(rows.join(contacts, contacts.c.id == rows.c.contact_id))
+        .group_by(
+            rows.c.channel,
+            rows.c.language,
+            rows.c.contact_language,
+            rows.c.first_name,
+            rows.c.municipality,
+            spare,
+        )
     )
     return list((await session.execute(grouped)).all())
+
+
+def _spare_channel(channels: set[Channel], chosen: Any) -> ColumnElement[bool]:
+    """Whether the campaign's other channel reaches the person too: who a fallback could
+    carry if the chosen channel fails for good."""
+    if len(channels) < 2:
+        return false()
+    return case(
+        (chosen == Channel.SMS.value, reachable(Channel.EMAIL)), else_=reachable(Channel.SMS)
+    )
 
 
 class CostEstimator:
@@ -67,7 +86,9 @@ class CostEstimator:
             variants = await templates.load_variants(session, campaign.draft.template_version_id)
             texts = await measure_texts(session, campaign)
         sms = {v.language: self._renderer.compile(v) for v in variants if v.channel == Channel.SMS}
-        return self._summarise(groups, sms, texts, campaign.draft.sms_segment_cap)
+        summary = self._summarise(groups, sms, texts, campaign.draft.sms_segment_cap)
+        summary["channel_fallback"]["enabled"] = campaign.draft.channel_fallback
+        return summary
 
     def _summarise(
         self,
@@ -81,7 +102,9 @@ class CostEstimator:
         )
         fallback: dict[str, Counter[str]] = defaultdict(Counter)
         costly: Counter[str] = Counter()
+        spare: Counter[str] = Counter()
         for g in groups:
+            spare[g.channel] += g.n if g.spare else 0
             bucket = by_channel[g.channel]
             bucket["recipients"] += g.n
             language = bucket["by_language"][g.language]
@@ -98,7 +121,12 @@ class CostEstimator:
                 language["ucs2"] += g.n if info.encoding == "UCS-2" else 0
                 for character in non_gsm_characters(text):
                     costly[character] += g.n
-        return self._shape(by_channel, fallback, costly)
+        return self._shape(by_channel, fallback, costly) | {
+            "channel_fallback": {
+                "enabled": False,
+                "could_fall_back": {channel: spare[channel] for channel in by_channel},
+            }
+        }
 
     def _render(self, compiled: CompiledVariant, group: Any, measure: Any) -> str:
         stop = stop_sentence(

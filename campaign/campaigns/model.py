@@ -40,6 +40,7 @@ class CampaignDraft:
     starts_at: datetime
     channels: tuple[str, ...] = ("sms", "email")
     honour_contact_channel: bool = True
+    channel_fallback: bool = False  # a message that failed for good goes on the other channel
     language_fallback: tuple[str, ...] = ("en", "fr", "nl")
     window_ends_at: datetime | None = None
     quiet_hours: QuietHours | None = None

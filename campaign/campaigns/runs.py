@@ -62,11 +62,13 @@ def _chosen_channel(
     return case(*whens, else_=None)
 
 
-def _address(channel: ColumnElement[str]) -> ColumnElement[str]:
+def address_of(channel: ColumnElement[str]) -> ColumnElement[str]:
+    """The contact's address on ``channel``."""
     return case((channel == Channel.SMS.value, contacts.c.phone), else_=contacts.c.email)
 
 
-def _language(plans: Sequence[ChannelPlan], channel: ColumnElement[str]) -> ColumnElement[str]:
+def language_in(plans: Sequence[ChannelPlan], channel: ColumnElement[str]) -> ColumnElement[str]:
+    """The contact's language where the template has it on ``channel``, else the plan's."""
     whens = [
         (
             channel == p.channel,
@@ -113,13 +115,13 @@ def recipients(
     unique key does when a run is materialised.
     """
     chosen = _chosen(audience, plans, honour_contact_channel)
-    address = _address(chosen.c.channel)
+    address = address_of(chosen.c.channel)
     ranked = _reached(
         chosen,
         contacts.c.id.label("contact_id"),
         chosen.c.channel,
         address.label("address"),
-        _language(plans, chosen.c.channel).label("language"),
+        language_in(plans, chosen.c.channel).label("language"),
         contacts.c.language.label("contact_language"),
         contacts.c.first_name,
         contacts.c.municipality,
@@ -151,8 +153,8 @@ async def materialise_run(
         literal(campaign_id).label("campaign_id"),
         contacts.c.id,
         chosen.c.channel,
-        _address(chosen.c.channel),
-        _language(plans, chosen.c.channel),
+        address_of(chosen.c.channel),
+        language_in(plans, chosen.c.channel),
         literal(MessageState.QUEUED.value),
         literal(0),
         literal(now, messages.c.next_attempt_at.type),

@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from audiences.contacts.addresses import AddressKeys
 from audiences.contacts.optout import opt_out_address
+from campaign.campaigns.fallback import queue_fallbacks
 from campaign.campaigns.model import QuietHours
 from campaign.channels import (
     Accepted,
@@ -508,7 +509,7 @@ class DispatchWorker:
                 lease_until=[None] * len(retry_moves),
             )
             unknown = [m.to_state is _S.UNKNOWN for m in final_moves]
-            await move_each(
+            ended = await move_each(
                 session,
                 final_moves,
                 now,
@@ -516,6 +517,7 @@ class DispatchWorker:
                 lease_owner=[None] * len(final_moves),
                 lookup_at=[now + self._lookup_after if u else None for u in unknown],
             )
+            await queue_fallbacks(session, ended, now)
 
     async def _close_circuits(self, session: AsyncSession, outcomes: Sequence[Outcome]) -> None:
         """An account that took a message again (a probe, or a send in flight when its

@@ -19,6 +19,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from campaign.campaigns.fallback import queue_fallbacks
 from campaign.channels import DeliveryReport
 from campaign.delivery.moves import Move, lock_messages, move_each
 from campaign.delivery.states import FINAL_STATES, MessageState, report_applies
@@ -75,6 +76,7 @@ async def apply_reports(
             applied_at.append(index)
         final = [now if reports[i].state in FINAL_STATES else None for i in applied_at]
         moved = await move_each(session, moves, now, final_at=final)
+        await queue_fallbacks(session, moved, now)
         landed = {m.message_id for m in moved}
         for index in applied_at:
             report = reports[index]

@@ -52,7 +52,13 @@ async def test_four_eyes_hold_through_keys(api: Api) -> None:
     assert status == 200
     assert [(c["id"], c["state"]) for c in listed["items"]] == [(cid, "scheduled")]
     status, stats, _ = await api.call("GET", f"/api/v1/campaigns/{cid}/stats", key="viewer")
-    assert stats == {"total": 0, "by_status": {}, "by_channel": {}, "by_language": {}}
+    assert stats == {
+        "total": 0,
+        "by_status": {},
+        "by_channel": {},
+        "by_language": {},
+        "fallbacks": {"total": 0, "by_channel": {}},
+    }
 
 
 async def test_an_editor_cannot_approve_a_campaign(api: Api) -> None:

@@ -104,7 +104,10 @@ async def flow(database: Database, clock: ManualClock) -> AsyncIterator[Flow]:
 
 
 async def _approved_campaign(
-    flow: Flow, query: str = "language IS SET", sms_segment_cap: int | None = None
+    flow: Flow,
+    query: str = "language IS SET",
+    sms_segment_cap: int | None = None,
+    **draft_fields: Any,
 ) -> int:
     clock, db = flow.clock, flow.database
     # An admin may approve, so only the four-eyes rule stops the author approving.
@@ -120,6 +123,7 @@ async def _approved_campaign(
         starts_at=clock.now(),
         rate_per_second=1000,
         sms_segment_cap=sms_segment_cap,
+        **draft_fields,
     )
     campaign = await flow.campaigns.create(editor, draft)
     await flow.campaigns.act(editor, campaign.id, CampaignAction.SUBMIT)

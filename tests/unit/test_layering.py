@@ -54,7 +54,14 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "campaign.measures",
         "audiences",
     ),
-    "campaign.tracking": (*_BASE, "campaign.delivery", "campaign.channels", "audiences"),
+    # A report that fails a message for good queues its fallback (the campaign's policy).
+    "campaign.tracking": (
+        *_BASE,
+        "campaign.delivery",
+        "campaign.channels",
+        "audiences",
+        "campaign.campaigns.fallback",
+    ),
     "campaign.dispatch": (*_BASE, *_DOMAIN_TYPES, "campaign.channels"),
     # Handlers call services: no SQL, no provider, no construction (checked below as well).
     "campaign.api": ("campaign.kernel", "campaign.services", *_DOMAIN_TYPES),

@@ -24,7 +24,7 @@ import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from email.errors import HeaderParseError
+from email.errors import MessageError
 from email.header import decode_header, make_header
 from email.message import Message
 from email.policy import Compat32
@@ -62,12 +62,40 @@ class Notice:
 def read_notices(data: bytes) -> list[Notice]:
     """Every notice in one incoming mail (at least one); never raises, reads the first MiB."""
     try:
-        return _read(email.message_from_bytes(data[:MAX_BYTES], policy=_RAW_HEADERS))
+        head = _without_our_body(data[:MAX_BYTES])
+        return _read(email.message_from_bytes(head, policy=_RAW_HEADERS))
     except Exception:
         # The email package is lenient, not total (deeply nested parts reach the recursion
         # limit): one mail it cannot take must not stop the bounce mailbox.
         log.warning("could not read an incoming mail of %d bytes", len(data), exc_info=True)
         return [Notice(NoticeKind.UNREADABLE, None, None, None, (), ())]
+
+
+# Patterns for whole lines start with "\n", not "^": the search then jumps from one line to the
+# next instead of trying every character (ten times faster on a large mail).
+_OUR_COPY = re.compile(
+    rb"\n(?:content-type:[ \t]*(?:message/(?:rfc822|global)|text/(?:rfc822|global)-headers)"
+    rb"|[ \t]*-{2,}.*(?:copy of|below this line))",
+    re.I,
+)
+_REPORT_FIELD = re.compile(
+    rb"\n(?:content-type:[ \t]*message/(?:global-)?delivery-status|content-type:[ \t]*message/"
+    rb"feedback-report|action:|feedback-type:)",
+    re.I,
+)
+_BLANK_LINES = re.compile(rb"\n[ \t\r]*\n")
+
+
+def _without_our_body(data: bytes) -> bytes:
+    """``data`` cut after the headers of the copy of our message in it, unless a report part
+    comes after them. The copy's body is most of a bounce's bytes, is of no use here, and
+    the parser reads it a line at a time (a 240 kB bounce took 5 ms)."""
+    copy = _OUR_COPY.search(data)
+    if copy is None or _REPORT_FIELD.search(data, copy.end()):
+        return data
+    part_headers = _BLANK_LINES.search(data, copy.end())
+    copied_headers = part_headers and _BLANK_LINES.search(data, part_headers.end())
+    return data[: copied_headers.end()] if copied_headers else data
 
 
 class _RawHeaders(Compat32):
@@ -95,11 +123,12 @@ class _Mail:
     _prose: str | None = None
 
     def prose(self) -> str:
-        """The first plain-text part: what a person, or an old mail server, wrote."""
+        """The first plain-text part: what a person, or an old mail server, wrote (after a
+        "\n", for the patterns of whole lines)."""
         if self._prose is None:
             texts = [leaf for leaf in self.leaves if leaf.get_content_maintype() == "text"]
             plain = [leaf for leaf in texts if leaf.get_content_subtype() == "plain"]
-            self._prose = _text_of((plain or texts)[0]) if texts else ""
+            self._prose = "\n" + _text_of((plain or texts)[0]) if texts else ""
         return self._prose
 
     def notice(
@@ -143,7 +172,9 @@ def _parts(message: Message) -> Iterator[Message]:
 
 
 def _children(part: Message) -> list[Message]:
-    payload = part.get_payload()
+    # Only a multipart's payload: a leaf's, undecoded, would be decoded with its charset
+    # parameter, which raises when that parameter holds undecodable bytes.
+    payload = part.get_payload() if part.is_multipart() else None
     return [p for p in payload if isinstance(p, Message)] if isinstance(payload, list) else []
 
 
@@ -169,15 +200,14 @@ def _sort_attached(mail: _Mail, inner: Message) -> None:
     if "feedback-type" in fields:
         mail.feedback = mail.feedback or fields
     elif "action" in fields or "final-recipient" in fields or "reporting-mta" in fields:
-        text = inner.get_payload()
-        mail.blocks.extend([fields, *_blocks(_clean(text) if isinstance(text, str) else "")])
+        mail.blocks.extend([fields, *_blocks(_text_of(inner))])
     elif mail.original is None:
         mail.original = fields
 
 
-_ACTION_LINE = re.compile(r"^Action:", re.I | re.M)
-_RECIPIENT_LINE = re.compile(r"^(?:Status|Final-Recipient|Original-Recipient):", re.I | re.M)
-_FEEDBACK_LINE = re.compile(r"^Feedback-Type:", re.I | re.M)
+_ACTION_LINE = re.compile(r"\nAction:", re.I)
+_RECIPIENT_LINE = re.compile(r"\n(?:Status|Final-Recipient|Original-Recipient):", re.I)
+_FEEDBACK_LINE = re.compile(r"\nFeedback-Type:", re.I)
 
 
 def _read_text_parts_as_reports(mail: _Mail) -> None:
@@ -187,7 +217,7 @@ def _read_text_parts_as_reports(mail: _Mail) -> None:
             continue
         if leaf.get_content_type() == "text/html":
             continue
-        text = _text_of(leaf)
+        text = "\n" + _text_of(leaf)
         if _ACTION_LINE.search(text) and _RECIPIENT_LINE.search(text):
             mail.blocks = _blocks(text)
             return
@@ -197,8 +227,7 @@ def _read_text_parts_as_reports(mail: _Mail) -> None:
 
 
 _MARKER = re.compile(
-    r"^[ \t]*-{2,}.*(?:copy of|original message|below this line|undelivered message).*$",
-    re.I | re.M,
+    r"\n[ \t]*-{2,}.*(?:copy of|original message|below this line|undelivered message).*", re.I
 )
 
 
@@ -335,7 +364,7 @@ def _plain_notice(mail: _Mail, report: str, recipient: str | None) -> Notice:
     return mail.notice(kind, recipient, status, said)
 
 
-_QMAIL_RECIPIENT = re.compile(r"^<([^<>\s]+@[^<>\s]+)>:", re.M)
+_QMAIL_RECIPIENT = re.compile(r"\n<([^<>\s]+@[^<>\s]+)>:")
 
 
 def _named_recipients(report: str, ours: tuple[str, ...]) -> list[str | None]:
@@ -546,7 +575,7 @@ def _text_of(part: Message) -> str:
         return ""
     try:
         return raw.decode(part.get_content_charset() or "utf-8", "replace")
-    except (LookupError, UnicodeError):
+    except (LookupError, ValueError):  # no such charset, or a name no codec could have
         return _decoded(raw)
 
 
@@ -578,5 +607,5 @@ def _subject(message: Message) -> str:
     subject = _header(message, "subject") or ""
     try:
         return _clean(str(make_header(decode_header(subject))))
-    except (HeaderParseError, LookupError, UnicodeError, ValueError):
+    except (MessageError, LookupError, ValueError):  # a charset that does not exist
         return subject
