@@ -86,6 +86,9 @@ def build(
     providers = _built_providers(settings, channels, sinks, marks)
     sms_webhooks = TwilioWebhooks(_secret(settings.twilio_auth_token), settings.base_url)
     callbacks = CallbackInbox(database, clock, sms_webhooks.report)
+    bounces = BounceInbox(
+        database, clock, marks, address_keys, http_secret=_secret(settings.bounce_secret)
+    )
     renderer = Renderer()
     alphanumeric = _alphanumeric_sender(settings)
     composer = _composer(settings, database, renderer, signer)
@@ -116,9 +119,7 @@ def build(
         stats=CampaignStats(database),
         sms_webhooks=sms_webhooks,
         callbacks=callbacks,
-        bounces=BounceInbox(
-            database, clock, marks, address_keys, http_secret=_secret(settings.bounce_secret)
-        ),
+        bounces=bounces,
         campaigns=campaigns,
         campaign_messages=CampaignMessages(database, clock),
         providers=providers,
@@ -136,7 +137,7 @@ def build(
         ),
         switch=DispatchSwitch(database, clock),
         events=OutboxDispatcher(database, clock, handlers),
-        scheduler=_scheduler(settings, database, clock, campaigns, callbacks, leadership),
+        scheduler=_scheduler(settings, database, clock, campaigns, callbacks, bounces, leadership),
         pages=page_environment(settings.base_url),
         event_handlers=handlers,
     )
@@ -229,6 +230,7 @@ def _scheduler(
     clock: Clock,
     campaigns: CampaignService,
     callbacks: CallbackInbox,
+    bounces: BounceInbox,
     leadership: Leadership | None,
 ) -> CampaignClock:
     async def housekeeping() -> None:
@@ -237,6 +239,7 @@ def _scheduler(
         # Callbacks a stopped process kept and never applied (a running one applies its own).
         await callbacks.apply_pending(older_than=timedelta(seconds=30))
         await callbacks.forget_older_than(clock.now() - timedelta(days=settings.retention_days))
+        await bounces.forget_older_than(clock.now() - timedelta(days=settings.retention_days))
 
     work = ClockWork(
         start_due=campaigns.start_due,

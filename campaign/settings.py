@@ -121,6 +121,21 @@ class Settings(BaseSettings):
             )
         return value
 
+    @field_validator(
+        "smtp_username",
+        "smtp_password",
+        "bounce_secret",
+        "bounce_domain",
+        "dkim_selector",
+        "dkim_key_file",
+        "mail_in_host",
+        mode="before",
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: Any) -> Any:
+        # docker compose writes `${X:-}` as an empty value: that means "not set".
+        return None if value == "" else value
+
     @field_validator("quiet_hours")
     @classmethod
     def _quiet_hours_shape(cls, value: str) -> str:

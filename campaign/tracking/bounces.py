@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from audiences.contacts.addresses import AddressKeys
@@ -144,6 +144,18 @@ class BounceInbox:
                 select(func.count()).where(mail_notices.c.outcome == UNKNOWN_MESSAGE)
             )
         return int(count or 0)
+
+    async def forget_older_than(self, before: datetime) -> int:
+        """Drop notices kept before ``before`` (the retention period: they name addresses);
+        those that matched no message stay until staff have seen them."""
+        async with self._database.transaction() as session:
+            result = await session.execute(
+                delete(mail_notices).where(
+                    mail_notices.c.received_at < before,
+                    mail_notices.c.outcome != UNKNOWN_MESSAGE,
+                )
+            )
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def _apply(self, batch: Sequence[_Matched]) -> list[NoticeOutcome]:
         now = self._clock.now()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import parseaddr
 from typing import Any
@@ -375,3 +376,18 @@ async def test_the_http_receiver_wants_its_secret(mail: MailFlow) -> None:
     assert forged.status == 403
     assert empty.status == 422
     assert await mail.notices() == []
+
+
+async def test_notices_are_forgotten_after_retention_except_the_unmatched(
+    database: Database, clock: ManualClock, mail: MailFlow
+) -> None:
+    await _two_people(database, clock)
+    await mail.send_campaign()
+    sent = mail.mail_to(JAN)
+    await mail.bounce_by_smtp(dsn(sent), sent.sender)
+    await mail.bounce_by_smtp(b"Subject: hello\r\n\r\nnobody's\r\n", f"x@{BOUNCE_DOMAIN}")
+    clock.advance(31 * 86400)
+
+    assert await mail.services.bounces.forget_older_than(clock.now() - timedelta(days=30)) == 1
+
+    assert [n.outcome for n in await mail.notices()] == ["unknown message"]

@@ -72,3 +72,39 @@ def test_the_embedded_default_keeps_one_secret_beside_its_database(tmp_path: Pat
     first, second = load_settings(database_url=url), load_settings(database_url=url)
     assert first.secret() == second.secret()
     assert (tmp_path / "campaign.db.secret").stat().st_mode & 0o077 == 0
+
+
+KEY = "k" * 32
+
+
+def test_email_through_smtp_is_accepted_with_its_domain() -> None:
+    settings = load_settings(
+        email_provider="smtp", secret_key=KEY, email_from='"Stad Gent, OCMW" <info@gent.be>'
+    )
+    assert settings.email_domain == "gent.be"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "variable"),
+    [
+        ({"email_from": "Stad Gent, OCMW <info@gent.be>"}, "CAMPAIGN_EMAIL_FROM"),
+        ({"email_from": "nobody"}, "CAMPAIGN_EMAIL_FROM"),
+        ({"dkim_key_file": "/nonexistent.pem", "dkim_selector": "s"}, "CAMPAIGN_DKIM_KEY_FILE"),
+        ({"dkim_key_file": __file__}, "CAMPAIGN_DKIM_SELECTOR"),
+        ({"bounce_secret": "short"}, "CAMPAIGN_BOUNCE_SECRET"),
+        ({"mail_in_port": "0"}, "CAMPAIGN_MAIL_IN_PORT"),
+        ({"smtp_tls": "ssl"}, "SMTP_TLS"),
+    ],
+)
+def test_a_wrong_email_setting_names_its_variable(overrides: dict[str, str], variable: str) -> None:
+    with pytest.raises(SettingsError, match=f"^{variable}:"):
+        load_settings(email_provider="smtp", secret_key=KEY, **overrides)
+
+
+def test_an_empty_value_is_not_set() -> None:
+    settings = load_settings(secret_key=KEY, smtp_username="", bounce_secret="", bounce_domain="")
+    assert (settings.smtp_username, settings.bounce_secret, settings.bounce_domain) == (
+        None,
+        None,
+        None,
+    )

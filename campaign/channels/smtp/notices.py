@@ -33,7 +33,7 @@ from enum import StrEnum
 log = logging.getLogger(__name__)
 
 MAX_BYTES = 1 << 20  # what a notice needs sits in its first parts; the rest is our own mail
-_MAX_PARTS = 100
+_MAX_PARTS = 100  # a report has three or four; a mail built with thousands must not cost more
 _DIAGNOSTIC_LIMIT = 500
 
 Fields = dict[str, str]  # one block of header fields: lower-cased name -> its first value
@@ -187,7 +187,7 @@ def _sorted_parts(message: Message) -> _Mail:
         elif children:
             _sort_attached(mail, children[0])
         elif part.get_content_type() in ("text/rfc822-headers", "text/global-headers"):
-            mail.original = mail.original or _first_block(_text_of(part))
+            mail.original = mail.original or _first_block(_text_of(part)) or None
         else:
             mail.leaves.append(part)
     return mail
@@ -201,7 +201,7 @@ def _sort_attached(mail: _Mail, inner: Message) -> None:
         mail.feedback = mail.feedback or fields
     elif "action" in fields or "final-recipient" in fields or "reporting-mta" in fields:
         mail.blocks.extend([fields, *_blocks(_text_of(inner))])
-    elif mail.original is None:
+    elif not mail.original:
         mail.original = fields
 
 
@@ -211,11 +211,12 @@ _FEEDBACK_LINE = re.compile(r"\nFeedback-Type:", re.I)
 
 
 def _read_text_parts_as_reports(mail: _Mail) -> None:
-    """Report fields in a part labelled as text or as an attachment."""
+    """Report fields in a part labelled as text or as an unknown attachment."""
     for leaf in mail.leaves:
-        if leaf.get_content_maintype() not in ("text", "application"):
-            continue
-        if leaf.get_content_type() == "text/html":
+        content_type = leaf.get_content_type()
+        if content_type == "text/html" or not (
+            content_type.startswith("text/") or content_type == "application/octet-stream"
+        ):
             continue
         text = "\n" + _text_of(leaf)
         if _ACTION_LINE.search(text) and _RECIPIENT_LINE.search(text):
