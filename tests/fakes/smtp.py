@@ -16,13 +16,16 @@ recipient addresses make the relay answer as real ones do:
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import signal
 import socket
 import ssl
 import threading
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
+from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -223,3 +226,29 @@ def smtp_email(
     pool = SmtpPool(relay, clock, size=size, timeout=timeout, idle_limit=idle_limit)
     marks = MailMarks(Signer(secret), bounce_domain=BOUNCE_DOMAIN, id_domain="gent.example.org")
     return SmtpEmail(pool, MailWriter(SENDER), marks, clock)
+
+
+def main() -> None:
+    """``python -m tests.fakes.smtp --port-file F --log F``: a relay in a process of its own,
+    writing its port to one file and a line per accepted mail (return path, recipient) to
+    another, until stopped."""
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--port-file", type=Path, required=True)
+    parser.add_argument("--log", type=Path, required=True)
+    arguments = parser.parse_args()
+    server = MailServer().start()
+    written = 0
+    arguments.port_file.write_text(str(server.port))
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with arguments.log.open("a", buffering=1) as log:
+        while not stop.wait(0.1):
+            received = server.received
+            for mail in received[written:]:
+                log.write(f"{mail.sender} {' '.join(mail.recipients)}\n")
+            written = len(received)
+    server.stop()
+
+
+if __name__ == "__main__":
+    main()
