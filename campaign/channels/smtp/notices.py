@@ -12,6 +12,9 @@ A mail is read in this order; the first reading that finds something wins:
 
 Structure comes before headers because DSNs carry ``Auto-Submitted: auto-replied`` too.
 
+Only the first MiB is read, and of the copy of our message a bounce carries only its headers
+(unless a report part comes after it): the rest costs parsing time and tells nothing.
+
 Pure: the standard library's ``email`` package and no I/O. The compat32 policy is used because
 it is the faster one and reading a header under it never raises on damaged input; headers come
 back as the raw text, undecodable bytes and all, and ``_clean`` decodes them.
@@ -37,6 +40,7 @@ _MAX_PARTS = 100  # a report has three or four; a mail built with thousands must
 _DIAGNOSTIC_LIMIT = 500
 
 Fields = dict[str, str]  # one block of header fields: lower-cased name -> its first value
+Headers = dict[str, list[str]]  # the headers of the mail itself: lower-cased name -> values
 
 
 class NoticeKind(StrEnum):
@@ -113,7 +117,8 @@ _RAW_HEADERS = _RawHeaders()
 class _Mail:
     """One incoming mail, with its parts sorted by what they are."""
 
-    message: Message
+    headers: Headers
+    content_type: str
     feedback: Fields | None = None
     blocks: list[Fields] = field(default_factory=list)  # delivery status, per-message first
     original: Fields | None = None  # the headers of our message, attached or quoted
@@ -179,14 +184,18 @@ def _children(part: Message) -> list[Message]:
 
 
 def _sorted_parts(message: Message) -> _Mail:
-    mail = _Mail(message)
+    headers: Headers = {}
+    for name, value in message.items():
+        headers.setdefault(name.lower(), []).append(_clean(str(value)))
+    mail = _Mail(headers, message.get_content_type())
     for part in _parts(message):
         children = _children(part)
-        if part.get_content_type() == "message/delivery-status" and part.is_multipart():
+        content_type = part.get_content_type()
+        if content_type == "message/delivery-status" and part.is_multipart():
             mail.blocks.extend(_fields(block) for block in children)
         elif children:
             _sort_attached(mail, children[0])
-        elif part.get_content_type() in ("text/rfc822-headers", "text/global-headers"):
+        elif content_type in ("text/rfc822-headers", "text/global-headers"):
             mail.original = mail.original or _first_block(_text_of(part)) or None
         else:
             mail.leaves.append(part)
@@ -222,7 +231,7 @@ def _read_text_parts_as_reports(mail: _Mail) -> None:
         if _ACTION_LINE.search(text) and _RECIPIENT_LINE.search(text):
             mail.blocks = _blocks(text)
             return
-        if _FEEDBACK_LINE.search(text) and mail.message.get_content_type() == "multipart/report":
+        if _FEEDBACK_LINE.search(text) and mail.content_type == "multipart/report":
             mail.feedback = next((b for b in _blocks(text) if "feedback-type" in b), None)
             return
 
@@ -277,7 +286,7 @@ def _delivery_status(mail: _Mail) -> list[Notice]:
         recipient = (
             _address(block.get("original-recipient"))
             or _address(block.get("final-recipient"))
-            or next(iter(_header_addresses(mail.message, "x-failed-recipients")), None)
+            or next(iter(_header_addresses(mail.headers, "x-failed-recipients")), None)
             or _original_to(mail)
         )
         notices.append(mail.notice(_dsn_kind(action, status), recipient, status, said))
@@ -287,11 +296,11 @@ def _delivery_status(mail: _Mail) -> list[Notice]:
 def _status(declared_text: str, said: str | None) -> str | None:
     """The Status field's code; the diagnostic's code when Status is missing or only says
     X.0.0 (Exim writes 5.0.0 for every failure); else the SMTP reply code."""
-    declared = _enhanced(declared_text)
-    in_words = _enhanced(said or "")
+    declared = _code(_ENHANCED, declared_text)
+    in_words = _code(_ENHANCED, said or "")
     if declared is not None and (in_words is None or not declared.endswith(".0.0")):
         return declared
-    return in_words or _smtp_code(said or "") or _smtp_code(declared_text)
+    return in_words or _code(_SMTP_CODE, said or "") or _code(_SMTP_CODE, declared_text)
 
 
 def _dsn_kind(action: str, status: str | None) -> NoticeKind:
@@ -311,54 +320,61 @@ def _failure_kind(status: str | None) -> NoticeKind:
     return NoticeKind.SOFT_BOUNCE
 
 
-_BOUNCE_PROSE = re.compile(
-    r"qmail-send program|created automatically by mail delivery software"
-    r"|could not be delivered to one or more|delivery to the following recipients? failed"
-    r"|following address(?:es)? had permanent fatal errors|has not yet been delivered",
-    re.I,
+def _phrases(text: str) -> tuple[str, ...]:
+    """Phrases to look for with ``in`` in lower-cased text, written "a|b|c": a regular
+    expression of alternatives tries each at every character, ten times slower."""
+    return tuple(text.split("|"))
+
+
+_BOUNCE_PROSE = _phrases(
+    "qmail-send program|created automatically by mail delivery software|"
+    "could not be delivered to one or more|delivery to the following recipient|"
+    "had permanent fatal errors|has not yet been delivered"
 )
-_BOUNCE_SUBJECT = re.compile(
-    r"undeliver|delivery (?:status notification|failure|failed|has failed)|failure notice"
-    r"|returned mail|mail delivery failed|delayed mail|non remis|unzustellbar|onbestelbaar",
-    re.I,
+_BOUNCE_SUBJECT = _phrases(
+    "undeliver|delivery status notification|delivery failure|delivery failed|"
+    "delivery has failed|failure notice|returned mail|delayed mail|non remis|"
+    "unzustellbar|onbestelbaar|niet afgeleverd"
 )
 _DAEMONS = ("mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon")
 
 
 def _plain_bounce(mail: _Mail) -> list[Notice]:
     """A bounce told in prose, without a report part."""
-    failed = _header_addresses(mail.message, "x-failed-recipients")
+    failed = _header_addresses(mail.headers, "x-failed-recipients")
     report = _report_text(mail.prose())
-    if not failed and not _told_as_bounce(mail.message, report):
+    if not failed and not _told_as_bounce(mail.headers, report):
         return []
     recipients = failed or _named_recipients(report, mail.addresses) or [_original_to(mail)]
     return [_plain_notice(mail, report, recipient) for recipient in recipients]
 
 
-def _told_as_bounce(message: Message, report: str) -> bool:
-    if _BOUNCE_PROSE.search(report):
+def _told_as_bounce(headers: Headers, report: str) -> bool:
+    if _says(report, _BOUNCE_PROSE):
         return True
-    sender = (_address(_header(message, "from")) or "").partition("@")[0]
-    return sender in _DAEMONS and _BOUNCE_SUBJECT.search(_subject(message)) is not None
+    sender = (_address(_header(headers, "from")) or "").partition("@")[0]
+    return sender in _DAEMONS and _says(_subject(headers), _BOUNCE_SUBJECT)
 
 
-_DELAY_PROSE = re.compile(
-    r"has not yet been delivered|will (?:continue to |keep )?(?:try|retry)"
-    r"|attempts will continue|warning only|delivery (?:has been|is) delayed",
-    re.I,
+def _says(text: str, phrases: tuple[str, ...]) -> bool:
+    lower = text.lower()
+    return any(phrase in lower for phrase in phrases)
+
+
+_DELAY_PROSE = _phrases(
+    "has not yet been delivered|will try again|will retry|will be retried|"
+    "will continue to try|attempts will continue|warning only|delivery has been delayed"
 )
-_FULL_PROSE = re.compile(
-    r"mailbox (?:is )?full|over quota|quota exceeded|exceeded .{0,20}quota", re.I
-)
-_PERMANENT_PROSE = re.compile(r"permanent (?:error|failure)|fatal error", re.I)
+_FULL_PROSE = ("mailbox full", "mailbox is full", "over quota", "quota exceeded", "out of storage")
+_PERMANENT_PROSE = ("permanent error", "permanent failure", "fatal error")
 
 
 def _plain_notice(mail: _Mail, report: str, recipient: str | None) -> Notice:
     start = report.lower().find(recipient) if recipient else -1
-    status, said = _code_and_line(report[max(start, 0) :])
-    if _DELAY_PROSE.search(report):
+    status, said = _code_and_words(report[max(start, 0) :])
+    if _says(report, _DELAY_PROSE):
         kind = NoticeKind.DELAYED
-    elif status is None and _PERMANENT_PROSE.search(report) and not _FULL_PROSE.search(report):
+    elif status is None and _says(report, _PERMANENT_PROSE) and not _says(report, _FULL_PROSE):
         kind = NoticeKind.HARD_BOUNCE
     else:
         kind = _failure_kind(status)
@@ -380,33 +396,30 @@ def _named_recipients(report: str, ours: tuple[str, ...]) -> list[str | None]:
     return []
 
 
-_AUTO_REPLY_SUBJECT = re.compile(
-    r"\s*(?:out of (?:the )?office|automatic reply|auto(?:matic)?[ -]?(?:reply|response)"
-    r"|autoreply|auto:|afwezig|automatisch antwoord|absent|r[ée]ponse automatique"
-    r"|abwesenheitsnotiz|automatische antwort)",
-    re.I,
+_AUTO_REPLY_SUBJECT = _phrases(
+    "out of office|out of the office|automatic reply|auto reply|auto-reply|autoreply|"
+    "auto response|auto-response|auto:|afwezig|automatisch antwoord|absent|"
+    "réponse automatique|reponse automatique|abwesenheitsnotiz|automatische antwort"
 )
 
 
 def _auto_reply(mail: _Mail) -> list[Notice]:
-    if not _is_auto_reply(mail.message):
+    if not _is_auto_reply(mail.headers):
         return []
     # An auto-reply comes from the person we wrote to (or their alias).
-    sender = _address(_header(mail.message, "from"))
+    sender = _address(_header(mail.headers, "from"))
     return [mail.notice(NoticeKind.AUTO_REPLY, _original_to(mail) or sender)]
 
 
-def _is_auto_reply(message: Message) -> bool:
+def _is_auto_reply(headers: Headers) -> bool:
     """RFC 3834's header, the older vendor headers, or an out-of-office Subject. Outlook's
     X-Auto-Response-Suppress asks others not to answer; it is on people's mail too."""
-    submitted = (_header(message, "auto-submitted") or "no").split(";")[0].strip().lower()
-    if submitted != "no":
+    submitted = (_header(headers, "auto-submitted") or "no").split(";")[0].strip().lower()
+    if submitted != "no" or "x-autoreply" in headers or "x-autorespond" in headers:
         return True
-    if message.get("x-autoreply") is not None or message.get("x-autorespond") is not None:
+    if (_header(headers, "precedence") or "").strip().lower() == "auto_reply":
         return True
-    if (_header(message, "precedence") or "").strip().lower() == "auto_reply":
-        return True
-    return _AUTO_REPLY_SUBJECT.match(_subject(message)) is not None
+    return _subject(headers).lstrip().lower().startswith(_AUTO_REPLY_SUBJECT)
 
 
 # Addresses, codes and identifiers.
@@ -418,8 +431,8 @@ def _message_ids(mail: _Mail) -> tuple[str, ...]:
     values = [
         (mail.original or {}).get("message-id"),
         *(block.get("x-original-message-id") for block in mail.blocks[:1]),
-        _header(mail.message, "in-reply-to"),
-        _header(mail.message, "references"),
+        _header(mail.headers, "in-reply-to"),
+        _header(mail.headers, "references"),
     ]
     return tuple(dict.fromkeys(i for value in values if value for i in _ids_in(value)))
 
@@ -444,19 +457,18 @@ def _addresses(mail: _Mail) -> tuple[str, ...]:
     ]
     found = [a for value in values if value for a in _addresses_in(value)]
     for name in ("to", "delivered-to", "x-original-to", "envelope-to"):
-        found.extend(_header_addresses(mail.message, name))
+        found.extend(_header_addresses(mail.headers, name))
     return tuple(dict.fromkeys(found))
 
 
-def _header_addresses(message: Message, name: str) -> list[str]:
-    values = message.get_all(name) or []
-    return [a for value in values for a in _addresses_in(_clean(str(value)))]
+def _header_addresses(headers: Headers, name: str) -> list[str]:
+    return [a for value in headers.get(name, []) for a in _addresses_in(value)]
 
 
 _ADDRESS_TOKEN = re.compile(
     r"<([^<>]*)>"  # an address in brackets
     r'|"(?:[^"\\]|\\.)*"'  # a quoted display name, passed over
-    r"|([\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+)"  # a bare address
+    r"|(?<![\w.!#$%&'*+/=?^`{|}~-])([\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+)"  # bare
 )
 
 
@@ -489,26 +501,23 @@ def _original_to(mail: _Mail) -> str | None:
     return _address((mail.original or {}).get("to"))
 
 
-_ENHANCED = re.compile(r"(?<![\d.])([245]\.\d{1,3}\.\d{1,3})(?!\.?\d)")
-_SMTP_CODE = re.compile(r"(?<![\w.:-])([45][0-5]\d)(?=[\s-])")
+# Neither may follow a digit or a dot (an IP address, a version). The look-behind comes after
+# the first digit so that the search can skip ahead to a 2, 4 or 5 (five times faster).
+_ENHANCED = re.compile(r"([245](?<![\d.][245])\.\d{1,3}\.\d{1,3})(?!\.?\d)")
+_SMTP_CODE = re.compile(r"([45](?<![\w.:-][45])[0-5]\d)(?=[\s-])")
 
 
-def _enhanced(text: str) -> str | None:
-    match = _ENHANCED.search(text)
-    return match.group(1) if match else None
-
-
-def _smtp_code(text: str) -> str | None:
-    match = _SMTP_CODE.search(text)
+def _code(pattern: re.Pattern[str], text: str) -> str | None:
+    match = pattern.search(text)
     return match.group(1) if match else None
 
 
 _BLANK_LINE = re.compile(r"\n[ \t\r]*\n")
 
 
-def _code_and_line(text: str) -> tuple[str | None, str | None]:
-    """The first status code in prose, and its paragraph from the line it stands on: the
-    server's words."""
+def _code_and_words(text: str) -> tuple[str | None, str | None]:
+    """The first status code in prose, and the server's words: its paragraph, from the line
+    the code stands on."""
     match = _ENHANCED.search(text) or _SMTP_CODE.search(text)
     if match is None:
         return None, None
@@ -518,11 +527,11 @@ def _code_and_line(text: str) -> tuple[str | None, str | None]:
     return match.group(1), _collapsed(text[start:end])
 
 
-_ADDRESS_TYPE = re.compile(r"^\s*[A-Za-z][\w-]*\s*;\s*")
+_DIAGNOSTIC_TYPE = re.compile(r"^\s*[A-Za-z][\w-]*\s*;\s*")
 
 
 def _diagnostic(value: str | None) -> str | None:
-    return _collapsed(_ADDRESS_TYPE.sub("", value)) if value else None
+    return _collapsed(_DIAGNOSTIC_TYPE.sub("", value)) if value else None
 
 
 def _collapsed(text: str) -> str | None:
@@ -566,7 +575,10 @@ def _blocks(text: str) -> list[Fields]:
 
 
 def _first_block(text: str) -> Fields:
-    return next(iter(_blocks(text)), {})
+    """The fields up to the first blank line after them (the headers of a copied message)."""
+    text = text.lstrip(" \t\r\n")
+    end = _BLANK_LINE.search(text)
+    return next(iter(_blocks(text[: end.start()] if end else text)), {})
 
 
 def _text_of(part: Message) -> str:
@@ -598,14 +610,16 @@ def _clean(text: str) -> str:
         return text.encode("utf-8", "replace").decode("utf-8")
 
 
-def _header(message: Message, name: str) -> str | None:
-    value = message.get(name)
-    return None if value is None else _clean(str(value))
+def _header(headers: Headers, name: str) -> str | None:
+    values = headers.get(name)
+    return values[0] if values else None
 
 
-def _subject(message: Message) -> str:
+def _subject(headers: Headers) -> str:
     """The Subject with its encoded words (=?utf-8?q?...?=) decoded."""
-    subject = _header(message, "subject") or ""
+    subject = _header(headers, "subject") or ""
+    if "=?" not in subject:
+        return subject
     try:
         return _clean(str(make_header(decode_header(subject))))
     except (MessageError, LookupError, ValueError):  # a charset that does not exist
