@@ -26,7 +26,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from audiences.segments.reachability import reachable
-from campaign.campaigns.runs import ChannelPlan, address_of, language_in, plan_channels
+from campaign.campaigns.runs import (
+    QUEUED_FOR,
+    QUEUED_STATE,
+    ChannelPlan,
+    address_of,
+    language_in,
+    plan_channels,
+    queued_now,
+)
 from campaign.campaigns.states import CampaignState
 from campaign.delivery.moves import Move
 from campaign.delivery.states import MessageState
@@ -107,31 +115,14 @@ async def _queue(
             channel,
             address_of(channel),
             language_in([plan], channel),
-            literal(MessageState.QUEUED.value),
-            literal(0),
-            literal(now, messages.c.next_attempt_at.type),
-            literal(now, messages.c.created_at.type),
-            literal(now, messages.c.updated_at.type),
+            *queued_now(now),
             failed.c.id,
         )
         .select_from(failed.join(contacts, contacts.c.id == failed.c.contact_id))
         .where(failed.c.id.in_(failed_ids), reachable(plan.channel))
         .order_by(failed.c.id)
     )
-    columns = [
-        "run_id",
-        "campaign_id",
-        "contact_id",
-        "channel",
-        "address",
-        "language",
-        "state",
-        "attempts",
-        "next_attempt_at",
-        "created_at",
-        "updated_at",
-        "fallback_of",
-    ]
+    columns = [*QUEUED_FOR, *QUEUED_STATE, "fallback_of"]
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     inserted = await session.execute(
         dialect.insert(messages)

@@ -132,6 +132,22 @@ def recipients(
     return select(ranked).where(ranked.c.rank == 1)
 
 
+# The columns of a message being queued: whom it is for, then its state (``queued_now``).
+QUEUED_FOR = ("run_id", "campaign_id", "contact_id", "channel", "address", "language")
+QUEUED_STATE = ("state", "attempts", "next_attempt_at", "created_at", "updated_at")
+
+
+def queued_now(now: datetime) -> tuple[ColumnElement[Any], ...]:
+    """The values of ``QUEUED_STATE`` for a message queued at ``now``, due at once."""
+    return (
+        literal(MessageState.QUEUED.value),
+        literal(0),
+        literal(now, messages.c.next_attempt_at.type),
+        literal(now, messages.c.created_at.type),
+        literal(now, messages.c.updated_at.type),
+    )
+
+
 async def materialise_run(
     session: AsyncSession,
     *,
@@ -155,25 +171,9 @@ async def materialise_run(
         chosen.c.channel,
         address_of(chosen.c.channel),
         language_in(plans, chosen.c.channel),
-        literal(MessageState.QUEUED.value),
-        literal(0),
-        literal(now, messages.c.next_attempt_at.type),
-        literal(now, messages.c.created_at.type),
-        literal(now, messages.c.updated_at.type),
+        *queued_now(now),
     ).order_by(contacts.c.id)
-    columns = [
-        "run_id",
-        "campaign_id",
-        "contact_id",
-        "channel",
-        "address",
-        "language",
-        "state",
-        "attempts",
-        "next_attempt_at",
-        "created_at",
-        "updated_at",
-    ]
+    columns = [*QUEUED_FOR, *QUEUED_STATE]
     dialect = session.get_bind().dialect.name
     insert_module = postgresql if dialect == "postgresql" else sqlite
     statement = (

@@ -25,11 +25,12 @@ from campaign.campaigns.states import CampaignAction
 from campaign.kernel.clock import SystemClock
 from campaign.kernel.identity import Identity, Role
 from campaign.settings import load_settings
-from campaign.store.tables import contacts, mail_notices, messages, suppressions
+from campaign.store.tables import contacts, mail_notices, suppressions
 from tests.e2e.test_twilio_processes import (
     _cli,
     _free_port,
     _processes,
+    _states,
     _until,
     _wait_for_file,
     fresh_postgres,  # noqa: F401 (a fixture)
@@ -53,18 +54,6 @@ def _received(log: Path) -> list[tuple[str, str]]:
     if not log.exists():
         return []
     return [tuple(line.split(" ", 1)) for line in log.read_text().splitlines()]  # type: ignore[misc]
-
-
-async def _counts(url: str) -> dict[str, int]:
-    services = build(load_settings(database_url=url, secret_key=TEST_SECRET))
-    try:
-        async with services.database.read_session() as session:
-            rows = await session.execute(
-                select(messages.c.state, func.count()).group_by(messages.c.state)
-            )
-            return {state: int(n) for state, n in rows}
-    finally:
-        await services.close()
 
 
 async def _resend_unknown(url: str, campaign_id: int) -> int:
@@ -177,15 +166,15 @@ async def test_email_through_a_relay_with_a_killed_worker_and_bounces_coming_bac
         victim.wait()
 
         async def nothing_open() -> bool:
-            counts = await _counts(fresh_postgres)
+            counts = await _states(fresh_postgres)
             return counts.get("sent", 0) + counts.get("unknown", 0) == PEOPLE
 
         await _until(nothing_open, 90, "every message sent or unknown")
-        unknown = (await _counts(fresh_postgres)).get("unknown", 0)
+        unknown = (await _states(fresh_postgres)).get("unknown", 0)
         assert await _resend_unknown(fresh_postgres, campaign_id) == unknown
 
         async def all_sent() -> bool:
-            return (await _counts(fresh_postgres)) == {"sent": PEOPLE}
+            return (await _states(fresh_postgres)) == {"sent": PEOPLE}
 
         await _until(all_sent, 60, "every message sent")
         received = _received(sink_log)
@@ -204,7 +193,7 @@ async def test_email_through_a_relay_with_a_killed_worker_and_bounces_coming_bac
         )
         answer = await asyncio.to_thread(urllib.request.urlopen, request, timeout=10)
         assert answer.status == 200
-        final = await _counts(fresh_postgres)
+        final = await _states(fresh_postgres)
         services = build(load_settings(database_url=fresh_postgres, secret_key=TEST_SECRET))
         async with services.database.read_session() as session:
             notices = Counter(

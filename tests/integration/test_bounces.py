@@ -95,20 +95,26 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def email_flow(database: Database, clock: ManualClock, relay: MailServer, **settings: Any) -> Flow:
+    """The product's services with email through the SMTP adapter to ``relay``, marking mail
+    with the same secret and bounce domain the bounce inbox reads them by."""
+    return Flow(
+        database,
+        clock,
+        email=smtp_email(relay.port, clock, secret=TEST_SECRET.encode()),
+        bounce_domain=BOUNCE_DOMAIN,
+        email_from="Gemeente Gent <info@gent.example.org>",
+        quiet_hours="off",
+        **settings,
+    )
+
+
 @pytest.fixture
 async def mail(
     database: Database, clock: ManualClock, aiohttp_client: ClientFactory
 ) -> AsyncIterator[MailFlow]:
     async with MailServer() as relay:
-        flow = Flow(
-            database,
-            clock,
-            email=smtp_email(relay.port, clock, secret=TEST_SECRET.encode()),
-            bounce_domain=BOUNCE_DOMAIN,
-            email_from="Gemeente Gent <info@gent.example.org>",
-            bounce_secret=BOUNCE_SECRET,
-            quiet_hours="off",
-        )
+        flow = email_flow(database, clock, relay, bounce_secret=BOUNCE_SECRET)
         client = await aiohttp_client(create_app(flow.services))
         port = _free_port()
         stop = asyncio.Event()

@@ -14,9 +14,9 @@ from sqlalchemy import select, update
 from campaign.kernel.clock import ManualClock
 from campaign.store.engine import Database
 from campaign.store.tables import campaigns, contacts, messages
-from tests.factories import TEST_SECRET, contact
-from tests.fakes.smtp import BOUNCE_DOMAIN, MailServer, smtp_email
-from tests.integration.test_bounces import dsn
+from tests.factories import contact
+from tests.fakes.smtp import MailServer
+from tests.integration.test_bounces import dsn, email_flow
 from tests.integration.test_campaign_flow import Flow, _approved_campaign
 
 INVALID = "+32499000003"  # the sandbox refuses it for good at send (21211)
@@ -50,14 +50,7 @@ class Fallback:
 @pytest.fixture
 async def fallback(database: Database, clock: ManualClock) -> AsyncIterator[Fallback]:
     async with MailServer() as relay:
-        flow = Flow(
-            database,
-            clock,
-            email=smtp_email(relay.port, clock, secret=TEST_SECRET.encode()),
-            bounce_domain=BOUNCE_DOMAIN,
-            email_from="Gemeente Gent <info@gent.example.org>",
-            quiet_hours="off",
-        )
+        flow = email_flow(database, clock, relay)
         try:
             yield Fallback(flow, relay)
         finally:
