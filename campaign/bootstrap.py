@@ -137,7 +137,16 @@ def build(
         ),
         switch=DispatchSwitch(database, clock),
         events=OutboxDispatcher(database, clock, handlers),
-        scheduler=_scheduler(settings, database, clock, campaigns, callbacks, bounces, leadership),
+        scheduler=_scheduler(
+            settings,
+            database,
+            clock,
+            campaigns,
+            callbacks,
+            bounces,
+            leadership,
+            frozenset(_recorded_hand_overs(providers)),
+        ),
         pages=page_environment(settings.base_url),
         event_handlers=handlers,
     )
@@ -206,12 +215,20 @@ def _worker(
             quiet_hours=default_quiet_hours(settings.default_quiet_hours),
             weekly_cap=settings.weekly_cap,
             sms_price=settings.sms_price,
+            recorded_hand_overs=_recorded_hand_overs(providers),
         ),
         worker_id=f"{socket.gethostname()}:{os.getpid()}",
         concurrency=settings.worker_concurrency,
         lease_seconds=settings.lease_seconds,
         lookup_after=timedelta(seconds=settings.lookup_after),
     )
+
+
+def _recorded_hand_overs(providers: Mapping[Channel, Provider]) -> dict[Channel, int]:
+    """Channels whose provider cannot be asked afterwards whether it took a message (an SMTP
+    relay): the worker records each hand-over, with at most twice the relay's connections
+    marked and unanswered at once (``dispatch.handover``)."""
+    return {c: 2 * p.pool.size for c, p in providers.items() if isinstance(p, SmtpEmail)}
 
 
 def _senders(settings: Settings) -> dict[Channel, str]:
@@ -232,9 +249,10 @@ def _scheduler(
     callbacks: CallbackInbox,
     bounces: BounceInbox,
     leadership: Leadership | None,
+    recorded: frozenset[Channel],
 ) -> CampaignClock:
     async def housekeeping() -> None:
-        await sweeps.settle_abandoned_sends(database, clock)
+        await sweeps.settle_abandoned_sends(database, clock, recorded)
         await sweeps.expire_silent_sms(database, clock)
         # Callbacks a stopped process kept and never applied (a running one applies its own).
         await callbacks.apply_pending(older_than=timedelta(seconds=30))

@@ -44,6 +44,11 @@ def _check(from_state: MessageState, to_state: MessageState) -> None:
         raise ValueError(f"a message may not move from {from_state} to {to_state}")
 
 
+def _cleared(to_state: MessageState) -> dict[str, Any]:
+    """What a move resets: back in the queue, the next attempt has not been handed over."""
+    return {"handed_over_at": None} if to_state is MessageState.QUEUED else {}
+
+
 async def move_many(
     db: Db,
     ids: Collection[int],
@@ -76,7 +81,9 @@ async def move_many(
                     messages.c.state == from_state.value,
                     true() if condition is None else condition,
                 )
-                .values(state=to_state.value, updated_at=now, **(values or {}))
+                .values(
+                    state=to_state.value, updated_at=now, **_cleared(to_state), **(values or {})
+                )
                 .returning(messages.c.id)
             )
             for message_id in (await db.execute(statement)).scalars():
@@ -128,6 +135,11 @@ async def move_each(
             provider_status=bindparam("m_status"),
             error_code=bindparam("m_code"),
             updated_at=now,
+            # Back in the queue, a message has not been handed over in its next attempt yet.
+            handed_over_at=case(
+                (bindparam("m_to") == MessageState.QUEUED.value, None),
+                else_=messages.c.handed_over_at,
+            ),
             **{name: bindparam(f"v_{name}") for name in values},
         )
     )

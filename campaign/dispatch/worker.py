@@ -49,6 +49,7 @@ from campaign.dispatch.circuits import open_circuits, take_probe, trip
 from campaign.dispatch.claims import ClaimedMessage, claim_due_messages, release_each
 from campaign.dispatch.composer import CampaignContent, Composer, Recipient
 from campaign.dispatch.gate import Limits, Verdicts, charge, last_moment
+from campaign.dispatch.handover import HandOvers
 from campaign.dispatch.pacing import Paced, plan
 from campaign.dispatch.quiet import quiet_spans, quiet_until
 from campaign.dispatch.rates import campaign_key, channel_key, lock_cursors, save_cursors
@@ -131,6 +132,9 @@ class DispatchLimits:
     quiet_hours: QuietHours | None = None
     weekly_cap: int = 5
     sms_price: float = 0.0
+    # Channels whose provider cannot be asked afterwards: hand-overs recorded, at most this
+    # many marked and unanswered at once (``dispatch.handover``).
+    recorded_hand_overs: Mapping[Channel, int] = field(default_factory=dict)
 
 
 class DispatchWorker:
@@ -170,6 +174,7 @@ class DispatchWorker:
         self._swept_at = clock.now()
         self._open_circuits: set[str] = set()  # as the last batch found them
         self._lookup_after = lookup_after
+        self._hand_overs = HandOvers(database, clock, limits.recorded_hand_overs)
 
     async def run_once(self) -> int:
         """Claim one batch and see it through, sending only what may go this very moment (no
@@ -466,6 +471,15 @@ class DispatchWorker:
         recorder.add(await self._send(message, outbound))
 
     async def _send(self, message: ClaimedMessage, outbound: OutboundMessage) -> Outcome:
+        try:
+            async with self._hand_overs.handing_over(message.id, message.channel):
+                return await self._call(message, outbound)
+        except Exception as exc:  # the hand-over could not be recorded: it did not go
+            log.warning("message %s kept back: its hand-over was not recorded: %s", message.id, exc)
+            error = RetryableSendError(f"not handed over: the database did not answer ({exc})")
+            return Outcome(message, self._clock.now(), error=error)
+
+    async def _call(self, message: ClaimedMessage, outbound: OutboundMessage) -> Outcome:
         provider = self._providers[message.channel]
         async with self._in_flight:
             handed_over = self._clock.now()

@@ -331,6 +331,9 @@ messages = Table(
     # The message on the other channel that carries this one after it failed for good, at
     # most one (the unique key): a fallback is queued in the transaction of the failure.
     Column("fallback_of", Id, nullable=True),
+    # When this attempt was handed to a provider that cannot be asked afterwards (SMTP):
+    # a worker that dies leaves unmarked messages to go back to the queue (dispatch.handover).
+    Column("handed_over_at", UTCDateTime(), nullable=True),
     # A household sharing a phone gets one SMS per run.
     UniqueConstraint("run_id", "channel", "address"),
     UniqueConstraint("fallback_of"),

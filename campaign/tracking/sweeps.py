@@ -1,12 +1,14 @@
 """Periodic sweeps that settle messages nobody will report on.
 
 - ``sending`` past its lease: the worker stopped mid-call, so the provider may have the
-  message: it becomes ``unknown`` (never re-sent on its own).
+  message: it becomes ``unknown`` (never re-sent on its own); unless its channel records
+  hand-overs and it was never handed over: then it goes back to the queue.
 - SMS ``sent`` for 72 hours without a final receipt: ``expired``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,15 +25,39 @@ SMS_RECEIPT_WINDOW = timedelta(hours=72)
 _BATCH = 5000
 
 
-async def settle_abandoned_sends(database: Database, clock: Clock) -> int:
-    """Turn ``sending`` messages whose lease ran out into ``unknown``."""
+async def settle_abandoned_sends(
+    database: Database, clock: Clock, recorded: Collection[Channel] = ()
+) -> int:
+    """Settle ``sending`` messages whose lease ran out: on a channel whose hand-overs are
+    ``recorded``, one never handed over goes back to the queue (it never left); every other
+    one becomes ``unknown``."""
     now = clock.now()
-    return await _settle(
+    expired = messages.c.lease_until < now
+    never_left = and_(
+        messages.c.channel.in_([c.value for c in recorded]), messages.c.handed_over_at.is_(None)
+    )
+    requeued = 0
+    if recorded:
+        requeued = await _settle(
+            database,
+            now,
+            MessageState.SENDING,
+            MessageState.QUEUED,
+            and_(expired, never_left),
+            reason="the worker stopped before handing it over: it goes again",
+            values={
+                "reason": "the worker stopped before handing it over",
+                "lease_owner": None,
+                "lease_until": None,
+                "next_attempt_at": now,
+            },
+        )
+    return requeued + await _settle(
         database,
         now,
         MessageState.SENDING,
         MessageState.UNKNOWN,
-        messages.c.lease_until < now,
+        and_(expired, ~never_left) if recorded else expired,
         reason="the worker stopped during the provider call: it may or may not have been sent",
         values={
             "reason": "the worker stopped during the provider call",

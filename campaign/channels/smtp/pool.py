@@ -55,6 +55,7 @@ class SmtpPool:
         self._clock = clock
         self._timeout = timeout
         self._idle_limit = idle_limit
+        self.size = size
         self._slots = asyncio.Semaphore(size)
         self._idle: list[Connection] = []
         self.opened = 0  # connections opened since start: for tests and the benchmark
