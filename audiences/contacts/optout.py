@@ -42,6 +42,39 @@ async def suppress(
     return bool(affected(added))
 
 
+async def suppress_many(
+    session: AsyncSession,
+    keys: AddressKeys,
+    channel: Channel,
+    reasons: dict[str, str],
+    now: datetime,
+) -> set[str]:
+    """Put every address of ``reasons`` (address -> reason) on the suppression list of
+    ``channel`` in one statement; return the addresses that were not on it yet."""
+    if not reasons:
+        return set()
+    by_key = {keys.key(channel, address): address for address in reasons}
+    dialect = session.get_bind().dialect.name
+    insert_module = postgresql if dialect == "postgresql" else sqlite
+    added = await session.execute(
+        insert_module.insert(suppressions)
+        .values(
+            [
+                {
+                    "channel": channel,
+                    "address_key": key,
+                    "reason": reasons[address][:200],
+                    "created_at": now,
+                }
+                for key, address in by_key.items()
+            ]
+        )
+        .on_conflict_do_nothing(index_elements=["channel", "address_key"])
+        .returning(suppressions.c.address_key)
+    )
+    return {by_key[key] for key in added.scalars()}
+
+
 async def mark_opted_out(
     session: AsyncSession, contact_id: int, channel: Channel, now: datetime
 ) -> bool:

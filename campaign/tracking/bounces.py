@@ -33,7 +33,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from audiences.contacts.addresses import AddressKeys
-from audiences.contacts.optout import mark_opted_out, suppress
+from audiences.contacts.optout import mark_opted_out, suppress, suppress_many
 from campaign.channels import DeliveryReport
 from campaign.channels.smtp.marks import MailMarks
 from campaign.channels.smtp.notices import Notice, NoticeKind, read_notices
@@ -166,9 +166,16 @@ class BounceInbox:
             failing = [i for i in open_ if batch[i].notice.kind in _FAILS]
             moved = await apply_reports(session, [_report(batch[i]) for i in failing], now)
             changed = dict(zip(failing, moved, strict=True))
+            suppressed = await self._suppress_hard_bounces(
+                session, [(batch[i], targets[batch[i].message_id or 0]) for i in open_], now
+            )
             for index in open_:
-                target = targets[batch[index].message_id or 0]
-                acted = await self._act_on_address(session, batch[index], target, now)
+                matched = batch[index]
+                target = targets[matched.message_id or 0]
+                acted = target.address in suppressed
+                suppressed.discard(target.address)  # a duplicate in the batch did nothing more
+                if matched.notice.kind is NoticeKind.COMPLAINT:
+                    acted = await self._opt_out(session, target, now)
                 outcomes[index] = APPLIED if acted or changed.get(index) else NO_CHANGE
             final = [o or NO_CHANGE for o in outcomes]
             await session.execute(
@@ -180,32 +187,41 @@ class BounceInbox:
             for m, outcome in zip(batch, final, strict=True)
         ]
 
-    async def _act_on_address(
-        self, session: AsyncSession, matched: _Matched, target: _Target, now: datetime
-    ) -> bool:
-        """Suppress the address of a hard bounce; opt out the person who complained."""
-        notice = matched.notice
+    async def _suppress_hard_bounces(
+        self, session: AsyncSession, matched: Sequence[tuple[_Matched, _Target]], now: datetime
+    ) -> set[str | None]:
+        """Put the addresses of hard bounces on the email suppression list, in one statement;
+        return those newly put there (an erased message has none left to act on)."""
+        reasons = {
+            target.address: _suppression_reason(m.notice)
+            for m, target in matched
+            if m.notice.kind is NoticeKind.HARD_BOUNCE and target.address is not None
+        }
+        added = await suppress_many(session, self._keys, Channel.EMAIL, reasons, now)
+        return set(added)
+
+    async def _opt_out(self, session: AsyncSession, target: _Target, now: datetime) -> bool:
+        """Opt out the person who complained, as the unsubscribe link does."""
         if target.address is None:  # erased since: nothing personal left to act on
             return False
-        if notice.kind is NoticeKind.HARD_BOUNCE:
-            reason = f"hard bounce {notice.status or ''}: {notice.diagnostic or ''}".strip()
-            return await suppress(session, self._keys, Channel.EMAIL, target.address, reason, now)
-        if notice.kind is NoticeKind.COMPLAINT:
-            changed = await suppress(
-                session, self._keys, Channel.EMAIL, target.address, "complaint", now
-            )
-            if target.contact_id is not None:
-                marked = await mark_opted_out(session, target.contact_id, Channel.EMAIL, now)
-                changed = changed or marked
-            if changed:
-                payload = {
-                    "contact_id": target.contact_id,
-                    "channel": Channel.EMAIL.value,
-                    "source": "complaint",
-                }
-                await emit(session, "contact.opted_out", payload, now)
-            return changed
-        return False
+        changed = await suppress(
+            session, self._keys, Channel.EMAIL, target.address, "complaint", now
+        )
+        if target.contact_id is not None:
+            marked = await mark_opted_out(session, target.contact_id, Channel.EMAIL, now)
+            changed = changed or marked
+        if changed:
+            payload = {
+                "contact_id": target.contact_id,
+                "channel": Channel.EMAIL.value,
+                "source": "complaint",
+            }
+            await emit(session, "contact.opted_out", payload, now)
+        return changed
+
+
+def _suppression_reason(notice: Notice) -> str:
+    return f"hard bounce {notice.status or ''}: {notice.diagnostic or ''}".strip()
 
 
 def _first_look(matched: _Matched, targets: dict[int, _Target]) -> str | None:

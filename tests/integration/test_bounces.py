@@ -397,3 +397,20 @@ async def test_notices_are_forgotten_after_retention_except_the_unmatched(
     assert await mail.services.bounces.forget_older_than(clock.now() - timedelta(days=30)) == 1
 
     assert [n.outcome for n in await mail.notices()] == ["unknown message"]
+
+
+async def test_bounces_arriving_together_are_applied_once(
+    database: Database, clock: ManualClock, mail: MailFlow
+) -> None:
+    await _two_people(database, clock)
+    await mail.send_campaign()
+    jan, els = mail.mail_to(JAN), mail.mail_to(ELS)
+    inbox = mail.services.bounces
+
+    outcomes = await asyncio.gather(
+        *(inbox.receive(dsn(m), envelope_to=[m.sender], via="http") for m in (jan, els, jan))
+    )
+
+    assert sorted(o.outcome for (o,) in outcomes) == ["applied", "applied", "no change"]
+    assert (await mail.message(JAN)).state == (await mail.message(ELS)).state == "failed_permanent"
+    assert await mail.suppressed(JAN) and await mail.suppressed(ELS)
