@@ -104,9 +104,7 @@ async def test_without_recorded_hand_overs_every_abandoned_send_is_unknown(
     await _start(built, database, clock, "an@example.be")
     async with database.transaction() as session:
         await session.execute(
-            update(messages).values(
-                state="sending", lease_until=clock.now() - timedelta(seconds=1)
-            )
+            update(messages).values(state="sending", lease_until=clock.now() - timedelta(seconds=1))
         )
 
     assert await settle_abandoned_sends(database, clock, ()) == 1
