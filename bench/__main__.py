@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import dispatch, import_contacts, make_run, preview, twilio
+from bench import dispatch, email, import_contacts, make_run, preview, twilio
 from bench.report import write_report
 
 BENCHMARKS = {
@@ -13,6 +13,7 @@ BENCHMARKS = {
     "import_contacts": import_contacts.run,
     "dispatch": dispatch.run,
     "twilio": twilio.run,
+    "email": email.run,
 }
 
 

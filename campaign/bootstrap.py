@@ -226,9 +226,18 @@ def _worker(
 
 def _recorded_hand_overs(providers: Mapping[Channel, Provider]) -> dict[Channel, int]:
     """Channels whose provider cannot be asked afterwards whether it took a message (an SMTP
-    relay): the worker records each hand-over, with at most twice the relay's connections
-    marked and unanswered at once (``dispatch.handover``)."""
-    return {c: 2 * p.pool.size for c, p in providers.items() if isinstance(p, SmtpEmail)}
+    relay): the worker records each hand-over, with at most ten times the relay's connections
+    marked and unanswered at once (``dispatch.handover``): marks commit in groups of about
+    that many, so fewer would make every mail wait for a small commit (measured: twice the
+    pool sent 40% fewer mails a second)."""
+    return {
+        c: _MARKED_PER_CONNECTION * p.pool.size
+        for c, p in providers.items()
+        if isinstance(p, SmtpEmail)
+    }
+
+
+_MARKED_PER_CONNECTION = 10
 
 
 def _senders(settings: Settings) -> dict[Channel, str]:
