@@ -10,9 +10,10 @@ reached the relay) and wait for staff.
 So for such a provider the worker records the hand-over itself, committed just before the
 call (many marks per commit), and keeps at most ``limit`` messages marked and not yet answered
 per channel (ten times the relay's connections, set by the composition root: marks commit
-in groups of about that many, and a smaller group makes every mail wait on a small commit). The sweep sends back to the queue a ``sending`` message that was never marked (it
-never left), and only a marked one becomes ``unknown``. Any move back to the queue clears the
-mark (``delivery.moves``).
+in groups of about that many, and a smaller group makes every mail wait on a small commit).
+The sweep sends back to the queue a ``sending`` message that was never marked (it never
+left), and only a marked one becomes ``unknown``. Any move back to the queue clears the mark
+(``delivery.moves``).
 """
 
 from __future__ import annotations
