@@ -125,7 +125,17 @@ async def list_campaigns(
     query = select(campaigns).order_by(campaigns.c.id.desc()).limit(limit).offset(offset)
     if partner_id is not None:
         query = query.where(campaigns.c.owner_partner_id == partner_id)
-    return [_campaign(row) for row in (await session.execute(query)).all()]
+    rows = (await session.execute(query)).all()
+    measures: dict[int, list[int]] = {int(row.id): [] for row in rows}
+    if measures:  # every listed campaign's measures in one query, not one per campaign
+        linked = await session.execute(
+            select(campaign_measures.c.campaign_id, campaign_measures.c.measure_id)
+            .where(campaign_measures.c.campaign_id.in_(list(measures)))
+            .order_by(campaign_measures.c.measure_id)
+        )
+        for campaign_id, measure_id in linked:
+            measures[int(campaign_id)].append(int(measure_id))
+    return [_campaign(row, measures[int(row.id)]) for row in rows]
 
 
 async def move_state(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -9,7 +10,7 @@ from sqlalchemy import select
 from audiences.contacts.model import FieldType
 from campaign.store.tables import outbox
 from tests.api_client import Api
-from tests.factories import register
+from tests.factories import register, sms_and_email_template
 
 
 def _measure(**overrides: Any) -> dict[str, Any]:
@@ -81,3 +82,28 @@ async def test_only_editors_write_and_slugs_are_unique(api: Api) -> None:
     assert status == 409 and "exists" in problem["detail"]
     status, _, _ = await api.call("GET", "/api/v1/measures/999", key="viewer")
     assert status == 404
+
+
+async def test_the_campaign_list_shows_each_campaigns_measures(api: Api) -> None:
+    """Reported in #14: the list said `measure_ids: []` for every campaign."""
+    await _with_fields(api)
+    _, energy, _ = await api.call("POST", "/api/v1/measures", json=_measure())
+    _, water, _ = await api.call("POST", "/api/v1/measures", json=_measure(slug="water-help"))
+    version = await sms_and_email_template(api.services.database, api.services.clock)
+    made = {}
+    for name, ids in (("both", [water["id"], energy["id"]]), ("none", []), ("one", [water["id"]])):
+        body = {
+            "name": name,
+            "template_version_id": version,
+            "audience_query": "language IS SET",
+            "starts_at": (api.services.clock.now() + timedelta(hours=1)).isoformat(),
+            "measure_ids": ids,
+        }
+        status, created, _ = await api.call("POST", "/api/v1/campaigns", json=body)
+        assert status == 201, created
+        made[name] = sorted(ids)
+
+    status, listed, _ = await api.call("GET", "/api/v1/campaigns", key="viewer")
+
+    assert status == 200
+    assert {c["name"]: c["measure_ids"] for c in listed["items"]} == made
