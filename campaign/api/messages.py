@@ -1,4 +1,8 @@
-"""``POST /api/v1/messages/check``: the SMS analysis and plain-language findings of a text."""
+"""``POST /api/v1/messages/check``: the SMS analysis and plain-language findings of a text.
+
+The findings' words are in the language the request's ``Accept-Language`` prefers among nl,
+fr, de and en (English otherwise); the body's ``language`` is the message's own.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from campaign.api.bodies import read_model
 from campaign.messages.checks import check_message
 from campaign.messages.language import SUPPORTED_LANGUAGES
+from campaign.messages.wording import STAFF_LANGUAGES, choose_staff_language
 
 
 class CheckBody(BaseModel):
@@ -19,16 +24,35 @@ class CheckBody(BaseModel):
     text: str = Field(min_length=1, max_length=20_000)
 
 
+def staff_language(request: web.Request) -> str:
+    """The language findings are written in for this request."""
+    return choose_staff_language(request.headers.get("Accept-Language"))
+
+
 async def check(request: web.Request) -> web.Response:
     body = await read_model(request, CheckBody)
-    return web.json_response(check_message(body.channel, body.language, body.text))
+    words = staff_language(request)
+    result = check_message(body.channel, body.language, body.text, staff_language=words)
+    headers = {"Content-Language": words, "Vary": "Accept-Language"}
+    return web.json_response(result, headers=headers)
 
+
+ACCEPT_LANGUAGE_PARAMETER: dict[str, object] = {
+    "name": "Accept-Language",
+    "in": "header",
+    "required": False,
+    "description": "The language of the findings' words and the grade: "
+    f"{', '.join(STAFF_LANGUAGES)} (q-values respected); English when none of them. "
+    "A finding's `rule` and `details` are the same in every language.",
+    "schema": {"type": "string", "example": "nl-BE, fr;q=0.8"},
+}
 
 OPENAPI_PATHS: dict[str, object] = {
     "/api/v1/messages/check": {
         "post": {
             "summary": "Check a rendered text: SMS encoding, segments and findings; "
-            "plain-language score, grade and findings (rule, message, span, blocking)",
+            "plain-language score, grade and findings (rule, message, span, blocking, details)",
+            "parameters": [ACCEPT_LANGUAGE_PARAMETER],
             "requestBody": {
                 "required": True,
                 "content": {
@@ -36,7 +60,10 @@ OPENAPI_PATHS: dict[str, object] = {
                 },
             },
             "responses": {
-                "200": {"description": "the analysis"},
+                "200": {
+                    "description": "the analysis, its words in the language named by "
+                    "Content-Language"
+                },
                 "401": {"$ref": "#/components/responses/Problem"},
                 "422": {"$ref": "#/components/responses/Problem"},
             },

@@ -2,20 +2,27 @@
 and a readability score suited to the language, with its grade in words.
 
 Scores (higher is easier): Flesch-Douma for Dutch, Kandel-Moles for French, Amstad for
-German, Flesch for English; all on the familiar 0–100 scale. Findings carry the rule, a
-plain message with a suggestion, and the span of text they are about. A finding is
-``blocking`` when approval should wait for a fix or a written override.
+German, Flesch for English; all on the familiar 0–100 scale. Findings carry the rule (a
+stable code), the details their sentence is made of, and the span of text they are about;
+the sentence itself is written in the staff member's language (``campaign.messages.wording``).
+A finding is ``blocking`` when approval should wait for a fix or a written override.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from wordfreq import zipf_frequency
 
 from campaign.messages.glossary import GLOSSARY
+from campaign.messages.wording import (
+    DEFAULT_STAFF_LANGUAGE,
+    Details,
+    finding_message,
+    grade_words,
+)
 
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*", re.UNICODE)
@@ -31,24 +38,36 @@ SCORE_BLOCK = 50.0  # "difficult" and worse
 @dataclass(frozen=True, slots=True)
 class Finding:
     rule: str
-    message: str
     span: tuple[int, int] | None
     blocking: bool = False
+    details: Details = field(default_factory=dict)
 
-    def as_json(self) -> dict[str, object]:
+    @property
+    def message(self) -> str:
+        return self.message_in(DEFAULT_STAFF_LANGUAGE)
+
+    def message_in(self, staff_language: str) -> str:
+        return finding_message(self.rule, self.details, staff_language)
+
+    def as_json(self, staff_language: str = DEFAULT_STAFF_LANGUAGE) -> dict[str, object]:
         return {
             "rule": self.rule,
-            "message": self.message,
+            "message": self.message_in(staff_language),
             "span": list(self.span) if self.span else None,
             "blocking": self.blocking,
+            "details": dict(self.details),
         }
 
 
 @dataclass(frozen=True, slots=True)
 class PlainReport:
     score: float | None
-    grade: str
+    level: str  # the grade's code: "easy", "difficult", …
     findings: list[Finding]
+
+    @property
+    def grade(self) -> str:
+        return grade_words(self.level)
 
     @property
     def blocking(self) -> list[Finding]:
@@ -90,11 +109,11 @@ _FORMULAS: dict[str, Callable[[float, float], float]] = {
     "en": lambda wps, spw: 206.835 - 1.015 * wps - 84.6 * spw,
 }
 _GRADES = [
-    (80.0, "very easy: fine for almost everyone"),
-    (60.0, "easy: plain language"),
-    (50.0, "fairly difficult: shorten sentences and words"),
-    (30.0, "difficult: many readers will not follow"),
-    (float("-inf"), "very difficult: rewrite in shorter sentences with common words"),
+    (80.0, "very_easy"),
+    (60.0, "easy"),
+    (50.0, "fairly_difficult"),
+    (30.0, "difficult"),
+    (float("-inf"), "very_difficult"),
 ]
 
 
@@ -109,9 +128,10 @@ def readability(sentences: list[Sentence], language: str) -> float | None:
 
 
 def grade(score: float | None) -> str:
+    """The grade's code for ``score``; ``wording.grade_words`` says it in words."""
     if score is None:
-        return "not scored in this language"
-    return next(words for floor, words in _GRADES if score >= floor)
+        return "not_scored"
+    return next(code for floor, code in _GRADES if score >= floor)
 
 
 def _sentence_findings(sentences: list[Sentence]) -> Iterator[Finding]:
@@ -120,10 +140,9 @@ def _sentence_findings(sentences: list[Sentence]) -> Iterator[Finding]:
         if count > SENTENCE_WARN:
             yield Finding(
                 "sentence_length",
-                f"This sentence has {count} words. Aim for at most {SENTENCE_WARN}: "
-                "split it in two.",
                 (s.start, s.end),
                 blocking=count > SENTENCE_BLOCK,
+                details={"words": count, "limit": SENTENCE_WARN},
             )
 
 
@@ -137,18 +156,21 @@ def _word_findings(sentences: list[Sentence], language: str) -> Iterator[Finding
             if key in seen or key in GLOSSARY.get(language, {}):
                 continue
             seen.add(key)
-            if len(word) > limit:
-                yield Finding(
-                    "long_word",
-                    f"'{word}' is long ({len(word)} letters): use a shorter word or split it.",
-                    match.span(),
-                )
+            letters = len(_without_elision(word, language))
+            if letters > limit:
+                yield Finding("long_word", match.span(), details={"word": word, "letters": letters})
             elif _is_rare(word, language, first_in_sentence=position == 0):
-                yield Finding(
-                    "rare_word",
-                    f"'{word}' is a rare word: use a common one, or explain it.",
-                    match.span(),
-                )
+                yield Finding("rare_word", match.span(), details={"word": word})
+
+
+# French writes an elided article or pronoun onto the next word ("l'organisation"); the
+# reader sees a short word and a long one, so only the long one counts.
+_ELISION = {"fr": re.compile(r"^(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu)['’]", re.IGNORECASE)}
+
+
+def _without_elision(word: str, language: str) -> str:
+    pattern = _ELISION.get(language)
+    return pattern.sub("", word) if pattern else word
 
 
 def _is_rare(word: str, language: str, *, first_in_sentence: bool) -> bool:
@@ -164,9 +186,9 @@ def _glossary_findings(text: str, language: str) -> Iterator[Finding]:
             if not explained:
                 yield Finding(
                     "jargon",
-                    f"Explain '{match.group(0)}': for example '{plain}'.",
                     match.span(),
                     blocking=True,
+                    details={"term": match.group(0), "suggestion": plain},
                 )
             break
 
@@ -184,11 +206,7 @@ def _passive_findings(text: str, language: str) -> Iterator[Finding]:
     if pattern is None:
         return
     for match in re.finditer(pattern, text, re.IGNORECASE):
-        yield Finding(
-            "passive_voice",
-            "Passive voice: say who does what ('we pay you' rather than 'you are paid').",
-            match.span(),
-        )
+        yield Finding("passive_voice", match.span())
 
 
 def check_plain_language(text: str, language: str) -> PlainReport:
@@ -202,9 +220,8 @@ def check_plain_language(text: str, language: str) -> PlainReport:
         *_passive_findings(text, language),
     ]
     if score is not None and score < SCORE_BLOCK:
-        findings.append(
-            Finding("readability", f"Readability {score}: {grade(score)}.", None, blocking=True)
-        )
+        details: Details = {"score": score, "grade": grade(score)}
+        findings.append(Finding("readability", None, blocking=True, details=details))
     return PlainReport(score, grade(score), sorted(findings, key=_order))
 
 
