@@ -1,7 +1,9 @@
 """What staff call the built-in contact fields, in the languages staff work in.
 
 Attributes get their labels from whoever registers them (``PATCH /api/v1/fields/{name}``);
-the built-in fields are the service's own, so it labels them itself.
+the built-in fields are the service's own, so it labels them itself. An import reads a column
+headed with a field's label, or with one of the other words files use for it (``GSM``,
+``Courriel``, ``PLZ``), as that field (audiences/importing/headers.py).
 """
 
 from __future__ import annotations
@@ -44,7 +46,56 @@ _LABELS: Mapping[str, tuple[str, str, str, str]] = {
 }
 _LANGUAGES = ("nl", "fr", "de", "en")
 
+# Other words contact files head these fields' columns with, in any of the four languages.
+_HEADER_WORDS: Mapping[str, tuple[str, ...]] = {
+    "external_id": ("ID", "Referentie", "Référence", "Referenz", "Reference"),
+    "phone": (
+        "GSM",
+        "Gsm-nummer",
+        "Mobiel",
+        "Mobiel nummer",
+        "Telefoon",
+        "Telefoonnummer",
+        "Tel",
+        "Portable",
+        "Numéro de portable",
+        "Téléphone",
+        "Numéro de téléphone",
+        "Handy",
+        "Mobilnummer",
+        "Telefon",
+        "Telefonnummer",
+        "Mobile",
+        "Mobile phone",
+        "Phone",
+        "Phone number",
+        "Telephone",
+    ),
+    "email": ("E-mail", "Mail", "Mailadres", "Courriel", "Adresse mail"),
+    "first_name": ("Firstname", "Given name"),
+    "time_zone": ("Timezone",),
+    "postcode": ("Postnummer", "CP", "PLZ", "Postal code", "Zip", "Zip code"),
+    "municipality": (
+        "Woonplaats",
+        "Plaats",
+        "Stad",
+        "Ville",
+        "Localité",
+        "Wohnort",
+        "Ort",
+        "Stadt",
+        "City",
+        "Town",
+    ),
+    "region": ("Regio",),
+}
+
 
 def built_in_labels(name: str) -> dict[str, str]:
     """The labels of a built-in field by language; empty for any other name."""
     return dict(zip(_LANGUAGES, _LABELS.get(name, ()), strict=False))
+
+
+def header_words(name: str) -> tuple[str, ...]:
+    """What a file may head a built-in field's column with: its name, labels and other words."""
+    return (name, *_LABELS.get(name, ()), *_HEADER_WORDS.get(name, ()))

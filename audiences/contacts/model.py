@@ -95,6 +95,15 @@ class AmbiguousRow:
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class RowWarning:
+    """A row imported as written that a person should look at: the line, the column, why."""
+
+    line: int
+    column: str
+    reason: str
+
+
 @dataclass(slots=True)
 class ImportReport:
     """What an import did (or, in a dry run, would do), and what it detected in the file."""
@@ -104,6 +113,8 @@ class ImportReport:
     unchanged: int = 0
     rejected: list[RejectedRow] = field(default_factory=list)
     ambiguous: list[AmbiguousRow] = field(default_factory=list)
+    warnings: list[RowWarning] = field(default_factory=list)
+    columns: dict[str, str] = field(default_factory=dict)  # file header -> our column
     format: str = ""  # "csv" or "xlsx"
     encoding: str = ""
     delimiter: str = ""

@@ -1,4 +1,4 @@
-"""Typed values from CSV text: booleans in several languages, numbers, ISO dates.
+"""Typed values from CSV text: booleans in several languages, numbers, dates (ISO or Belgian).
 
 Pure functions shared by the importer (typing attributes) and the segment compiler.
 """
@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable
 from datetime import date, datetime, tzinfo
 
+from audiences.contacts.dates import parse_belgian_moment, parse_day
 from audiences.contacts.model import FieldType
 from audiences.importing.cells import unwrap_cell
 
@@ -56,10 +57,14 @@ def parse_date(text: str) -> date:
 
 
 def parse_datetime(text: str, default_zone: tzinfo) -> datetime:
-    """An ISO date and time; without an offset it is local time in ``default_zone``."""
+    """An ISO date and time, or a Belgian ``15/03/2020 10:00``; without an offset it is local
+    time in ``default_zone``."""
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError as exc:
+        belgian = parse_belgian_moment(text, default_zone)
+        if belgian is not None:
+            return belgian
         raise ValueError(
             f"expected an ISO date and time such as 2020-03-15T10:00:00+01:00, got {text!r}"
         ) from exc
@@ -73,7 +78,7 @@ def parse_typed(text: str, type_: FieldType) -> JsonValue:
     if type_ is FieldType.NUMBER:
         return parse_number(text)
     if type_ is FieldType.DATE:
-        return parse_date(text).isoformat()
+        return parse_day(text).isoformat()  # a file may write 15/03/2021 (dates.py)
     if type_ is FieldType.BOOLEAN:
         return parse_boolean(text)
     return text.strip()

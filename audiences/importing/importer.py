@@ -16,7 +16,6 @@ on a first import into PostgreSQL the checking also encodes each new contact as 
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import (
     AsyncIterator,
     Callable,
@@ -31,17 +30,9 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from audiences.contacts.addresses import AddressKeys
-from audiences.contacts.fields import load_registry, register_fields
+from audiences.contacts.fields import list_fields, load_registry, register_fields
 from audiences.contacts.households import record_shared_addresses
-from audiences.contacts.model import (
-    ATTRIBUTE_NAME_RULE,
-    BUILT_IN_FIELDS,
-    CONTACT_COLUMNS,
-    FieldType,
-    ImportReport,
-    RejectedRow,
-    is_attribute_name,
-)
+from audiences.contacts.model import CONTACT_COLUMNS, FieldType, ImportReport, RejectedRow
 from audiences.contacts.repository import (
     by_address_key,
     by_external_id,
@@ -54,6 +45,8 @@ from audiences.contacts.values import TypeGuess
 from audiences.importing.collector import collecting_rarely
 from audiences.importing.csvfile import CsvFileError
 from audiences.importing.decisions import Decision, Matcher, RowWriter, address_keys
+from audiences.importing.headers import check_header, read_columns
+from audiences.importing.lost_letters import LostLetters
 from audiences.importing.row_pool import Checked, Item, checked_batches
 from audiences.importing.rows import ContactRow, RowRules
 from audiences.importing.seen_ids import SeenIds
@@ -111,24 +104,28 @@ async def import_contacts(
 ) -> ImportReport:
     """Check every row of a contact file and import the good ones (or, in a dry run, only report).
 
-    ``mapping`` renames file columns to ours (file column → our column) before the header is
-    checked. ``progress`` is called after every chunk with the records done and the total.
-    Files of ``parallel_from`` records or more are checked in worker processes; rows are
-    matched and written ``chunk_size`` at a time.
+    ``mapping`` renames file columns to ours (file column → our column); other columns are
+    read by name or by label (audiences/importing/headers.py). ``progress`` is called after
+    every chunk with the records done and the total. Files of ``parallel_from`` records or
+    more are checked in worker processes; rows are matched and written ``chunk_size`` at a
+    time.
     """
     report = ImportReport(dry_run=dry_run)
     try:
         table = open_table(data)
         report.format, report.encoding = table.kind, table.encoding
         report.delimiter = table.delimiter
-        columns, problems = check_header(apply_mapping(table.header, mapping or {}))
+        async with database.read_session() as session:
+            registry = await load_registry(session)
+            attributes = [f for f in await list_fields(session) if not f.built_in]
+            had_contacts = await owner_has_contacts(session, owner_partner_id)
+        columns = read_columns(table.header, mapping or {}, attributes)
+        report.columns = dict(zip(table.header, columns, strict=True))
+        problems = check_header(table.header, columns)
         if problems:
             report.rejected.extend(problems)
             return report
-        async with database.read_session() as session:
-            registry = await load_registry(session)
-            had_contacts = await owner_has_contacts(session, owner_partner_id)
-        new_fields = _type_attributes(columns, table, registry, report)
+        new_fields = _first_pass(columns, table, registry, report)
     except CsvFileError as exc:
         report.rejected.append(RejectedRow(1, "", str(exc)))
         return report
@@ -162,12 +159,6 @@ async def import_contacts(
     async with aclosing(checked):  # an error stops the worker processes now, not at collection
         await _import_rows(run, checked, progress)
     return report
-
-
-def apply_mapping(header: Sequence[str], mapping: Mapping[str, str]) -> list[str]:
-    """The header with mapped columns renamed; a key matches as written or once normalised."""
-    normalised = {normalise_column(k): v for k, v in mapping.items()}
-    return [mapping.get(name) or normalised.get(normalise_column(name)) or name for name in header]
 
 
 async def _import_rows(
@@ -250,35 +241,6 @@ async def _write(run: _Run, plan: _Plan) -> None:
         await record_shared_addresses(session, written)
 
 
-def normalise_column(name: str) -> str:
-    return re.sub(r"[\s\-]+", "_", name.strip().lower())
-
-
-def check_header(header: Sequence[str]) -> tuple[list[str], list[RejectedRow]]:
-    """The normalised column names, and what is wrong with the header line."""
-    columns = [normalise_column(n) for n in header]
-    problems = [RejectedRow(1, c or f"column {i}", why) for i, c, why in _column_problems(columns)]
-    if "language" not in columns:
-        problems.append(RejectedRow(1, "language", "the file has no language column"))
-    if "phone" not in columns and "email" not in columns:
-        problems.append(RejectedRow(1, "phone", "the file has neither a phone nor an email column"))
-    return columns, problems
-
-
-def _column_problems(columns: Sequence[str]) -> list[tuple[int, str, str]]:
-    problems: list[tuple[int, str, str]] = []
-    for index, column in enumerate(columns, start=1):
-        if not column:
-            problems.append((index, column, "this column has no name"))
-        elif columns.index(column) != index - 1:
-            problems.append((index, column, "this column appears twice"))
-        elif column in BUILT_IN_FIELDS and column not in CONTACT_COLUMNS:
-            problems.append((index, column, "this field cannot be imported"))
-        elif not is_attribute_name(column):
-            problems.append((index, column, ATTRIBUTE_NAME_RULE))
-    return problems
-
-
 def _records(table: Table, columns: list[str]) -> Iterator[Record | RejectedRow]:
     width = len(columns)
     for record in table.records():
@@ -289,7 +251,7 @@ def _records(table: Table, columns: list[str]) -> Iterator[Record | RejectedRow]
         yield record.line, record.values + ("",) * (width - len(record.values))
 
 
-def _type_attributes(
+def _first_pass(
     columns: Sequence[str],
     table: Table,
     registry: Mapping[str, FieldType],
@@ -297,15 +259,19 @@ def _type_attributes(
 ) -> dict[str, FieldType]:
     """Type every attribute column (the registry's type, else from its values); return new ones.
 
-    This is the first pass over the file; it also counts the records for progress reports.
+    This is the first pass over the file; it also counts the records for progress reports and
+    warns of names with a ``?`` where a letter was lost (lost_letters.py).
     """
     attributes = [c for c in columns if c not in CONTACT_COLUMNS]
     guesses = {columns.index(c): TypeGuess() for c in attributes if c not in registry}
+    lost = LostLetters(columns, table.encoding)
     for item in _records(table, list(columns)):
         report.rows += 1
         if isinstance(item, RejectedRow):
             continue
-        values = item[1]
+        line, values = item
+        if "?" in "".join(values):
+            report.warnings.extend(lost.warnings(line, values))
         for index, guess in guesses.items():
             guess.see(values[index])
     new: dict[str, FieldType] = {}

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from audiences.contacts.addresses import AddressError, AddressKeys, normalise_email, normalise_phone
 from audiences.contacts.model import FieldType, RejectedRow
+from audiences.contacts.places import PLACE_FIELDS, area_for, stored_place
 from audiences.contacts.values import JsonValue, parse_boolean, parse_datetime, parse_typed
 from audiences.importing.cells import unwrap_cell
 from campaign.kernel.channel import Channel
@@ -128,6 +129,8 @@ class RowChecker:
             "preferred_channel": self._preferred_channel,
             "time_zone": self._time_zone,
         } | {name: self._plain_text(name) for name in TEXT_COLUMNS}
+        for name in PLACE_FIELDS:
+            self._builtin[name] = self._place(name)
 
     def check(self, line: int, record: Mapping[str, str]) -> ContactRow | list[RejectedRow]:
         row = ContactRow(line)
@@ -148,6 +151,8 @@ class RowChecker:
                 check(row, record)
             except RowProblem as problem:
                 problems.append(RejectedRow(line, problem.column, problem.reason))
+        if not problems:
+            self._fill_area(row)
         return problems or row
 
     def _check_column(self, row: ContactRow, column: str, value: str) -> None:
@@ -161,6 +166,27 @@ class RowChecker:
             row.columns[column] = _text(value)
 
         return store
+
+    def _place(self, column: str) -> Callable[[ContactRow, str], None]:
+        def store(row: ContactRow, value: str) -> None:
+            row.columns[column] = stored_place(column, value) or None
+
+        return store
+
+    def _fill_area(self, row: ContactRow) -> None:
+        """Province and region, where the row leaves them empty, from its postcode or place."""
+        if row.columns.get("province") and row.columns.get("region"):
+            return
+        postcode, municipality = row.columns.get("postcode"), row.columns.get("municipality")
+        if self._rules.default_region != "BE":
+            postcode = None  # four digits may be a postcode of another country
+        area = area_for(
+            postcode if isinstance(postcode, str) else None,
+            municipality if isinstance(municipality, str) else None,
+        )
+        if area is not None:
+            row.columns["province"] = row.columns.get("province") or area.province
+            row.columns["region"] = row.columns.get("region") or area.region
 
     def _external_id(self, row: ContactRow, value: str) -> None:
         row.external_id = _text(value)

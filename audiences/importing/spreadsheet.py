@@ -15,7 +15,7 @@ from typing import IO, Any
 
 from audiences.contacts.model import ImportReport
 from audiences.importing.cells import safe_cell
-from audiences.importing.importer import apply_mapping
+from audiences.importing.csvfile import UTF8, UTF8_BOM, WINDOWS_1252
 from audiences.importing.sources import Table, open_table
 
 # The contact columns an import reads, less consent_source and consent_at: those are kept per
@@ -68,25 +68,43 @@ def _as_text(value: object) -> str:
     return str(value)
 
 
-def write_rejects(
-    out: IO[str],
-    data: bytes | IO[bytes],
-    report: ImportReport,
-    mapping: Mapping[str, str] | None = None,
-) -> int:
+# How the rejects file of a file in each encoding is written: as the file came.
+_WRITE_CODECS = {UTF8: "utf-8", UTF8_BOM: "utf-8-sig", WINDOWS_1252: "cp1252"}
+
+
+def write_rejects(out: IO[bytes], data: bytes | IO[bytes], report: ImportReport) -> int:
     """Write each rejected row (line, column, reason, then its values) as CSV; return the count.
 
-    The file is read once more to find the rejected lines' values; every cell is made safe.
+    The file is read once more to find the rejected lines' values. The rejects are written as
+    the file was: its encoding, delimiter and header, each problem under the name the file
+    gives its column, so they open in the same spreadsheet program as the file did. An XLSX
+    workbook's rejects are CSV in UTF-8 with a byte order mark and semicolons, as Belgian
+    Excel opens it. Every cell is made safe.
     """
     problems: dict[int, list[tuple[str, str]]] = {}
+    headed = {column: written for written, column in report.columns.items()}
     for rejected in report.rejected:
-        problems.setdefault(rejected.line, []).append((rejected.column, rejected.reason))
-    writer = csv.writer(out, lineterminator="\n")
+        column = headed.get(rejected.column, rejected.column)
+        problems.setdefault(rejected.line, []).append((column, rejected.reason))
     try:
         table: Table | None = open_table(data)
     except ValueError:
         table = None
-    header = apply_mapping(table.header, mapping or {}) if table is not None else []
+    codec = _WRITE_CODECS.get(table.encoding if table else "", "utf-8-sig")
+    text = io.TextIOWrapper(out, encoding=codec, errors="replace", newline="")
+    try:
+        written = _write_rejected_rows(text, table, problems)
+    finally:
+        text.detach()  # the caller's stream stays open
+    return written
+
+
+def _write_rejected_rows(
+    out: IO[str], table: Table | None, problems: dict[int, list[tuple[str, str]]]
+) -> int:
+    delimiter = (table.delimiter if table else "") or DELIMITERS["semicolon"]
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
+    header = table.header if table is not None else ()
     writer.writerow([safe_cell(c) for c in ("line", "column", "reason", *header)])
     written = 0
     for column, reason in problems.pop(1, []):
@@ -96,4 +114,5 @@ def write_rejects(
         for column, reason in problems.get(record.line, []):
             writer.writerow([safe_cell(c) for c in (record.line, column, reason, *record.values)])
             written += 1
+    out.flush()
     return written

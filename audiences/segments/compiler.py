@@ -6,6 +6,9 @@ PostgreSQL (docs/decisions/0010-segment-semantics.md):
 - a comparison with an unset value is false, also under NOT: ``NOT x = "a"`` is compiled as
   ``x is set AND NOT x = "a"``, so it leaves out contacts without ``x`` as ``x != "a"`` does;
 - ``=`` and ``IN`` on text ignore case, ``~`` ignores case and accents (one folding table);
+- ``=`` and ``IN`` on a municipality, province or region match every name of the place, in any
+  language (``municipality = "Gand"`` is ``municipality IN ("Gent", "Gand", "Ghent", …)``;
+  audiences/contacts/places.py), so contacts stored before names were normalised match too;
 - dates are ISO ``YYYY-MM-DD`` text on both sides, so they compare as dates;
 - ``<``, ``>`` and friends are for numbers and dates only;
 - ``partner`` is the slug of a partner that owns or contributed the contact (a contact may have
@@ -23,6 +26,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, func, not_, or_, select, true
 
 from audiences.contacts.model import BUILT_IN_FIELDS, FieldType
+from audiences.contacts.places import PLACE_FIELDS, place_names
 from audiences.contacts.values import parse_boolean, parse_date, parse_number
 from audiences.segments.errors import TypeMismatch, UnknownField
 from audiences.segments.folding import CASE_FROM, CASE_TO, FOLD_FROM, FOLD_TO, fold, fold_case
@@ -204,6 +208,9 @@ def _comparison(field: _Field, operator: Operator, value: Value) -> ColumnElemen
     if field.type is FieldType.TEXT:
         if operator not in (Operator.EQ, Operator.NE):
             raise field.mismatch(f"{operator} needs a number or a date; use = != IN or ~")
+        if field.name in PLACE_FIELDS:
+            same = _folded_case(field.value).in_(_place_operands(field, value))
+            return same if operator is Operator.EQ else not_(same)
         return _ORDERING[operator](_folded_case(field.value), operand)
     return _ORDERING[operator](field.value, operand)
 
@@ -212,8 +219,15 @@ def _in_list(field: _Field, values: tuple[Value, ...]) -> ColumnElement[bool]:
     if field.type is FieldType.BOOLEAN:
         raise field.mismatch("IN is for text, numbers and dates; use the field on its own")
     operands = [_operand(field, value) for value in values]
+    if field.name in PLACE_FIELDS:
+        operands = [name for value in values for name in _place_operands(field, value)]
     left = _folded_case(field.value) if field.type is FieldType.TEXT else field.value
     return left.in_(operands)
+
+
+def _place_operands(field: _Field, value: Value) -> list[str]:
+    """Every name of the place ``value`` names, case-folded as ``=`` compares them."""
+    return [fold_case(name) for name in place_names(field.name, _text(field, value))]
 
 
 def compile_query(node: Node, registry: Mapping[str, object]) -> ColumnElement[bool]:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from audiences.contacts.model import BUILT_IN_FIELDS, FieldType
+from audiences.contacts.places import PLACE_FIELDS, place_names
 from audiences.contacts.values import parse_boolean, parse_date, parse_number
 from audiences.segments.folding import fold, fold_case
 from audiences.segments.syntax import (
@@ -76,6 +77,12 @@ def _leaf(
         return None
     if isinstance(node, BareField):
         return bool(value)
+    if node.field in PLACE_FIELDS and _is_equality(node):
+        # A place is the same place under each of its names (Gent, Gand, Ghent).
+        wanted = node.values if isinstance(node, InList) else (node.value,)
+        names = {fold_case(n) for v in wanted for n in place_names(node.field, _as_text(v))}
+        same = fold_case(value) in names
+        return same if isinstance(node, InList) or node.operator is Operator.EQ else not same
     if isinstance(node, InList):
         return any(_equal(type_, value, v) for v in node.values)
     if node.operator is Operator.CONTAINS:
@@ -83,6 +90,10 @@ def _leaf(
     if type_ is FieldType.TEXT:
         return _COMPARE[node.operator](fold_case(value), fold_case(_as_text(node.value)))
     return _COMPARE[node.operator](value, _operand(type_, node.value))
+
+
+def _is_equality(node: Comparison | InList) -> bool:
+    return isinstance(node, InList) or node.operator in (Operator.EQ, Operator.NE)
 
 
 def _value(name: str, type_: FieldType, contact: Mapping[str, Any]) -> Any:

@@ -53,11 +53,15 @@ def report_json(report: ImportReport) -> dict[str, Any]:
             {"line": a.line, "contact_ids": list(a.contact_ids), "reason": a.reason}
             for a in report.ambiguous
         ],
+        "warnings": [
+            {"line": w.line, "column": w.column, "reason": w.reason} for w in report.warnings
+        ],
         "detected": {
             "format": report.format,
             "encoding": report.encoding or None,
             "delimiter": report.delimiter or None,
             "rows": report.rows,
+            "columns": report.columns,
             "attributes": {name: type_.value for name, type_ in report.attributes.items()},
             "new_fields": report.new_fields,
         },
@@ -174,15 +178,22 @@ OPENAPI_PATHS: dict[str, Any] = {
             "summary": "Import contacts from a CSV or XLSX file (the request body)",
             "description": (
                 "Line 1 is the header; a row's line is the physical line where its record "
-                "starts (the row number in a spreadsheet). A partner key imports contacts "
-                "owned by its partner; editors and admins import the authority's contacts."
+                "starts (the row number in a spreadsheet). A column headed with a field's "
+                "label in nl, fr, de or en (Taal, Prénom, GSM, Gemeente) is read as that "
+                "field; detected.columns says how each column was read. Warnings name rows "
+                "imported as written that a person should check (a ? where a letter was "
+                "lost). A partner key imports contacts owned by its partner; editors and "
+                "admins import the authority's contacts."
             ),
             "parameters": [
                 {"name": "dry_run", "in": "query", "schema": {"type": "boolean"}},
                 {
                     "name": "map",
                     "in": "query",
-                    "description": "Renames file columns: old:new,old2:new2",
+                    "description": (
+                        "Says which field a file column holds: old:new,old2:new2 (columns "
+                        "headed with a field's name or label need none)"
+                    ),
                     "schema": {"type": "string"},
                 },
             ],
@@ -261,7 +272,15 @@ def openapi_schemas() -> dict[str, object]:
     return {
         "ImportReport": {
             "type": "object",
-            "required": ["created", "updated", "unchanged", "rejected", "ambiguous", "detected"],
+            "required": [
+                "created",
+                "updated",
+                "unchanged",
+                "rejected",
+                "ambiguous",
+                "warnings",
+                "detected",
+            ],
             "properties": {
                 "dry_run": {"type": "boolean"},
                 "created": integer,
@@ -269,6 +288,7 @@ def openapi_schemas() -> dict[str, object]:
                 "unchanged": integer,
                 "rejected": rows,
                 "ambiguous": rows,
+                "warnings": rows,
                 "detected": {"type": "object"},
             },
         },

@@ -50,7 +50,10 @@ class Progress:
 
 
 def summary(report: ImportReport) -> list[str]:
-    """The report's lines: what was detected, the counts, then each ambiguous and rejected row."""
+    """The report's lines: what was detected, the counts, then each ambiguous and rejected row
+    and each warning."""
+    from audiences.importing.headers import normalise_column
+
     if report.format == "xlsx":
         detected = "XLSX workbook (first sheet)"
     else:
@@ -58,12 +61,16 @@ def summary(report: ImportReport) -> list[str]:
         detected = f"CSV, {report.encoding or '?'}, {delimiter or '?'} delimited"
     attributes = ", ".join(f"{n} ({t})" for n, t in report.attributes.items()) or "none"
     new = f"; new fields: {', '.join(report.new_fields)}" if report.new_fields else ""
+    # Columns read as a field the header does not spell out (a label, a --map): say which.
+    renamed = [f"{w} as {c}" for w, c in report.columns.items() if normalise_column(w) != c]
     return [
         f"detected: {detected}; {report.rows} rows",
+        *([f"columns read: {', '.join(renamed)}"] if renamed else []),
         f"attributes: {attributes}{new}",
         f"{'dry run: ' if report.dry_run else ''}{report.created} created, {report.updated} "
         f"updated, {report.unchanged} unchanged, {len(report.ambiguous)} ambiguous, "
         f"{len(report.rejected)} rejected",
         *(f"  line {row.line}, ambiguous: {row.reason}" for row in report.ambiguous),
         *(f"  line {row.line}, {row.column}: {row.reason}" for row in report.rejected),
+        *(f"  line {row.line}, {row.column}, warning: {row.reason}" for row in report.warnings),
     ]

@@ -65,6 +65,7 @@ async def api(
         await accounts.create_user(email, role, "a long password")
         keys[role.value] = await accounts.create_api_key(role=role, name=role, user_email=email)
     for slug in ("ngo", "other"):
+        await accounts.create_partner(slug, slug.upper())
         keys[slug] = await accounts.create_api_key(role=Role.PARTNER, name=slug, partner_slug=slug)
     client = await aiohttp_client(create_app(services, close_services=True))
     yield Api(client, services, keys)
@@ -94,6 +95,7 @@ async def test_import_reports_broken_rows_with_their_lines_and_columns(api: Api)
         "encoding": "utf-8",
         "delimiter": ";",
         "rows": 5,
+        "columns": {name: name for name in text.split("\n")[0].split(";")} | {"GSM": "phone"},
         "attributes": {"age": "number"},
         "new_fields": ["age"],
     }

@@ -88,7 +88,7 @@ async def test_awkward_values_are_stored_alike_on_both_databases(
 ) -> None:
     text = (
         "external_id;phone;language;first_name;municipality;consent_sms;consent_at;note\n"
-        'w1;0470 12 34 56;nl;"Jan\\tde\tSmet";"Sint-\nJoost";ja;2020-03-15T10:00:00+01:00;'
+        'w1;0470 12 34 56;nl;"Jan\\tde\tSmet";"Zand-\nhoven";ja;2020-03-15T10:00:00+01:00;'
         '"a \\N b ""quoted"" \\\\ end"\n'
         "w2;0470 12 34 57;fr;Zoë;Liège;non;;\\\n"
     )
@@ -96,7 +96,7 @@ async def test_awkward_values_are_stored_alike_on_both_databases(
     assert report.rejected == [] and report.created == 2
     first, second = await all_contacts(database)
     assert first["first_name"] == "Jan\\tde\tSmet"
-    assert first["municipality"] == "Sint-\nJoost"
+    assert first["municipality"] == "Zand-\nhoven"  # a place the table lacks stays as written
     assert first["attributes"] == {"note": 'a \\N b "quoted" \\\\ end'}
     assert first["consent_sms_at"] == datetime(2020, 3, 15, 9, 0, tzinfo=UTC)
     assert (second["first_name"], second["consent_sms"], second["attributes"]) == (

@@ -99,7 +99,7 @@ async def names(database: Database, query: str) -> set[str]:
         ('municipality ~ "liege"', {"Luc", "Chloé"}),
         ('municipality ~ "IÈG"', {"Luc", "Chloé"}),
         ('first_name ~ "zoe"', {"Zoë"}),
-        ('municipality = "liege"', set()),
+        ('first_name = "chloe"', set()),  # = keeps accents (places aside: test_import_places)
         ('municipality IN ("Gent", "eupen")', {"Anna", "Jörg"}),
         ("age >= 65", {"Anna"}),
         ("age > 64", {"Anna", "Luc"}),

@@ -44,9 +44,9 @@ def test_the_rejects_file_has_line_column_reason_and_the_values_made_safe() -> N
             RejectedRow(4, "language", "expected one of nl, got 'xx'"),
         ]
     )
-    out = io.StringIO()
-    assert write_rejects(out, data, report, {"phone": "phone"}) == 3
-    assert list(csv.reader(io.StringIO(out.getvalue()))) == [
+    out = io.BytesIO()
+    assert write_rejects(out, data, report) == 3
+    assert list(csv.reader(io.StringIO(out.getvalue().decode("utf-8")))) == [
         ["line", "column", "reason", "phone", "language", "first_name"],
         ["2", "phone", "not a phone number", "'=1+1", "nl", "An"],
         ["4", "phone", "not a valid number for BE", "12", "xx", "'@me"],
