@@ -36,7 +36,9 @@ test: $(STAMP) $(REFERENCE) $(CHROMIUM)
 run: $(STAMP)
 	$(BIN)/campaign db upgrade
 	$(BIN)/campaign demo --if-new
-	@out=$$($(BIN)/campaign api-keys create --role editor --name make-run --user $(DEMO_EDITOR)) || exit 1; \
+# The demo key is kept in .campaign/ (0600, git-ignored) and reused while it still works.
+	@out=$$($(BIN)/campaign api-keys create --role editor --name make-run --user $(DEMO_EDITOR) \
+		--keep-in .campaign/make-run.key) || exit 1; \
 	key=$$(printf '%s\n' "$$out" | tail -n 1); \
 	url=http://$${CAMPAIGN_HOST:-127.0.0.1}:$${CAMPAIGN_PORT:-8080}; \
 	echo "Demo API key: $$key (acting for $(DEMO_EDITOR))"; \

@@ -1,14 +1,17 @@
 """The field registry: built-in contact fields and the attributes imports have registered.
 
-An attribute's type is fixed once registered (its values are stored typed); its labels, what
-staff call it in each language, may change at any time.
+An attribute's type is fixed once registered (its values are stored typed) unless an admin
+converts the field and every stored value with it; its labels, what staff call it in each
+language, may change at any time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,7 +19,7 @@ from audiences.contacts.field_labels import built_in_labels
 from audiences.contacts.model import BUILT_IN_FIELDS, FieldInfo, FieldType
 from audiences.segments.compiler import PARTNER
 from campaign.store.results import affected
-from campaign.store.tables import fields
+from campaign.store.tables import contacts, fields
 
 
 async def load_registry(session: AsyncSession) -> Mapping[str, FieldType]:
@@ -84,3 +87,43 @@ async def set_labels(session: AsyncSession, name: str, labels: Mapping[str, str]
         update(fields).where(fields.c.name == name).values(labels=dict(labels))
     )
     return bool(affected(changed))
+
+
+async def set_type(session: AsyncSession, name: str, old: FieldType, new: FieldType) -> bool:
+    """Change an attribute's registered type from ``old`` to ``new``; False if it is not
+    registered as ``old`` (any more)."""
+    changed = await session.execute(
+        update(fields)
+        .where(fields.c.name == name, fields.c.type == old.value)
+        .values(type=new.value)
+    )
+    return bool(affected(changed))
+
+
+async def contacts_holding(
+    session: AsyncSession, name: str, *, after: int, limit: int
+) -> list[tuple[int, dict[str, Any]]]:
+    """(id, attributes) of the next contacts by id that hold a value for ``name``, locked
+    for update so that no other write to their attributes is lost meanwhile."""
+    rows = await session.execute(
+        select(contacts.c.id, contacts.c.attributes)
+        .where(contacts.c.id > after, contacts.c.attributes[name].as_string().is_not(None))
+        .order_by(contacts.c.id)
+        .limit(limit)
+        .with_for_update()
+    )
+    return [(int(row.id), dict(row.attributes)) for row in rows]
+
+
+async def write_attributes(
+    session: AsyncSession, changes: Sequence[tuple[int, dict[str, Any]]], now: datetime
+) -> None:
+    """Store each contact's new attributes (id, attributes)."""
+    if not changes:
+        return
+    statement = (
+        update(contacts)
+        .where(contacts.c.id == bindparam("contact_id"))
+        .values(attributes=bindparam("new_attributes"), updated_at=now)
+    )
+    await session.execute(statement, [{"contact_id": i, "new_attributes": a} for i, a in changes])

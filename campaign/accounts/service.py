@@ -1,28 +1,54 @@
-"""Staff and partner accounts, API keys, and turning a presented key into an ``Identity``.
+"""Partners, staff and partner accounts, API keys, and turning a presented key into an
+``Identity``.
 
 Passwords are stored as scrypt hashes and keys as SHA-256 digests: neither can be shown
 again. A key acts for its user (so four-eyes approval holds through the API); a key never
-has more rights than the user it acts for.
+has more rights than the user it acts for. A partner is created on purpose, never on the way:
+a slug that names no partner is refused with the slugs there are, so a typo cannot make one.
+Admins list and revoke keys; a revoked key is refused from the next request on, since every
+request reads the key's row again (nothing is cached).
+
+Errors are campaign.kernel.errors: InvalidInput (``where`` names the option), NotFound,
+Conflict, Forbidden.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+import difflib
+import logging
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import Row, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from campaign.accounts import repository
+from campaign.accounts.model import (
+    PARTNER_SLUG_RULE,
+    ApiKeyInfo,
+    Partner,
+    Revocation,
+    is_partner_slug,
+)
+from campaign.events.outbox import emit
 from campaign.kernel.clock import Clock
-from campaign.kernel.errors import Conflict, InvalidInput, NotFound
-from campaign.kernel.identity import Identity, Role
+from campaign.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
+from campaign.kernel.identity import Identity, Permission, Role
 from campaign.kernel.security import API_KEY_PREFIX, api_key_digest, hash_password, new_api_key
 from campaign.store.engine import Database
 from campaign.store.results import inserted_id
-from campaign.store.tables import api_keys, partners, users
+from campaign.store.tables import api_keys, users
+
+log = logging.getLogger(__name__)
 
 # Recording every use would turn each read request into a write; once a minute is enough.
 _LAST_USED_RESOLUTION = timedelta(minutes=1)
+KEY_REVOKED = "api_key.revoked"
+
+
+def _may_manage_keys(actor: Identity) -> None:
+    if not actor.may(Permission.KEYS):
+        raise Forbidden(f"a {actor.role} may not list or revoke API keys; an admin may")
 
 
 class Accounts:
@@ -30,16 +56,40 @@ class Accounts:
         self._database = database
         self._clock = clock
 
-    async def ensure_partner(self, slug: str, name: str | None = None) -> int:
-        """The partner's id, creating the partner if it does not exist yet."""
+    async def create_partner(self, slug: str, name: str) -> Partner:
+        """Register a partner organisation under its slug (what ``--partner`` and queries use)."""
+        if not is_partner_slug(slug):
+            raise InvalidInput(f"{slug!r}: {PARTNER_SLUG_RULE}", where="slug")
+        name = " ".join(name.split())
+        if not name:
+            raise InvalidInput("a partner needs a name (--name)", where="name")
         async with self._database.transaction() as session:
-            existing = await _partner_id(session, slug)
-            if existing is not None:
-                return existing
-            result = await session.execute(
-                insert(partners).values(slug=slug, name=name or slug, created_at=self._clock.now())
-            )
-            return inserted_id(result)
+            if await repository.partner_id(session, slug) is not None:
+                raise Conflict(f"a partner {slug!r} exists already")
+            partner_id = await repository.insert_partner(session, slug, name, self._clock.now())
+        log.info("partner %s (%s) created", slug, name)
+        return next(p for p in await self.partners() if p.id == partner_id)
+
+    async def partners(self) -> list[Partner]:
+        """Every partner, by slug."""
+        async with self._database.read_session() as session:
+            return await repository.list_partners(session)
+
+    async def partner_id(self, slug: str) -> int:
+        """The id of the partner ``slug``; InvalidInput naming the known slugs when none is."""
+        async with self._database.read_session() as session:
+            found = await repository.partner_id(session, slug)
+        if found is not None:
+            return found
+        known = [p.slug for p in await self.partners()]
+        close = difflib.get_close_matches(slug, known, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        listed = ", ".join(known) if known else "none yet"
+        raise InvalidInput(
+            f"no partner {slug!r}; {hint}known partners: {listed} "
+            "(create one with: campaign partners create SLUG --name NAME)",
+            where="partner",
+        )
 
     async def create_user(
         self, email: str, role: Role, password: str, *, partner_slug: str | None = None
@@ -49,7 +99,7 @@ class Accounts:
             raise InvalidInput(f"{email!r} is not an email address", where="email")
         partner_id = await self._partner_for(role, partner_slug)
         async with self._database.transaction() as session:
-            if await _user(session, email) is not None:
+            if await repository.user(session, email) is not None:
                 raise Conflict(f"a user {email} already exists")
             result = await session.execute(
                 insert(users).values(
@@ -64,7 +114,7 @@ class Accounts:
 
     async def user_by_email(self, email: str) -> Row[Any] | None:
         async with self._database.read_session() as session:
-            return await _user(session, email.strip().lower())
+            return await repository.user(session, email.strip().lower())
 
     async def create_api_key(
         self,
@@ -99,22 +149,42 @@ class Accounts:
             )
         return key.secret
 
-    async def authenticate(self, secret: str) -> Identity | None:
-        """The identity a presented key acts as, or None for an unknown or revoked key."""
+    async def api_keys(self, actor: Identity) -> list[ApiKeyInfo]:
+        """Every key, newest first, revoked ones too; never a secret or a digest (admins)."""
+        _may_manage_keys(actor)
+        async with self._database.read_session() as session:
+            return await repository.list_keys(session)
+
+    async def revoke_api_key(self, actor: Identity, reference: int | str) -> Revocation:
+        """Revoke the key with this id (a number) or prefix (``cmp_…``), for good (admins).
+
+        Revoking a revoked key changes nothing and keeps the first revocation's time.
+        """
+        _may_manage_keys(actor)
+        now = self._clock.now()
+        async with self._database.transaction() as session:
+            found = await _find_key(session, reference)
+            changed = await repository.revoke_key(session, found.id, now)
+            if changed:
+                await emit(session, KEY_REVOKED, _revocation_event(actor, found, now), now)
+            after = await _find_key(session, found.id)
+        if changed:
+            log.info("API key %s (%r) revoked by %s", found.prefix, found.name, actor.label)
+        return Revocation(after, changed)
+
+    async def authenticate(self, secret: str, *, note_use: bool = True) -> Identity | None:
+        """The identity a presented key acts as, or None for an unknown or revoked key.
+
+        ``note_use=False`` checks a key without counting it as used.
+        """
         if not secret.startswith(API_KEY_PREFIX):
             return None
-        digest = api_key_digest(secret)
         async with self._database.read_session() as session:
-            row = (
-                await session.execute(
-                    select(api_keys, users.c.email)
-                    .outerjoin(users, users.c.id == api_keys.c.user_id)
-                    .where(api_keys.c.key_hash == digest, api_keys.c.revoked_at.is_(None))
-                )
-            ).first()
+            row = await repository.active_key(session, api_key_digest(secret))
         if row is None:
             return None
-        await self._note_use(row)
+        if note_use:
+            await self._note_use(row)
         return Identity(
             role=Role(row.role),
             label=row.email or f"key:{row.name}",
@@ -128,9 +198,7 @@ class Accounts:
         if row.last_used_at is not None and now - row.last_used_at < _LAST_USED_RESOLUTION:
             return
         async with self._database.transaction() as session:
-            await session.execute(
-                update(api_keys).where(api_keys.c.id == row.id).values(last_used_at=now)
-            )
+            await repository.note_key_use(session, int(row.id), now)
 
     async def _partner_for(self, role: Role, partner_slug: str | None) -> int | None:
         if role is Role.PARTNER and not partner_slug:
@@ -139,7 +207,28 @@ class Accounts:
             return None
         if role is not Role.PARTNER:
             raise InvalidInput("only the partner role belongs to a partner", where="partner")
-        return await self.ensure_partner(partner_slug)
+        return await self.partner_id(partner_slug)
+
+
+async def _find_key(session: AsyncSession, reference: int | str) -> ApiKeyInfo:
+    if isinstance(reference, int):
+        found = await repository.find_key(session, key_id=reference)
+    else:
+        found = await repository.find_key(session, prefix=reference.strip())
+    if found is None:
+        raise NotFound(f"no API key {reference!r} (give its id or its prefix, as listed)")
+    return found
+
+
+def _revocation_event(actor: Identity, key: ApiKeyInfo, now: datetime) -> dict[str, Any]:
+    """Who revoked which key when: the audit trail names the key, never its secret."""
+    return {
+        "actor": actor.label,
+        "at": now.isoformat(),
+        "key_id": key.id,
+        "prefix": key.prefix,
+        "name": key.name,
+    }
 
 
 def _check_key_role(key_role: Role, user_role: Role) -> None:
@@ -148,13 +237,3 @@ def _check_key_role(key_role: Role, user_role: Role) -> None:
             f"a key for a {user_role} user can have the role {user_role} or viewer, not {key_role}",
             where="role",
         )
-
-
-async def _partner_id(session: AsyncSession, slug: str) -> int | None:
-    found = await session.execute(select(partners.c.id).where(partners.c.slug == slug))
-    value = found.scalar()
-    return None if value is None else int(value)
-
-
-async def _user(session: AsyncSession, email: str) -> Row[Any] | None:
-    return (await session.execute(select(users).where(users.c.email == email))).first()

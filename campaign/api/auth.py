@@ -1,4 +1,8 @@
-"""Bearer API keys for ``/api/v1``: every request but the OpenAPI document needs one."""
+"""Bearer API keys for ``/api/v1``: every request but the OpenAPI document needs one.
+
+Each request looks its key up again, so a key revoked a moment ago is refused on the next one:
+there is no cache of keys to outlive a revocation.
+"""
 
 from __future__ import annotations
 

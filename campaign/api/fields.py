@@ -1,6 +1,7 @@
 """The field registry: every field a segment may name, its type and its labels per language.
 
-Any role reads it; editors and admins register attributes ahead of an import and label them.
+Any role reads it; editors and admins register attributes ahead of an import and label them;
+admins convert a field fixed to the wrong type, with every value stored for it.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from typing import Annotated, Any, Literal
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
+from audiences.contacts.conversion import SHOWN_FAILURES, FieldConversion
 from audiences.contacts.field_service import FieldRegistry
 from audiences.contacts.model import FieldInfo, FieldType
 from campaign.api.bodies import read_model
@@ -32,6 +34,11 @@ class LabelsBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     labels: dict[str, _Label]
     type: _Type | None = None
+
+
+class ConvertBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    type: _Type = Field(description="The type the field and every value stored for it become.")
 
 
 def _registry(request: web.Request) -> FieldRegistry:
@@ -76,6 +83,23 @@ async def relabel_field(request: web.Request) -> web.Response:
     return web.json_response(field_json(changed))
 
 
+async def convert_field(request: web.Request) -> web.Response:
+    body = await read_model(request, ConvertBody)
+    done = await _registry(request).convert(
+        identity(request), request.match_info["name"], FieldType(body.type)
+    )
+    return web.json_response(conversion_json(done))
+
+
+def conversion_json(done: FieldConversion) -> dict[str, Any]:
+    return {
+        "field": field_json(done.field),
+        "previous_type": done.previous.value,
+        "changed": done.changed,
+        "rewritten": done.rewritten,
+    }
+
+
 _NAME = {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}
 _LANGUAGES = ", ".join(SUPPORTED_LANGUAGES)
 
@@ -100,9 +124,24 @@ OPENAPI_PATHS: dict[str, Any] = {
         },
         "patch": {
             "summary": "Replace an attribute's labels (editor, admin); its type cannot change",
-            "description": "A `type` other than the field's answers 409.",
+            "description": "A `type` other than the field's answers 409: convert the field.",
             "requestBody": json_body("LabelsBody"),
             "responses": {"200": json_answer("FieldInfo", "relabelled"), **ERRORS},
+        },
+    },
+    "/api/v1/fields/{name}/convert": {
+        "parameters": [_NAME],
+        "post": {
+            "summary": "Convert an attribute fixed to the wrong type, with every stored value, "
+            "in one transaction (admin)",
+            "description": "A value converts when its text (as the spreadsheet export writes "
+            "it) reads as the new type the way an import reads a cell. If any value does not, "
+            "or a saved segment would no longer run, nothing changes and the answer is 409 "
+            f"naming the first {SHOWN_FAILURES} contacts and values that do not convert and "
+            "how many more. Converting to the type the field has changes nothing. Audited "
+            "as `contacts.field_converted`.",
+            "requestBody": json_body("ConvertBody"),
+            "responses": {"200": json_answer("FieldConversion", "converted"), **ERRORS},
         },
     },
 }
@@ -119,8 +158,23 @@ def openapi_schemas() -> dict[str, object]:
             "labels": {"type": "object", "additionalProperties": {"type": "string"}},
         },
     }
+    conversion = {
+        "type": "object",
+        "required": ["field", "previous_type", "changed", "rewritten"],
+        "properties": {
+            "field": ref("FieldInfo"),
+            "previous_type": {"enum": [t.value for t in FieldType]},
+            "changed": {"type": "boolean"},
+            "rewritten": {
+                "type": "integer",
+                "description": "contacts whose stored value changed form",
+            },
+        },
+    }
     return {
         "FieldBody": FieldBody.model_json_schema(),
+        "ConvertBody": ConvertBody.model_json_schema(),
+        "FieldConversion": conversion,
         "LabelsBody": LabelsBody.model_json_schema(),
         "FieldInfo": info,
         "FieldList": {

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from campaign.cli import admin, check, contacts, demo, dispatch, roles
+from campaign.cli import admin, check, contacts, demo, dispatch, partners, roles
 
 
 @click.group(
@@ -16,6 +16,7 @@ from campaign.cli import admin, check, contacts, demo, dispatch, roles
         demo.demo,
         admin.db,
         admin.users,
+        partners.partners,
         admin.api_keys,
         contacts.contacts,
         dispatch.dispatch,

@@ -13,7 +13,6 @@ import click
 
 from campaign.cli.common import with_services
 from campaign.cli.importing import Progress, parse_map, summary
-from campaign.kernel.errors import NotFound
 from campaign.kernel.identity import Identity, Role
 
 if TYPE_CHECKING:
@@ -29,9 +28,7 @@ def contacts() -> None:
 async def _acting(services: Services, partner: str | None) -> Identity:
     if partner is None:
         return Identity(role=Role.ADMIN, label="cli")
-    partner_id = await services.records.partner_id(partner)
-    if partner_id is None:
-        raise NotFound(f"no partner {partner!r}")
+    partner_id = await services.accounts.partner_id(partner)  # an unknown slug lists the known
     return Identity(role=Role.PARTNER, label=f"cli for {partner}", partner_id=partner_id)
 
 
@@ -68,8 +65,8 @@ def contacts_import(
     if rejects is not None:
         from audiences.importing.spreadsheet import write_rejects
 
-        with file.open("rb") as stream, rejects.open("w", encoding="utf-8", newline="") as out:
-            count = write_rejects(out, stream, report, mapping)
+        with file.open("rb") as stream, rejects.open("wb") as out:
+            count = write_rejects(out, stream, report)  # in the file's encoding and delimiter
         click.echo(f"{count} rejected rows written to {rejects}")
 
 

@@ -24,6 +24,7 @@ class Permission(StrEnum):
     USERS = "users"
     KEYS = "keys"
     DISPATCH = "dispatch"  # the stop switch for all sending: admins only
+    FIELD_TYPES = "field_types"  # converting a field's stored values to another type: admins only
 
 
 _P = Permission

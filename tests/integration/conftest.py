@@ -33,6 +33,7 @@ async def api(
         await accounts.create_user(email, role, "a long password")
         keys[role.value] = await accounts.create_api_key(role=role, name=role, user_email=email)
     keys["userless"] = await accounts.create_api_key(role=Role.APPROVER, name="robot")
+    await accounts.create_partner("ngo", "NGO")
     keys["partner"] = await accounts.create_api_key(
         role=Role.PARTNER, name="ngo", partner_slug="ngo"
     )
