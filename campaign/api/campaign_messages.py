@@ -1,10 +1,12 @@
-"""A campaign's messages, person by person: the list (filters, cursor pages), and resending or
-settling those in ``unknown``."""
+"""A campaign's messages, person by person: the list (filters, cursor pages, each message with
+its delivery events), the same as a spreadsheet, and resending or settling those in
+``unknown``."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import re
 from datetime import datetime
 from typing import Any
 
@@ -13,8 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from campaign.api.bodies import int_param, path_id, read_model
 from campaign.api.context import identity, services
+from campaign.api.csv_answers import delimiter_of, stream_csv
 from campaign.api.docparts import ERRORS, json_answer, json_body, ref
 from campaign.campaigns.messages import MAX_SETTLE_REASON
+from campaign.delivery.listing import DeliveryEvent, MessageFilter
 from campaign.delivery.model import MessageRecord
 from campaign.delivery.states import MessageState
 from campaign.kernel.channel import Channel
@@ -22,7 +26,9 @@ from campaign.kernel.errors import InvalidInput
 
 MAX_PAGE = 1000
 MAX_IDS = 10_000
+MAX_REASON_FILTER = 500
 _CURSOR_PREFIX = "after:"
+_LANGUAGE_CODE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?")
 
 
 class ResendBody(BaseModel):
@@ -93,8 +99,51 @@ def _channel(request: web.Request) -> Channel | None:
     return Channel(raw)
 
 
+def _languages(request: web.Request) -> set[str]:
+    names = _listed(request, "language")
+    wrong = [n for n in names if not _LANGUAGE_CODE.fullmatch(n)]
+    if wrong:
+        raise InvalidInput(
+            f"language: {wrong[0]!r} is not a language code such as nl, fr or ar",
+            where="language",
+        )
+    return set(names)
+
+
+def _reason(request: web.Request) -> str | None:
+    reason = request.query.get("reason", "").strip()
+    if len(reason) > MAX_REASON_FILTER:
+        raise InvalidInput(
+            f"reason: at most {MAX_REASON_FILTER} characters; a reason's kind is enough "
+            "(the words before its first colon)",
+            where="reason",
+        )
+    return reason or None
+
+
+def message_filter(request: web.Request) -> MessageFilter:
+    """The list's and the CSV's filters: state, channel, language and reason."""
+    return MessageFilter(
+        states=_states(request),
+        channel=_channel(request),
+        languages=_languages(request),
+        reason=_reason(request),
+    )
+
+
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
+
+
+def event_json(event: DeliveryEvent) -> dict[str, Any]:
+    return {
+        "at": event.at.isoformat(),
+        "from_state": event.from_state.value if event.from_state else None,
+        "to_state": event.to_state.value,
+        "provider_status": event.provider_status,
+        "code": event.code,
+        "reason": event.reason,
+    }
 
 
 def message_json(record: MessageRecord) -> dict[str, Any]:
@@ -121,17 +170,27 @@ def message_json(record: MessageRecord) -> dict[str, Any]:
 
 async def list_messages(request: web.Request) -> web.Response:
     campaign_id = _id(request)
-    states, channel = _states(request), _channel(request)
+    which = message_filter(request)
     limit = int_param(request, "limit", 100, low=1, high=MAX_PAGE)
     cursor = request.query.get("cursor")
     after = decode_cursor(cursor) if cursor else 0
     page = await services(request).campaign_messages.page(
-        identity(request), campaign_id, states=states, channel=channel, after_id=after, limit=limit
+        identity(request), campaign_id, which=which, after_id=after, limit=limit
     )
     following = encode_cursor(page.next_after) if page.next_after is not None else None
-    return web.json_response(
-        {"items": [message_json(r) for r in page.items], "next_cursor": following}
-    )
+    items = [
+        message_json(r) | {"events": [event_json(e) for e in page.events.get(r.id, ())]}
+        for r in page.items
+    ]
+    return web.json_response({"items": items, "next_cursor": following})
+
+
+async def messages_csv(request: web.Request) -> web.StreamResponse:
+    """The campaign's messages with the list's filters, as CSV for a spreadsheet."""
+    campaign_id = _id(request)
+    which, delimiter = message_filter(request), delimiter_of(request)
+    table = services(request).campaign_messages.table(identity(request), campaign_id, which)
+    return await stream_csv(request, table, f"campaign-{campaign_id}-messages.csv", delimiter)
 
 
 async def resend_messages(request: web.Request) -> web.Response:
@@ -164,6 +223,35 @@ _CAMPAIGN_ID = {
 }
 _WHO = "Editors and admins (Permission campaigns); a partner acts only on its own campaigns."
 
+_FILTERS: list[dict[str, Any]] = [
+    {
+        "name": "state",
+        "in": "query",
+        "description": "Message states, repeated or comma-separated",
+        "schema": {"type": "array", "items": {"enum": [s.value for s in MessageState]}},
+        "style": "form",
+        "explode": True,
+    },
+    {"name": "channel", "in": "query", "schema": {"enum": ["sms", "email"]}},
+    {
+        "name": "language",
+        "in": "query",
+        "description": "Languages the messages were written in, repeated or comma-separated",
+        "schema": {"type": "array", "items": {"type": "string"}},
+        "style": "form",
+        "explode": True,
+    },
+    {
+        "name": "reason",
+        "in": "query",
+        "description": (
+            "The message's reason, or its kind: the words before its first colon, as the "
+            "stats' reasons name them (reason=opted out; reason=hard bounce). Case is ignored."
+        ),
+        "schema": {"type": "string", "maxLength": MAX_REASON_FILTER},
+    },
+]
+
 OPENAPI_PATHS: dict[str, Any] = {
     "/api/v1/campaigns/{campaign_id}/messages": {
         "parameters": [_CAMPAIGN_ID],
@@ -171,22 +259,13 @@ OPENAPI_PATHS: dict[str, Any] = {
             "summary": "The campaign's messages, person by person, in id order",
             "description": (
                 "Any role that may read the campaign (a partner only its own). Addresses are "
-                "masked. Pass next_cursor as cursor for the next page (null on the last). "
-                "?state=unknown lists what the provider may or may not have."
+                "masked. Each message comes with its delivery events, oldest first. Pass "
+                "next_cursor as cursor for the next page (null on the last). ?state=unknown "
+                "lists what the provider may or may not have. The people a run left out have "
+                "no message: see …/exclusions."
             ),
             "parameters": [
-                {
-                    "name": "state",
-                    "in": "query",
-                    "description": "Message states, repeated or comma-separated",
-                    "schema": {
-                        "type": "array",
-                        "items": {"enum": [s.value for s in MessageState]},
-                    },
-                    "style": "form",
-                    "explode": True,
-                },
-                {"name": "channel", "in": "query", "schema": {"enum": ["sms", "email"]}},
+                *_FILTERS,
                 {
                     "name": "limit",
                     "in": "query",
@@ -195,6 +274,34 @@ OPENAPI_PATHS: dict[str, Any] = {
                 {"name": "cursor", "in": "query", "schema": {"type": "string"}},
             ],
             "responses": {"200": json_answer("MessagePage", "one page of messages"), **ERRORS},
+        },
+    },
+    "/api/v1/campaigns/{campaign_id}/messages.csv": {
+        "parameters": [_CAMPAIGN_ID],
+        "get": {
+            "summary": "The campaign's messages as CSV, for a spreadsheet",
+            "description": (
+                "The list's rows with the same filters, every page, streamed, with a header "
+                "row: message_id, contact_id, channel, address (masked), language, state, "
+                "reason, error_code, attempts, sent_at, final_at, cost, segments, last_event, "
+                "last_event_at, settled_at, settled_by. Cells a spreadsheet would run as "
+                "formulas start with '. Any role that may read the campaign."
+            ),
+            "parameters": [
+                *_FILTERS,
+                {
+                    "name": "delimiter",
+                    "in": "query",
+                    "schema": {"enum": ["semicolon", "comma"], "default": "semicolon"},
+                },
+            ],
+            "responses": {
+                "200": {
+                    "description": "UTF-8 CSV with a byte order mark",
+                    "content": {"text/csv": {"schema": {"type": "string"}}},
+                },
+                **ERRORS,
+            },
         },
     },
     "/api/v1/campaigns/{campaign_id}/messages/resend": {
@@ -255,9 +362,23 @@ def openapi_schemas() -> dict[str, object]:
             "segments": {"type": ["integer", "null"]},
             "cost": {"type": ["number", "null"]},
             "updated_at": {"type": "string", "format": "date-time"},
+            "events": {"type": "array", "items": ref("DeliveryEvent")},
+        },
+    }
+    event = {
+        "type": "object",
+        "required": ["at", "to_state"],
+        "properties": {
+            "at": {"type": "string", "format": "date-time"},
+            "from_state": {"enum": [*(s.value for s in MessageState), None]},
+            "to_state": {"enum": [s.value for s in MessageState]},
+            "provider_status": text,
+            "code": text,
+            "reason": text,
         },
     }
     return {
+        "DeliveryEvent": event,
         "Message": message,
         "MessagePage": {
             "type": "object",

@@ -2,14 +2,16 @@
 
 Anyone who may read the campaign lists its messages (a partner only its own campaigns), with
 every address masked as in segment previews: the full address belongs to the contact, whose
-reading is scoped and audited. Staff who may change campaigns resend unknown messages (only
-with an explicit confirmation, because the provider may already have them) or settle them.
-Both are recorded in the campaign's audit trail. Decision 0020.
+reading is scoped and audited. Each message comes with its delivery events, and the same rows
+come as a spreadsheet; so do the people the run left out, and why (decision 0027). Staff who
+may change campaigns resend unknown messages (only with an explicit confirmation, because the
+provider may already have them) or settle them. Both are recorded in the campaign's audit
+trail. Decision 0020.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import AsyncGenerator, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from sqlalchemy import select
@@ -17,12 +19,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from audiences.segments.preview import mask_email, mask_phone
 from campaign.campaigns import repository as repo
+from campaign.campaigns.exclusions import ExcludedBecause, Exclusion, exclusion_page
+from campaign.campaigns.results_files import (
+    EXCLUSION_COLUMNS,
+    MESSAGE_COLUMNS,
+    exclusion_cells,
+    message_rows,
+)
 from campaign.campaigns.service import require, visible_campaign
 from campaign.campaigns.states import CampaignState
 from campaign.delivery import unknowns
-from campaign.delivery.listing import message_page
+from campaign.delivery.listing import DeliveryEvent, MessageFilter, events_of, message_page
 from campaign.delivery.model import MessageRecord
-from campaign.delivery.states import MessageState
 from campaign.kernel.channel import Channel
 from campaign.kernel.clock import Clock
 from campaign.kernel.errors import Conflict, InvalidInput
@@ -33,6 +41,8 @@ from campaign.store.tables import campaigns
 # While a campaign sends, a resent message is sent again (paused: once it resumes).
 RESENDABLE_CAMPAIGN_STATES = frozenset({CampaignState.RUNNING, CampaignState.PAUSED})
 MAX_SETTLE_REASON = 500
+# Rows per read of a spreadsheet export; each read is a short session of its own.
+EXPORT_PAGE = 1000
 
 
 def unknown_messages(count: int) -> str:
@@ -54,7 +64,14 @@ class ResendNotConfirmed(Conflict):
 @dataclass(frozen=True, slots=True)
 class MessagePage:
     items: list[MessageRecord]
+    events: Mapping[int, Sequence[DeliveryEvent]]  # by message id, oldest first
     next_after: int | None  # the id to continue after; None on the last page
+
+
+@dataclass(frozen=True, slots=True)
+class ExclusionPage:
+    items: list[Exclusion]
+    next_after: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +86,10 @@ def masked_address(channel: Channel, address: str | None) -> str | None:
     return mask_phone(address) if channel is Channel.SMS else mask_email(address)
 
 
+def _masked(records: Sequence[MessageRecord]) -> list[MessageRecord]:
+    return [replace(r, address=masked_address(r.channel, r.address)) for r in records]
+
+
 class CampaignMessages:
     """The messages of one campaign, for the API; every use is checked against the actor."""
 
@@ -81,27 +102,79 @@ class CampaignMessages:
         actor: Identity,
         campaign_id: int,
         *,
-        states: Collection[MessageState] = (),
-        channel: Channel | None = None,
+        which: MessageFilter | None = None,
         after_id: int = 0,
         limit: int = 100,
     ) -> MessagePage:
-        """One page of the campaign's messages by id, addresses masked."""
+        """One page of the campaign's messages by id, addresses masked, with their delivery
+        events (one query for the page's events, not one per message)."""
         async with self._database.read_session() as session:
             await visible_campaign(session, actor, campaign_id)
+            # One more tells whether another page follows.
             records = await message_page(
-                session,
-                campaign_id,
-                states=states,
-                channel=channel,
-                after_id=after_id,
-                limit=limit + 1,  # one more tells whether another page follows
+                session, campaign_id, which=which, after_id=after_id, limit=limit + 1
             )
-        shown = records[:limit]
-        return MessagePage(
-            [replace(r, address=masked_address(r.channel, r.address)) for r in shown],
-            shown[-1].id if len(records) > limit else None,
-        )
+            shown = records[:limit]
+            events = await events_of(session, [r.id for r in shown])
+        return MessagePage(_masked(shown), events, shown[-1].id if len(records) > limit else None)
+
+    async def table(
+        self, actor: Identity, campaign_id: int, which: MessageFilter | None = None
+    ) -> AsyncGenerator[list[list[str]], None]:
+        """The messages ``which`` lets through as spreadsheet rows, page by page, the header
+        first. The first page is read before anything is yielded, so a campaign the actor may
+        not see fails before an answer starts; each page is read in a short session."""
+        after_id = 0
+        header: list[list[str]] = [list(MESSAGE_COLUMNS)]
+        while True:
+            async with self._database.read_session() as session:
+                if not after_id:
+                    await visible_campaign(session, actor, campaign_id)
+                records = await message_page(
+                    session, campaign_id, which=which, after_id=after_id, limit=EXPORT_PAGE
+                )
+                events = await events_of(session, [r.id for r in records])
+            yield header + message_rows(_masked(records), events)
+            if len(records) < EXPORT_PAGE:
+                return
+            header, after_id = [], records[-1].id
+
+    async def exclusions(
+        self,
+        actor: Identity,
+        campaign_id: int,
+        *,
+        reasons: Collection[ExcludedBecause] = (),
+        after_id: int = 0,
+        limit: int = 100,
+    ) -> ExclusionPage:
+        """One page of the people the campaign's runs left out, and why, by id."""
+        async with self._database.read_session() as session:
+            await visible_campaign(session, actor, campaign_id)
+            found = await exclusion_page(
+                session, campaign_id, reasons=reasons, after_id=after_id, limit=limit + 1
+            )
+        shown = found[:limit]
+        return ExclusionPage(shown, shown[-1].id if len(found) > limit else None)
+
+    async def exclusion_table(
+        self, actor: Identity, campaign_id: int, reasons: Collection[ExcludedBecause] = ()
+    ) -> AsyncGenerator[list[list[str]], None]:
+        """The people left out as spreadsheet rows, page by page, the header first (read as
+        ``table`` reads messages)."""
+        after_id = 0
+        header: list[list[str]] = [list(EXCLUSION_COLUMNS)]
+        while True:
+            async with self._database.read_session() as session:
+                if not after_id:
+                    await visible_campaign(session, actor, campaign_id)
+                found = await exclusion_page(
+                    session, campaign_id, reasons=reasons, after_id=after_id, limit=EXPORT_PAGE
+                )
+            yield header + [exclusion_cells(e) for e in found]
+            if len(found) < EXPORT_PAGE:
+                return
+            header, after_id = [], found[-1].id
 
     async def resend_unknown(
         self,

@@ -58,6 +58,11 @@ async def test_four_eyes_hold_through_keys(api: Api) -> None:
         "by_channel": {},
         "by_language": {},
         "fallbacks": {"total": 0, "by_channel": {}},
+        "reasons": {},
+        "excluded": {"total": 0, "by_reason": {}},
+        "cost": 0,
+        "started_at": None,
+        "completed_at": None,
     }
 
 
