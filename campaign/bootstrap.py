@@ -22,7 +22,6 @@ from audiences.contacts.addresses import AddressKeys
 from audiences.contacts.field_service import FieldRegistry
 from audiences.segments.service import Segments
 from campaign.accounts.service import Accounts
-from campaign.campaigns.approval import ContentChecks
 from campaign.campaigns.cost import CostEstimator
 from campaign.campaigns.messages import CampaignMessages
 from campaign.campaigns.service import CampaignService
@@ -37,6 +36,7 @@ from campaign.channels.twilio.sms import TwilioAccount, TwilioSms
 from campaign.channels.twilio.webhooks import TwilioWebhooks
 from campaign.dispatch.composer import Composer
 from campaign.dispatch.holds import Holds
+from campaign.dispatch.proofs import Proofs
 from campaign.dispatch.quiet import default_quiet_hours
 from campaign.dispatch.switch import DispatchSwitch
 from campaign.dispatch.worker import DispatchLimits, DispatchWorker
@@ -92,10 +92,12 @@ def build(
     renderer = Renderer()
     alphanumeric = _alphanumeric_sender(settings)
     composer = _composer(settings, database, renderer, signer)
+    costs = CostEstimator(database, renderer, price=settings.sms_price, alphanumeric=alphanumeric)
+    proofs = Proofs(database, clock, composer, costs)
     campaigns = CampaignService(
         database,
         clock,
-        approval_check=ContentChecks(database, renderer, alphanumeric=alphanumeric),
+        approval_check=proofs.check,
         unknown_settle_after=timedelta(hours=settings.unknown_settle_hours),
         channel_rates={Channel.SMS: settings.sms_rate, Channel.EMAIL: settings.email_rate},
     )
@@ -111,7 +113,7 @@ def build(
         catalogue=Catalogue(database, clock),
         templates=TemplateService(database, clock, renderer),
         segments=Segments(database, clock),
-        fields=FieldRegistry(database, SUPPORTED_LANGUAGES),
+        fields=FieldRegistry(database, SUPPORTED_LANGUAGES, clock),
         records=_records(settings, database, clock, address_keys),
         receipts=receipts,
         replies=replies,
@@ -124,9 +126,8 @@ def build(
         campaign_messages=CampaignMessages(database, clock),
         providers=providers,
         composer=composer,
-        costs=CostEstimator(
-            database, renderer, price=settings.sms_price, alphanumeric=alphanumeric
-        ),
+        costs=costs,
+        proofs=proofs,
         worker=_worker(settings, database, clock, providers, composer, address_keys),
         lookups=Lookups(database, clock, _finders(providers)),
         holds=Holds(

@@ -22,6 +22,7 @@ from campaign.campaigns.service import CampaignService
 from campaign.channels import InboundWebhooks, Provider
 from campaign.dispatch.composer import Composer
 from campaign.dispatch.holds import Holds
+from campaign.dispatch.proofs import Proofs
 from campaign.dispatch.switch import DispatchSwitch
 from campaign.dispatch.worker import DispatchWorker
 from campaign.events.outbox import Handler, OutboxDispatcher
@@ -70,6 +71,7 @@ class Services:
     providers: Mapping[Channel, Provider]
     composer: Composer
     costs: CostEstimator
+    proofs: Proofs
     worker: DispatchWorker
     lookups: Lookups
     holds: Holds

@@ -31,7 +31,9 @@ class CampaignBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=200)
     template_version_id: int
-    audience_query: str = Field(min_length=1)
+    # Whom it is for: a saved segment (read again when each run starts) or a query of its own.
+    segment_id: int | None = None
+    audience_query: str = ""
     starts_at: AwareDatetime
     channels: tuple[str, ...] = ("sms", "email")
     honour_contact_channel: bool = True
@@ -55,6 +57,7 @@ class CampaignBody(BaseModel):
         return CampaignDraft(
             name=self.name,
             template_version_id=self.template_version_id,
+            segment_id=self.segment_id,
             audience_query=self.audience_query,
             starts_at=self.starts_at.astimezone(UTC),
             channels=self.channels,
@@ -153,6 +156,7 @@ def campaign_json(campaign: Campaign) -> dict[str, Any]:
         "state": campaign.state.value,
         "template_version_id": draft.template_version_id,
         "audience_query": draft.audience_query,
+        "segment_id": draft.segment_id,
         "channels": list(draft.channels),
         "honour_contact_channel": draft.honour_contact_channel,
         "channel_fallback": draft.channel_fallback,
@@ -165,6 +169,7 @@ def campaign_json(campaign: Campaign) -> dict[str, Any]:
         "spend_cap": draft.spend_cap,
         "sms_segment_cap": draft.sms_segment_cap,
         "measure_ids": list(campaign.measure_ids or draft.measure_ids),
+        "checks": campaign.checks,
         "created_at": _iso(campaign.created_at),
         "updated_at": _iso(campaign.updated_at),
     }

@@ -7,7 +7,10 @@ from typing import Any
 from aiohttp import web
 
 from campaign.api import (
+    api_keys,
+    campaign_exclusions,
     campaign_messages,
+    campaign_review,
     contacts,
     dispatch,
     fields,
@@ -160,6 +163,7 @@ def _schemas() -> dict[str, Any]:
                 "by_channel": {"type": "object", "additionalProperties": _bucket()},
             },
         },
+        **campaign_exclusions.STATS_PROPERTIES,
     }
     campaign = {
         "type": "object",
@@ -180,6 +184,14 @@ def _schemas() -> dict[str, Any]:
                 "oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/Held"}],
                 "description": "set while quiet hours or a provider refusing the account hold "
                 "the running campaign's queue",
+            },
+            "segment_id": {
+                "type": ["integer", "null"],
+                "description": "the saved segment whose query each run reads when it starts",
+            },
+            "checks": {
+                "oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/CheckReport"}],
+                "description": "what the checks found at the latest submission or approval",
             },
             "stats": {"$ref": "#/components/schemas/Stats"},
         },
@@ -245,6 +257,9 @@ def document() -> dict[str, Any]:
         | segments.openapi_schemas()
         | dispatch.openapi_schemas()
         | campaign_messages.openapi_schemas()
+        | campaign_review.openapi_schemas()
+        | campaign_exclusions.openapi_schemas()
+        | api_keys.openapi_schemas()
     )
     paths = (
         _paths()
@@ -256,6 +271,9 @@ def document() -> dict[str, Any]:
         | segments.OPENAPI_PATHS
         | dispatch.OPENAPI_PATHS
         | campaign_messages.OPENAPI_PATHS
+        | campaign_review.OPENAPI_PATHS
+        | campaign_exclusions.OPENAPI_PATHS
+        | api_keys.OPENAPI_PATHS
     )
     return {
         "openapi": "3.1.0",

@@ -5,7 +5,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from campaign.api import (
+    api_keys,
+    campaign_exclusions,
     campaign_messages,
+    campaign_review,
     campaigns,
     contacts,
     dispatch,
@@ -31,7 +34,23 @@ def add_api_routes(app: web.Application) -> None:
             web.put(r"/api/v1/campaigns/{campaign_id}", campaigns.edit_campaign),
             web.get(r"/api/v1/campaigns/{campaign_id}/stats", campaigns.get_stats),
             web.get(r"/api/v1/campaigns/{campaign_id}/preview", campaigns.preview_campaign),
+            web.get(
+                r"/api/v1/campaigns/{campaign_id}/preview/messages",
+                campaign_review.preview_messages,
+            ),
+            web.get(r"/api/v1/campaigns/{campaign_id}/checks", campaign_review.run_checks),
+            web.get(r"/api/v1/campaigns/{campaign_id}/history", campaign_review.campaign_history),
             web.get(r"/api/v1/campaigns/{campaign_id}/messages", campaign_messages.list_messages),
+            web.get(
+                r"/api/v1/campaigns/{campaign_id}/messages.csv", campaign_messages.messages_csv
+            ),
+            web.get(
+                r"/api/v1/campaigns/{campaign_id}/exclusions", campaign_exclusions.list_exclusions
+            ),
+            web.get(
+                r"/api/v1/campaigns/{campaign_id}/exclusions.csv",
+                campaign_exclusions.exclusions_csv,
+            ),
             # Two segments after the id: the one-segment {action} below never takes these.
             web.post(
                 r"/api/v1/campaigns/{campaign_id}/messages/resend",
@@ -51,10 +70,13 @@ def add_api_routes(app: web.Application) -> None:
             web.get(r"/api/v1/contacts/{contact_id}/export", contacts.export_contact),
             web.delete(r"/api/v1/contacts/{contact_id}", contacts.erase_contact),
             web.post(r"/api/v1/contacts/{contact_id}/opt-out", contacts.opt_out_contact),
+            web.get("/api/v1/api-keys", api_keys.list_api_keys),
+            web.post(r"/api/v1/api-keys/{key_id}/revoke", api_keys.revoke_api_key),
             web.get("/api/v1/fields", fields.list_fields),
             web.post("/api/v1/fields", fields.create_field),
             web.get(r"/api/v1/fields/{name}", fields.get_field),
             web.patch(r"/api/v1/fields/{name}", fields.relabel_field),
+            web.post(r"/api/v1/fields/{name}/convert", fields.convert_field),
             web.get("/api/v1/measures", measures.list_measures),
             web.post("/api/v1/measures", measures.create_measure),
             web.get(r"/api/v1/measures/{measure_id}", measures.get_measure),

@@ -9,6 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from campaign.api.bodies import path_id, read_model
 from campaign.api.context import identity, services
+from campaign.api.messages import staff_language
+from campaign.kernel.errors import InvalidInput, NotFound
 from campaign.message_templates.service import TemplateService
 from campaign.messages.library import VariantSource
 
@@ -29,6 +31,9 @@ class VersionBody(BaseModel):
 
 class PreviewBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    # A measure from the catalogue: each language's variant is filled with its texts in that
+    # language (without one, each language's own sample measure).
+    measure_id: int | None = None
     context: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -60,7 +65,16 @@ async def save_version(request: web.Request) -> web.Response:
 
 async def preview_version(request: web.Request) -> web.Response:
     body = await read_model(request, PreviewBody, optional=True)
-    items = await _service(request).preview(_version_id(request), body.context)
+    measure = None
+    if body.measure_id is not None:
+        try:
+            found = await services(request).catalogue.get(body.measure_id)
+        except NotFound as exc:
+            raise InvalidInput(str(exc), where="measure_id") from exc
+        measure = found.fields_by_language()
+    items = await _service(request).preview(
+        _version_id(request), body.context, measure, staff_language=staff_language(request)
+    )
     return web.json_response({"items": items})
 
 
@@ -105,8 +119,10 @@ OPENAPI_PATHS: dict[str, object] = {
     "/api/v1/template-versions/{version_id}/preview": {
         "parameters": [_VERSION_ID],
         "post": {
-            "summary": "Every variant rendered with sample values (or the given context), "
-            "with the SMS encoding, segments and the characters that force UCS-2",
+            "summary": "Every variant rendered with its language's sample values, or a "
+            "measure's texts in that language (measure_id), and the given context, with the "
+            "SMS encoding, segments, the characters that force UCS-2, the checks and "
+            "missing_values (measure fields the words use that are empty)",
             "requestBody": {
                 "required": False,
                 "content": {"application/json": {"schema": _ref("PreviewBody")}},

@@ -14,9 +14,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, false, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from audiences.contacts.fields import load_registry
-from audiences.segments import audience_condition
 from audiences.segments.reachability import reachable
+from campaign.campaigns.audience import campaign_audience
 from campaign.campaigns.model import Campaign
 from campaign.campaigns.runs import plan_channels, recipients
 from campaign.campaigns.texts import measure_texts
@@ -31,13 +30,14 @@ from campaign.store.tables import contacts
 
 async def _groups(session: AsyncSession, campaign: Campaign) -> list[Any]:
     draft = campaign.draft
-    audience = audience_condition(draft.audience_query, dict(await load_registry(session)))
+    audience = (await campaign_audience(session, campaign)).condition
     languages = await templates.variant_languages(session, draft.template_version_id)
     plans = plan_channels(draft.channels, languages, draft.language_fallback)
     if not plans:
         return []
     rows = recipients(audience, plans, draft.honour_contact_channel).subquery("r")
-    spare = _spare_channel({p.channel for p in plans}, rows.c.channel).label("spare")
+    spare = _spare_channel({p.channel for p in plans}, rows.c.channel)
+    # Counted, not grouped by: PostgreSQL refuses a constant (one channel: false) in GROUP BY.
     grouped = (
         select(
             rows.c.channel,
@@ -45,7 +45,7 @@ async def _groups(session: AsyncSession, campaign: Campaign) -> list[Any]:
             rows.c.contact_language,
             rows.c.first_name,
             rows.c.municipality,
-            spare,
+            func.sum(case((spare, 1), else_=0)).label("spare"),
             func.count().label("n"),
         )
         .select_from(rows.join(contacts, contacts.c.id == rows.c.contact_id))
@@ -55,7 +55,6 @@ async def _groups(session: AsyncSession, campaign: Campaign) -> list[Any]:
             rows.c.contact_language,
             rows.c.first_name,
             rows.c.municipality,
-            spare,
         )
     )
     return list((await session.execute(grouped)).all())
@@ -104,7 +103,7 @@ class CostEstimator:
         costly: Counter[str] = Counter()
         spare: Counter[str] = Counter()
         for g in groups:
-            spare[g.channel] += g.n if g.spare else 0
+            spare[g.channel] += int(g.spare or 0)
             bucket = by_channel[g.channel]
             bucket["recipients"] += g.n
             language = bucket["by_language"][g.language]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, time
+from typing import Any
 
 from campaign.campaigns.states import CampaignState
 
@@ -54,6 +55,31 @@ class CampaignDraft:
 
 
 @dataclass(frozen=True, slots=True)
+class MeasureContent:
+    """One of a campaign's measures as its messages use it: texts per language and who it is
+    for. Pinned at approval, so a later edit of the measure does not change what was approved."""
+
+    measure_id: int
+    slug: str
+    eligibility: str | None
+    texts: dict[str, dict[str, str]]  # language -> MEASURE_FIELDS
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "measure_id": self.measure_id,
+            "slug": self.slug,
+            "eligibility": self.eligibility,
+            "texts": self.texts,
+        }
+
+    @classmethod
+    def from_json(cls, value: dict[str, Any]) -> MeasureContent:
+        return cls(
+            int(value["measure_id"]), value["slug"], value.get("eligibility"), value["texts"]
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Campaign:
     id: int
     state: CampaignState
@@ -64,6 +90,9 @@ class Campaign:
     owner_partner_id: int | None = None
     approval_override: str | None = None
     measure_ids: tuple[int, ...] = field(default=())
+    # The latest check of what people get (``CheckReport.as_json``), at submission or approval.
+    checks: dict[str, Any] | None = None
+    pinned_measures: tuple[MeasureContent, ...] | None = None  # as approved; None before
 
     @property
     def name(self) -> str:
@@ -79,3 +108,29 @@ class Run:
     started_at: datetime | None
     completed_at: datetime | None
     message_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One line of a campaign's history: who did what, when, why, and what the checks found."""
+
+    at: datetime
+    action: str
+    actor: str
+    actor_user_id: int | None
+    from_state: str | None
+    to_state: str | None
+    reason: str | None
+    checks: dict[str, Any] | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "at": self.at.isoformat(),
+            "action": self.action,
+            "actor": self.actor,
+            "actor_user_id": self.actor_user_id,
+            "from_state": self.from_state,
+            "to_state": self.to_state,
+            "reason": self.reason,
+            "checks": self.checks,
+        }

@@ -9,7 +9,14 @@ from typing import Any
 from sqlalchemy import Row, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from campaign.campaigns.model import Campaign, CampaignDraft, QuietHours, Run
+from campaign.campaigns.model import (
+    AuditEntry,
+    Campaign,
+    CampaignDraft,
+    MeasureContent,
+    QuietHours,
+    Run,
+)
 from campaign.campaigns.states import CampaignState
 from campaign.kernel.identity import Identity
 from campaign.store.results import affected, inserted_id
@@ -65,6 +72,12 @@ def _campaign(row: Row[Any], measure_ids: Sequence[int] = ()) -> Campaign:
         owner_partner_id=row.owner_partner_id,
         approval_override=row.approval_override,
         measure_ids=tuple(measure_ids),
+        checks=row.checks,
+        pinned_measures=(
+            tuple(MeasureContent.from_json(m) for m in row.pinned_measures)
+            if row.pinned_measures is not None
+            else None
+        ),
     )
 
 
@@ -165,6 +178,7 @@ async def record_audit(
     from_state: CampaignState | None = None,
     to_state: CampaignState | None = None,
     reason: str | None = None,
+    details: dict[str, Any] | None = None,
 ) -> None:
     await session.execute(
         insert(campaign_audit).values(
@@ -175,9 +189,32 @@ async def record_audit(
             actor_user_id=actor.user_id,
             actor=actor.label,
             reason=reason,
+            details=details,
             at=now,
         )
     )
+
+
+async def history(session: AsyncSession, campaign_id: int) -> list[AuditEntry]:
+    """Who did what to the campaign and when, oldest first."""
+    rows = await session.execute(
+        select(campaign_audit)
+        .where(campaign_audit.c.campaign_id == campaign_id)
+        .order_by(campaign_audit.c.at, campaign_audit.c.id)
+    )
+    return [
+        AuditEntry(
+            at=r.at,
+            action=r.action,
+            actor=r.actor,
+            actor_user_id=r.actor_user_id,
+            from_state=r.from_state,
+            to_state=r.to_state,
+            reason=r.reason,
+            checks=r.details,
+        )
+        for r in rows
+    ]
 
 
 async def author_ids(session: AsyncSession, campaign_id: int) -> set[int]:
@@ -246,6 +283,13 @@ async def insert_run(
 async def set_run_count(session: AsyncSession, run_id: int, count: int) -> None:
     await session.execute(
         update(campaign_runs).where(campaign_runs.c.id == run_id).values(message_count=count)
+    )
+
+
+async def set_run_audience(session: AsyncSession, run_id: int, query: str) -> None:
+    """Keep the query a run was materialised from: its segment may change afterwards."""
+    await session.execute(
+        update(campaign_runs).where(campaign_runs.c.id == run_id).values(audience_query=query)
     )
 
 

@@ -10,6 +10,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,8 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from audiences.contacts.fields import load_registry
 from audiences.segments import audience_condition
 from audiences.segments.errors import SegmentError
+from audiences.segments.repository import get_segment
 from campaign.campaigns import repository as repo
-from campaign.campaigns.model import Campaign, CampaignDraft
+from campaign.campaigns.approval import CheckReport
+from campaign.campaigns.audience import campaign_audience
+from campaign.campaigns.model import AuditEntry, Campaign, CampaignDraft
 from campaign.campaigns.runs import materialise_run, plan_channels
 from campaign.campaigns.states import (
     EDITABLE_CAMPAIGN_STATES,
@@ -29,6 +33,7 @@ from campaign.campaigns.states import (
     edit_withdraws,
     next_campaign_state,
 )
+from campaign.campaigns.texts import live_measures
 from campaign.delivery.moves import move_many
 from campaign.delivery.states import MessageState
 from campaign.delivery.unknowns import holds_campaign_open, unknown_tally
@@ -46,14 +51,15 @@ log = logging.getLogger(__name__)
 # A run this large changes the queue enough that the planner should count it again at once.
 _MANY_MESSAGES = 10_000
 
-# What must hold before approval (content checks); returns blocking findings in plain words.
-ApprovalCheck = Callable[[Campaign], Awaitable[list[str]]]
+# The checks of what people get (``campaign.dispatch.proofs``): run at submission and approval.
+ApprovalCheck = Callable[[Campaign], Awaitable[CheckReport]]
 
 _PERMISSION = {
     CampaignAction.APPROVE: Permission.APPROVE,
     CampaignAction.REJECT: Permission.APPROVE,
 }
 _NEEDS_REASON = {CampaignAction.REJECT, CampaignAction.CANCEL}
+_CHECKED = {CampaignAction.SUBMIT, CampaignAction.APPROVE}
 QUIET_OVERRIDE_MAX = 500
 
 
@@ -79,7 +85,7 @@ class CampaignService:
         self._require(actor, Permission.CAMPAIGNS)
         now = self._clock.now()
         async with self._database.transaction() as session:
-            draft = await self._validate(session, draft)
+            draft = await self._validate(session, actor, draft)
             campaign_id = await repo.insert_campaign(session, draft, actor, now)
             await repo.record_audit(
                 session, campaign_id, "create", actor, now, to_state=CampaignState.DRAFT
@@ -93,7 +99,7 @@ class CampaignService:
         now = self._clock.now()
         async with self._database.transaction() as session:
             campaign = await self._get(session, actor, campaign_id)
-            draft = await self._validate(session, draft)
+            draft = await self._validate(session, actor, draft)
             if campaign.state not in EDITABLE_CAMPAIGN_STATES:
                 raise Conflict(f"a {campaign.state} campaign cannot be edited")
             if edit_withdraws(campaign.state):
@@ -130,12 +136,18 @@ class CampaignService:
         self._require(actor, _PERMISSION.get(action, Permission.CAMPAIGNS))
         if action in _NEEDS_REASON and not (reason and reason.strip()):
             raise InvalidInput(f"{action} needs a reason", where="reason")
+        checked, report = await self._report_for(actor, campaign_id, action)
         now = self._clock.now()
         async with self._database.transaction() as session:
             campaign = await self._get(session, actor, campaign_id)
+            if checked is not None and checked.updated_at != campaign.updated_at:
+                raise Conflict("the campaign changed while it was being checked: try again")
+            extra = {}
             if action is CampaignAction.APPROVE:
-                await self._check_approval(session, campaign, actor, reason)
-            await self._move(session, campaign, action, actor, now, reason=reason)
+                await self._check_approval(session, campaign, actor, report, reason)
+            if report is not None:
+                extra = _report_values(report, pin=action is CampaignAction.APPROVE)
+            await self._move(session, campaign, action, actor, now, reason=reason, **extra)
             override = campaign.draft.quiet_hours_override
             if action is CampaignAction.APPROVE and override:
                 # The approver accepted sending at night: the trail names them and the reason.
@@ -146,20 +158,52 @@ class CampaignService:
                 await self._skip_queued(session, campaign_id, "cancelled campaign", now)
             return await self._get(session, actor, campaign_id)
 
+    async def history(self, actor: Identity, campaign_id: int) -> list[AuditEntry]:
+        """Who did what when, with reasons and what the checks found at each submission and
+        approval."""
+        async with self._database.read_session() as session:
+            await self._get(session, actor, campaign_id)
+            return await repo.history(session, campaign_id)
+
+    async def checks(self, actor: Identity, campaign_id: int) -> CheckReport:
+        """Run the checks of what people get now, without changing anything."""
+        campaign = await self.get(actor, campaign_id)
+        if self._approval_check is None:
+            raise Conflict("this service runs no content checks")
+        return await self._approval_check(campaign)
+
+    async def _report_for(
+        self, actor: Identity, campaign_id: int, action: CampaignAction
+    ) -> tuple[Campaign | None, CheckReport | None]:
+        """Submission and approval check what people get first (outside the transaction:
+        rendering and counting take a while and hold nothing); the campaign as checked."""
+        if self._approval_check is None or action not in _CHECKED:
+            return None, None
+        campaign = await self.get(actor, campaign_id)
+        try:
+            next_campaign_state(campaign.state, action)
+        except IllegalTransition as exc:
+            raise Conflict(str(exc)) from exc
+        return campaign, await self._approval_check(campaign)
+
     async def _check_approval(
-        self, session: AsyncSession, campaign: Campaign, actor: Identity, override: str | None
+        self,
+        session: AsyncSession,
+        campaign: Campaign,
+        actor: Identity,
+        report: CheckReport | None,
+        override: str | None,
     ) -> None:
         if actor.user_id is None:
             raise Forbidden("approval needs a person: use a key that acts for a user")
         if actor.user_id in await repo.author_ids(session, campaign.id):
             raise Forbidden("an author of a campaign cannot approve it: ask a second person")
-        if self._approval_check is None:
+        if report is None or not report.blocking:
             return
-        findings = await self._approval_check(campaign)
-        if findings and not (override and override.strip()):
+        if not (override and override.strip()):
             raise Conflict(
                 "the messages fail their checks: "
-                + "; ".join(findings)
+                + "; ".join(f.sentence() for f in report.blocking)
                 + " (approve with a reason to override)"
             )
 
@@ -217,15 +261,16 @@ class CampaignService:
     async def _materialise(
         self, session: AsyncSession, campaign: Campaign, run_id: int, now: datetime
     ) -> int:
-        registry = await load_registry_in(session)
-        audience = audience_condition(campaign.draft.audience_query, registry)
+        audience = await campaign_audience(session, campaign)
+        await repo.set_run_audience(session, run_id, audience.query)
         languages = await templates.variant_languages(session, campaign.draft.template_version_id)
         plans = plan_channels(campaign.draft.channels, languages, campaign.draft.language_fallback)
         return await materialise_run(
             session,
             run_id=run_id,
             campaign_id=campaign.id,
-            audience=audience,
+            audience=audience.selected,
+            eligible=audience.eligible,
             plans=plans,
             honour_contact_channel=campaign.draft.honour_contact_channel,
             now=now,
@@ -284,12 +329,17 @@ class CampaignService:
         now: datetime,
         *,
         reason: str | None = None,
+        **values: Any,
     ) -> CampaignState:
         try:
             target = next_campaign_state(campaign.state, action)
         except IllegalTransition as exc:
             raise Conflict(str(exc)) from exc
-        extra = {"approval_override": reason} if action is CampaignAction.APPROVE else {}
+        extra = dict(values)
+        if action is CampaignAction.APPROVE:
+            extra["approval_override"] = reason
+        if target is CampaignState.DRAFT:
+            extra["pinned_measures"] = None  # back to the catalogue's texts until approved again
         if not await repo.move_state(session, campaign.id, campaign.state, target, now, **extra):
             raise Conflict(f"the campaign changed meanwhile; it is no longer {campaign.state}")
         await repo.record_audit(
@@ -301,6 +351,7 @@ class CampaignService:
             from_state=campaign.state,
             to_state=target,
             reason=reason,
+            details=values.get("checks"),
         )
         await emit(
             session,
@@ -336,7 +387,9 @@ class CampaignService:
             values={"reason": reason, "final_at": now},
         )
 
-    async def _validate(self, session: AsyncSession, draft: CampaignDraft) -> CampaignDraft:
+    async def _validate(
+        self, session: AsyncSession, actor: Identity, draft: CampaignDraft
+    ) -> CampaignDraft:
         """The draft as it will be kept (its override reason trimmed), or InvalidInput."""
         if not draft.name.strip():
             raise InvalidInput("a campaign needs a name", where="name")
@@ -354,10 +407,8 @@ class CampaignService:
                 f"({allowed:g} a second: CAMPAIGN_SMS_RATE, CAMPAIGN_EMAIL_RATE)",
                 where="rate_per_second",
             )
-        try:
-            audience_condition(draft.audience_query, await load_registry_in(session))
-        except SegmentError as exc:
-            raise InvalidInput(str(exc), where="audience_query") from exc
+        draft = await _audience_checked(session, actor, draft)
+        await _measures_checked(session, draft.measure_ids)
         return _quiet_override_checked(draft)
 
     async def _get(self, session: AsyncSession, actor: Identity, campaign_id: int) -> Campaign:
@@ -380,6 +431,50 @@ def require(actor: Identity, permission: Permission) -> None:
     """Forbidden unless the actor's role has ``permission``."""
     if not actor.may(permission):
         raise Forbidden(f"the {actor.role} role may not do this ({permission})")
+
+
+async def _audience_checked(
+    session: AsyncSession, actor: Identity, draft: CampaignDraft
+) -> CampaignDraft:
+    """Exactly one of a saved segment (which the actor may see) or a query of its own; with a
+    segment, the campaign keeps the segment's query of the moment for display, and each run
+    reads it again when it is materialised."""
+    if draft.segment_id is not None:
+        if draft.audience_query.strip():
+            raise InvalidInput(
+                "give either segment_id or audience_query, not both", where="audience_query"
+            )
+        segment = await get_segment(session, draft.segment_id, actor.partner_id)
+        if segment is None:
+            raise InvalidInput(f"no segment {draft.segment_id}", where="segment_id")
+        return replace(draft, audience_query=segment.query)
+    if not draft.audience_query.strip():
+        raise InvalidInput(
+            "say whom the campaign is for: a segment_id or an audience_query",
+            where="audience_query",
+        )
+    try:
+        audience_condition(draft.audience_query, await load_registry_in(session))
+    except SegmentError as exc:
+        raise InvalidInput(str(exc), where="audience_query") from exc
+    return draft
+
+
+async def _measures_checked(session: AsyncSession, measure_ids: tuple[int, ...]) -> None:
+    if len(set(measure_ids)) != len(measure_ids):
+        raise InvalidInput("a measure is named twice", where="measure_ids")
+    known = {m.measure_id for m in await live_measures(session, measure_ids)}
+    for index, measure_id in enumerate(measure_ids):
+        if measure_id not in known:
+            raise InvalidInput(f"no measure {measure_id}", where=f"measure_ids[{index}]")
+
+
+def _report_values(report: CheckReport, *, pin: bool) -> dict[str, Any]:
+    """What a check leaves on the campaign; approval pins the measures exactly as checked."""
+    values: dict[str, Any] = {"checks": report.as_json()}
+    if pin:
+        values["pinned_measures"] = [m.as_json() for m in report.measures]
+    return values
 
 
 def _quiet_override_checked(draft: CampaignDraft) -> CampaignDraft:

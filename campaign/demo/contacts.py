@@ -153,6 +153,10 @@ def demo_rows(count: int = 2000, seed: int = 7) -> list[dict[str, str]]:
     for row, phone in zip(rows[10 : 10 + len(SIMULATOR_PHONES)], SIMULATOR_PHONES, strict=True):
         row |= {"phone": phone, "preferred_channel": "sms", "consent_sms": "yes"}
     rows[20] |= {"email": SIMULATOR_EMAIL, "preferred_channel": "email", "consent_email": "yes"}
+    # The demo campaign is for people out of work (its measure's eligibility): the simulator's
+    # people are, so the demo shows its failures.
+    for row in (*rows[10 : 10 + len(SIMULATOR_PHONES)], rows[20]):
+        row["temporary_unemployed"] = "yes"
     return rows
 
 

@@ -31,6 +31,36 @@ from campaign.store.engine import Database
 from campaign.store.tables import contacts, messages
 
 LINK_LIFETIME = timedelta(days=90)
+PROOF_LIFETIME = timedelta(days=14)  # long enough for an approver to come back to it
+
+
+@dataclass(frozen=True, slots=True)
+class Links:
+    web: str
+    unsubscribe: str
+    stop: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProofSubject:
+    """Whose message a proof shows: a campaign, a contact, a channel and a language."""
+
+    campaign_id: int
+    contact_id: int
+    channel: Channel
+    language: str
+
+    def as_subject(self) -> str:
+        return f"{self.campaign_id}.{self.contact_id}.{self.channel.value}.{self.language}"
+
+    @classmethod
+    def from_subject(cls, value: object) -> ProofSubject | None:
+        parts = str(value).split(".")
+        if len(parts) != 4 or not parts[0].isdigit() or not parts[1].isdigit():
+            return None
+        if parts[2] not in {c.value for c in Channel}:
+            return None
+        return cls(int(parts[0]), int(parts[1]), Channel(parts[2]), parts[3])
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +109,10 @@ class Composer:
             self._content[campaign_id] = cached
         return cached
 
+    @property
+    def default_time_zone(self) -> ZoneInfo:
+        return self._default_zone
+
     def cached(self, campaign_id: int) -> CampaignContent | None:
         """The campaign's content if this process has loaded it already."""
         return self._content.get(campaign_id)
@@ -108,15 +142,21 @@ class Composer:
             for campaign_id in {m.campaign_id for m in claimed}
             for entry in (await self.content(campaign_id)).catalogue
         }
+        return await self.recipients_of(list(catalogue.values()), ids)
+
+    async def recipients_of(
+        self, catalogue: Sequence[CatalogueEntry], contact_ids: Sequence[int]
+    ) -> dict[int, Recipient]:
+        """The values the messages of ``contact_ids`` are filled with, by contact id."""
         async with self._database.read_session() as session:
-            entitled = await entitlements(session, catalogue.values(), ids)
+            entitled = await entitlements(session, catalogue, contact_ids)
             rows = await session.execute(
                 select(
                     contacts.c.id,
                     contacts.c.first_name,
                     contacts.c.municipality,
                     contacts.c.time_zone,
-                ).where(contacts.c.id.in_(ids))
+                ).where(contacts.c.id.in_(contact_ids))
             )
         return {
             int(r.id): Recipient(
@@ -127,6 +167,12 @@ class Composer:
             )
             for r in rows
         }
+
+    async def fresh_content(self, campaign_id: int) -> CampaignContent:
+        """The campaign's content as it stands now, not cached: for proofs, which must show
+        the latest edit of a draft."""
+        async with self._database.read_session() as session:
+            return await self._load_content(session, campaign_id)
 
     async def web_copy(self, message_id: int, now: datetime) -> OutboundMessage | None:
         """The message as its recipient got it (re-rendered from the pinned version)."""
@@ -157,14 +203,42 @@ class Composer:
         now: datetime,
     ) -> OutboundMessage:
         """Render one message; raises ``TemplateProblem`` if it cannot be rendered."""
-        compiled = content.variants[(message.language, message.channel)]
+        return self.fill(message, content, recipient, self.links(message.id, now))
+
+    def links(self, message_id: int, now: datetime) -> Links:
+        """The signed web copy, unsubscribe and stop links of one message."""
         expires = now + LINK_LIFETIME
-        web_url = f"{self._base_url}/m/{self._signer.sign('web', message.id, expires)}"
-        unsubscribe_url = f"{self._base_url}/u/{self._signer.sign('unsub', message.id, expires)}"
+        return Links(
+            web=f"{self._base_url}/m/{self._signer.sign('web', message_id, expires)}",
+            unsubscribe=f"{self._base_url}/u/{self._signer.sign('unsub', message_id, expires)}",
+            stop=f"{self._base_url}/s/{self._signer.sign_short('stop', message_id, expires)}",
+        )
+
+    def proof_links(self, proof: ProofSubject, now: datetime) -> Links:
+        """Links for a proof (a message rendered for a real recipient before any is queued):
+        the web copy opens the proof; the stop and unsubscribe links do nothing. They are a
+        few characters longer than a message's, so proofs count SMS segments on the high side.
+        """
+        expires = now + PROOF_LIFETIME
+        token = self._signer.sign("proof", proof.as_subject(), expires)
+        short = self._signer.sign_short("proof", proof.contact_id, expires)
+        return Links(
+            web=f"{self._base_url}/m/{token}",
+            unsubscribe=f"{self._base_url}/u/{token}",
+            stop=f"{self._base_url}/s/{short}",
+        )
+
+    def fill(
+        self,
+        message: ClaimedMessage,
+        content: CampaignContent,
+        recipient: Recipient | None,
+        links: Links,
+    ) -> OutboundMessage:
+        """Render ``message`` for ``recipient`` with the given links."""
+        compiled = content.variants[(message.language, message.channel)]
         stop = stop_sentence(
-            message.language,
-            sender_is_alphanumeric=self._alphanumeric,
-            stop_url=f"{self._base_url}/s/{self._signer.sign_short('stop', message.id, expires)}",
+            message.language, sender_is_alphanumeric=self._alphanumeric, stop_url=links.stop
         )
         context = {
             "first_name": recipient.first_name if recipient else "",
@@ -176,14 +250,14 @@ class Composer:
                 message.language,
             ),
             "stop": stop,
-            "web_url": web_url,
-            "unsubscribe_url": unsubscribe_url,
+            "web_url": links.web,
+            "unsubscribe_url": links.unsubscribe,
         }
         rendered = self._renderer.render(compiled, context)
         headers: dict[str, str] = {}
         if message.channel == Channel.EMAIL:
             headers = {
-                "List-Unsubscribe": f"<{unsubscribe_url}>",
+                "List-Unsubscribe": f"<{links.unsubscribe}>",
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             }
         return OutboundMessage(

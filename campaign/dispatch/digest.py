@@ -19,8 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from audiences.contacts.fields import load_registry
 from audiences.segments import audience_condition
 from audiences.segments.errors import SegmentError
-from campaign.campaigns.model import Campaign
-from campaign.store.tables import contacts, measures
+from campaign.campaigns.model import Campaign, MeasureContent
+from campaign.campaigns.texts import campaign_measures
+from campaign.store.tables import contacts
 
 log = logging.getLogger(__name__)
 
@@ -33,36 +34,22 @@ class CatalogueEntry:
 
 
 async def load_catalogue(session: AsyncSession, campaign: Campaign) -> list[CatalogueEntry]:
-    """The campaign's measures, in the order the campaign lists them."""
-    if not campaign.measure_ids:
+    """The campaign's measures (as approved), in the order the campaign lists them."""
+    content = await campaign_measures(session, campaign)
+    if not content:
         return []
-    rows = {
-        r.id: r
-        for r in await session.execute(
-            select(measures).where(measures.c.id.in_(campaign.measure_ids))
-        )
-    }
     registry: dict[str, object] = dict(await load_registry(session))
-    return [_entry(rows[i], registry) for i in campaign.measure_ids if i in rows]
+    return [_entry(measure, registry) for measure in content]
 
 
-def _entry(row: Any, registry: dict[str, object]) -> CatalogueEntry:
+def _entry(measure: MeasureContent, registry: dict[str, object]) -> CatalogueEntry:
     condition = None
-    if row.eligibility:
+    if measure.eligibility:
         try:
-            condition = audience_condition(row.eligibility, registry)
+            condition = audience_condition(measure.eligibility, registry)
         except SegmentError as exc:  # a field was removed after the measure was saved
-            log.warning("measure %s: eligibility no longer compiles: %s", row.slug, exc)
-    shared = {
-        "amount": row.amount or "",
-        "contact_point": row.contact_point or "",
-        "link": row.link or "",
-    }
-    texts = {
-        language: {"title": "", "summary": "", "how_to": ""} | dict(t) | shared
-        for language, t in row.translations.items()
-    }
-    return CatalogueEntry(row.id, condition, texts)
+            log.warning("measure %s: eligibility no longer compiles: %s", measure.slug, exc)
+    return CatalogueEntry(measure.measure_id, condition, measure.texts)
 
 
 async def entitlements(

@@ -49,6 +49,19 @@ class Measure:
     created_at: datetime
     updated_at: datetime
 
+    def fields_by_language(self) -> dict[str, dict[str, str]]:
+        """What ``measure.…`` is in a template, per language the measure has texts in."""
+        d = self.draft
+        shared = {
+            "amount": d.amount or "",
+            "contact_point": d.contact_point or "",
+            "link": d.link or "",
+        }
+        return {
+            language: {"title": t.title, "summary": t.summary, "how_to": t.how_to} | shared
+            for language, t in d.translations.items()
+        }
+
     def as_json(self) -> dict[str, Any]:
         d = self.draft
         return {

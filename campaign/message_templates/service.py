@@ -20,8 +20,10 @@ from campaign.message_templates import repository as repo
 from campaign.messages.checks import check_message
 from campaign.messages.language import SUPPORTED_LANGUAGES
 from campaign.messages.library import CHANNELS, TemplateSource, VariantSource
-from campaign.messages.render import SAMPLE_CONTEXT, Renderer
+from campaign.messages.render import Renderer, TemplateProblem
+from campaign.messages.samples import MEASURE_FIELDS, sample_context
 from campaign.messages.sms import downgrade_typography, non_gsm_characters, sms_info
+from campaign.messages.variables import used_values
 from campaign.store.engine import Database
 from campaign.store.tables import template_versions, templates
 
@@ -108,25 +110,79 @@ class TemplateService:
             raise InvalidInput("a template needs at least one variant", where="variants")
 
     async def preview(
-        self, version_id: int, context: Mapping[str, Any] | None = None
+        self,
+        version_id: int,
+        context: Mapping[str, Any] | None = None,
+        measure: Mapping[str, Mapping[str, str]] | None = None,
+        *,
+        staff_language: str = "en",
     ) -> list[dict[str, Any]]:
-        """Every variant rendered with a sample (or given) context, with its SMS analysis."""
+        """Every variant rendered with its own language's sample values, or with ``measure``
+        (a real measure's fields per language) and any values given in ``context``, with its
+        SMS analysis and checks."""
         async with self._database.read_session() as session:
             if not await repo.version_exists(session, version_id):
                 raise NotFound(f"no template version {version_id}")
             variants = await repo.load_variants(session, version_id)
-        values = dict(SAMPLE_CONTEXT) | dict(context or {})
-        return [self._preview_one(v, values) for v in variants]
+        given = dict(context or {})
+        _check_given_measure(given)
+        return [
+            self._preview_one(v, _preview_values(v.language, given, measure), staff_language)
+            for v in variants
+        ]
 
-    def _preview_one(self, variant: VariantSource, context: Mapping[str, Any]) -> dict[str, Any]:
-        rendered = self._renderer.render(self._renderer.compile(variant), context)
+    def _preview_one(
+        self, variant: VariantSource, context: Mapping[str, Any], staff_language: str
+    ) -> dict[str, Any]:
+        try:
+            rendered = self._renderer.render(self._renderer.compile(variant), context)
+        except TemplateProblem as problem:
+            raise InvalidInput(
+                f"{variant.language} {variant.channel}: {problem} with the values given",
+                where="context",
+            ) from problem
         result: dict[str, Any] = _variant_json(variant) | {
-            "rendered": {"subject": rendered.subject, "text": rendered.text, "html": rendered.html}
+            "rendered": {"subject": rendered.subject, "text": rendered.text, "html": rendered.html},
+            "missing_values": sorted(
+                f"measure.{name}"
+                for name, value in dict(context.get("measure") or {}).items()
+                if f"measure.{name}" in used_values(variant) and not str(value).strip()
+            ),
         }
         if variant.channel == Channel.SMS:
             result["sms"] = sms_analysis(rendered.text, variant.language)
-        result["check"] = check_message(variant.channel, variant.language, rendered.text)
+        result["check"] = check_message(
+            variant.channel, variant.language, rendered.text, staff_language=staff_language
+        )
         return result
+
+
+def _check_given_measure(given: Mapping[str, Any]) -> None:
+    """A measure given in the context must have every field a template may use."""
+    if "measure" not in given:
+        return
+    measure = given["measure"]
+    if not isinstance(measure, Mapping):
+        raise InvalidInput("context.measure must be an object of texts", where="context.measure")
+    for name in MEASURE_FIELDS:
+        if name not in measure:
+            raise InvalidInput(
+                f"context.measure has no {name}: give all of {', '.join(MEASURE_FIELDS)}, or "
+                "pass measure_id to preview with a measure from the catalogue",
+                where=f"context.measure.{name}",
+            )
+
+
+def _preview_values(
+    language: str, given: Mapping[str, Any], measure: Mapping[str, Mapping[str, str]] | None
+) -> dict[str, Any]:
+    """The language's sample values, a real measure's fields in that language (empty where
+    the measure has no texts in it, which the preview reports as missing values), and
+    whatever the caller gave, last."""
+    fields = None
+    if measure is not None:
+        fields = dict(measure.get(language) or dict.fromkeys(MEASURE_FIELDS, ""))
+    return sample_context(language, fields) | dict(given)
 
 
 def sms_analysis(text: str, language: str) -> dict[str, Any]:

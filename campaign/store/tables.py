@@ -252,6 +252,10 @@ campaigns = Table(
     # What its messages handed to a provider are expected to cost so far (the spend cap's count).
     Column("spent", Float, nullable=False, default=0.0, server_default="0"),
     Column("approval_override", Text, nullable=True),
+    # The latest check of what people get (at submission, then at approval): findings, warnings.
+    Column("checks", JSONDocument(), nullable=True),
+    # The measures' texts and eligibility as approved: editing a measure later changes nothing.
+    Column("pinned_measures", JSONDocument(), nullable=True),
     Column("owner_partner_id", Id, ForeignKey("partners.id"), nullable=True),
     Column("created_by", Id, ForeignKey("users.id"), nullable=True),
     _created(),
@@ -277,6 +281,8 @@ campaign_audit = Table(
     Column("actor_user_id", Id, ForeignKey("users.id"), nullable=True),
     Column("actor", String(320), nullable=False),  # kept readable after a user is removed
     Column("reason", Text, nullable=True),
+    # What the checks found when it was submitted or approved (CheckReport.as_json).
+    Column("details", JSONDocument(), nullable=True),
     Column("at", UTCDateTime(), nullable=False),
     Index("ix_campaign_audit_campaign_id", "campaign_id"),
 )
@@ -291,6 +297,8 @@ campaign_runs = Table(
     Column("started_at", UTCDateTime(), nullable=True),
     Column("completed_at", UTCDateTime(), nullable=True),
     Column("message_count", Integer, nullable=False, default=0),
+    # The audience as it was read when the run was materialised (a segment may change later).
+    Column("audience_query", Text, nullable=True),
     UniqueConstraint("campaign_id", "sequence"),
 )
 
@@ -356,6 +364,27 @@ delivery_events = Table(
     Column("code", String(32), nullable=True),
     Column("reason", Text, nullable=True),
     Index("ix_delivery_events_message_id", "message_id"),
+)
+
+# Who in a run's audience got no message, and why (decision 0027): written in the transaction
+# that queues the run's messages, by one INSERT … SELECT, so every person matched is either a
+# message or one row here.
+run_exclusions = Table(
+    "run_exclusions",
+    metadata,
+    _pk(),
+    Column("run_id", Id, ForeignKey("campaign_runs.id", ondelete="CASCADE"), nullable=False),
+    Column("campaign_id", Id, ForeignKey("campaigns.id", ondelete="CASCADE"), nullable=False),
+    Column("contact_id", Id, ForeignKey("contacts.id", ondelete="CASCADE"), nullable=False),
+    Column("reason", String(24), nullable=False),  # campaign.campaigns.exclusions.ExcludedBecause
+    # Why each channel of the run does not reach the person (NULL: it would, or it is not used).
+    Column("sms_reason", String(24), nullable=True),
+    Column("email_reason", String(24), nullable=True),
+    # For a household member left out: the message that went to the address they share.
+    Column("message_id", Id, ForeignKey("messages.id", ondelete="SET NULL"), nullable=True),
+    UniqueConstraint("run_id", "contact_id"),
+    # Pages of a campaign's exclusions in id order, and their counts by reason.
+    Index("ix_run_exclusions_campaign_id_id", "campaign_id", "id"),
 )
 
 outbox = Table(

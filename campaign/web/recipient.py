@@ -32,6 +32,14 @@ def _token_subject(request: web.Request, purpose: str) -> int | None:
     return subject if isinstance(subject, int) else None
 
 
+def _proof_subject(request: web.Request) -> object:
+    services = request.app[SERVICES]
+    try:
+        return services.signer.verify(request.match_info["token"], "proof", services.clock.now())
+    except InvalidToken:
+        return None
+
+
 def _private(response: web.Response) -> web.Response:
     response.headers["Referrer-Policy"] = "no-referrer"  # the token is in the address
     response.headers["Cache-Control"] = "no-store"
@@ -78,11 +86,12 @@ async def unsubscribe(request: web.Request) -> web.Response:
 
 
 async def web_copy(request: web.Request) -> web.Response:
-    message_id = _token_subject(request, "web")
-    if message_id is None:
-        return _invalid(request)
     services = request.app[SERVICES]
-    copy = await services.composer.web_copy(message_id, services.clock.now())
+    message_id = _token_subject(request, "web")
+    if message_id is not None:
+        copy = await services.composer.web_copy(message_id, services.clock.now())
+    else:  # a proof: the message a real recipient will get, shown to staff before the run
+        copy = await services.proofs.proof_copy(_proof_subject(request))
     if copy is None:
         return _invalid(request)
     if copy.html:

@@ -130,7 +130,10 @@ def test_demo_campaign_reaches_a_final_state_for_every_message(
         _wait_until(lambda: _post(preview, key, query)["matched"] == 1, 10, process, tmp_path)
         stopped = _post(preview, key, query)
 
-    assert stats["total"] > 1000
+    # The demo measure is for people out of work: about a third of the 2,000 (the rest are
+    # recorded as left out, not eligible).
+    assert stats["total"] > 500
+    assert stats["excluded"]["by_reason"]["not_eligible"] > 1000
     assert set(stats["by_status"]) <= FINAL | {"sent"}
     assert stats["by_status"].get("delivered", 0) > 0
     # The demo's simulator numbers and address fail on purpose, each its own way.

@@ -28,7 +28,7 @@ from campaign.dispatch.worker import RetryPolicy
 from campaign.kernel.channel import Channel
 from campaign.kernel.clock import ManualClock
 from campaign.kernel.errors import Forbidden
-from campaign.kernel.identity import Identity, Role
+from campaign.kernel.identity import SYSTEM, Identity, Role
 from campaign.settings import load_settings
 from campaign.store.engine import Database
 from campaign.store.tables import delivery_events, messages, suppressions
@@ -107,6 +107,7 @@ async def _approved_campaign(
     flow: Flow,
     query: str = "language IS SET",
     sms_segment_cap: int | None = None,
+    override: str | None = None,
     **draft_fields: Any,
 ) -> int:
     clock, db = flow.clock, flow.database
@@ -129,7 +130,9 @@ async def _approved_campaign(
     await flow.campaigns.act(editor, campaign.id, CampaignAction.SUBMIT)
     with pytest.raises(Forbidden, match="author"):
         await flow.campaigns.act(editor, campaign.id, CampaignAction.APPROVE)
-    approved = await flow.campaigns.act(approver, campaign.id, CampaignAction.APPROVE)
+    approved = await flow.campaigns.act(
+        approver, campaign.id, CampaignAction.APPROVE, reason=override
+    )
     assert approved.state is CampaignState.SCHEDULED
     return campaign.id
 
@@ -224,7 +227,12 @@ async def test_an_sms_over_the_campaigns_segment_cap_is_skipped_not_sent(flow: F
     db, clock = flow.database, flow.clock
     await contact(db, clock, phone="+32470000001", first_name="An")
     await contact(db, clock, phone="+32470000002", first_name="Ж" * 60)  # UCS-2, 2 segments
-    await _approved_campaign(flow, sms_segment_cap=1)
+    # The checks counted the long name's message over the cap; the approver let it be skipped.
+    campaign_id = await _approved_campaign(
+        flow, sms_segment_cap=1, override="skip the one long name"
+    )
+    checks = (await flow.campaigns.get(SYSTEM, campaign_id)).checks or {}
+    assert [(f["code"], f["recipients"]) for f in checks["blocking"]] == [("over_segment_cap", 1)]
     await flow.campaigns.start_due()
     await flow.drain()
     async with db.read_session() as session:

@@ -45,7 +45,8 @@ async def _campaign_with_a_link_only_sms(api: Api) -> int:
         "channels": ["sms"],
     }
     _, created, _ = await api.call("POST", "/api/v1/campaigns", json=body)
-    await api.call("POST", f"/api/v1/campaigns/{created['id']}/submit")
+    status, submitted, _ = await api.call("POST", f"/api/v1/campaigns/{created['id']}/submit")
+    assert status == 200, submitted
     return int(created["id"])
 
 

@@ -1,0 +1,204 @@
+"""What an approver reads before approving: the messages as people will get them, the checks
+run on them now, and the campaign's history (who did what, why, and what the checks found)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from campaign.api.bodies import int_param, path_id
+from campaign.api.context import identity, services
+from campaign.api.docparts import ERRORS, json_answer
+from campaign.api.messages import staff_language
+from campaign.kernel.channel import Channel
+from campaign.kernel.errors import InvalidInput
+from campaign.messages.language import SUPPORTED_LANGUAGES
+
+MAX_PROOFS = 20
+
+
+async def preview_messages(request: web.Request) -> web.Response:
+    channel = _channel(request)
+    language = request.query.get("language", "").strip() or None
+    if language is not None and language not in SUPPORTED_LANGUAGES:
+        raise InvalidInput(
+            f"language: {language!r} is not one of {', '.join(SUPPORTED_LANGUAGES)}",
+            where="language",
+        )
+    first = int_param(request, "limit", 3, low=1, high=MAX_PROOFS)
+    proofs = await services(request).proofs.for_staff(
+        identity(request),
+        _id(request),
+        channel=channel,
+        language=language,
+        first=first,
+        staff_language=staff_language(request),
+    )
+    return web.json_response({"items": [p.as_json() for p in proofs]})
+
+
+async def run_checks(request: web.Request) -> web.Response:
+    report = await services(request).campaigns.checks(identity(request), _id(request))
+    return web.json_response(report.as_json())
+
+
+async def campaign_history(request: web.Request) -> web.Response:
+    entries = await services(request).campaigns.history(identity(request), _id(request))
+    return web.json_response({"items": [e.as_json() for e in entries]})
+
+
+def _channel(request: web.Request) -> Channel | None:
+    raw = request.query.get("channel", "").strip()
+    if not raw:
+        return None
+    if raw not in {c.value for c in Channel}:
+        raise InvalidInput(f"channel: {raw!r} is not a channel; use sms or email", where="channel")
+    return Channel(raw)
+
+
+def _id(request: web.Request) -> int:
+    return path_id(request, "campaign_id", "campaign")
+
+
+_CAMPAIGN_ID = {
+    "name": "campaign_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "integer"},
+}
+
+OPENAPI_PATHS: dict[str, Any] = {
+    "/api/v1/campaigns/{campaign_id}/preview/messages": {
+        "parameters": [_CAMPAIGN_ID],
+        "get": {
+            "summary": "The campaign's messages as real recipients will get them",
+            "description": (
+                "For each channel and language the campaign will use, the messages rendered "
+                "for a few real recipients of its audience (measures, eligibility, stop "
+                "sentence and links as they will be sent): the first few, the longest first "
+                "name and municipality, and those whose characters may cost more. "
+                "chosen_because says why each was picked; web_url opens the message's web "
+                "copy (/m/) for 14 days. A variant nobody will get is shown with that "
+                "language's sample person (contact_id null). Editors, approvers and admins; a "
+                "partner for its own campaigns; viewers may not (the messages carry names)."
+            ),
+            "parameters": [
+                {"name": "channel", "in": "query", "schema": {"enum": ["sms", "email"]}},
+                {
+                    "name": "language",
+                    "in": "query",
+                    "schema": {"enum": list(SUPPORTED_LANGUAGES)},
+                },
+                {
+                    "name": "limit",
+                    "in": "query",
+                    "description": "how many of the first recipients per variant (default 3)",
+                    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PROOFS},
+                },
+            ],
+            "responses": {"200": json_answer("ProofList", "rendered messages"), **ERRORS},
+        },
+    },
+    "/api/v1/campaigns/{campaign_id}/checks": {
+        "parameters": [_CAMPAIGN_ID],
+        "get": {
+            "summary": "Run the checks approval waits for, now, without changing anything",
+            "description": (
+                "The same checks submission and approval run, on the messages people will "
+                "get: blocking findings (approval waits for them, or an approver's written "
+                "reason) and warnings. Any role that may read the campaign."
+            ),
+            "responses": {"200": json_answer("CheckReport", "what the checks found"), **ERRORS},
+        },
+    },
+    "/api/v1/campaigns/{campaign_id}/history": {
+        "parameters": [_CAMPAIGN_ID],
+        "get": {
+            "summary": "Who did what to the campaign and when, with reasons",
+            "description": (
+                "Oldest first: creation, edits, submission, approval or rejection (with the "
+                "reason), overrides, starts, pauses, completion. Submission and approval "
+                "carry what the checks found then (checks). Any role that may read the "
+                "campaign."
+            ),
+            "responses": {"200": json_answer("History", "the campaign's history"), **ERRORS},
+        },
+    },
+}
+
+
+def openapi_schemas() -> dict[str, Any]:
+    text = {"type": ["string", "null"]}
+    finding = {
+        "type": "object",
+        "required": ["code", "message"],
+        "properties": {
+            "code": {"type": "string"},
+            "message": {"type": "string"},
+            "variant": {**text, "description": 'e.g. "fr sms"; null: the whole campaign'},
+            "recipients": {"type": ["integer", "null"]},
+            "contact_id": {"type": ["integer", "null"]},
+        },
+    }
+    report = {
+        "type": "object",
+        "required": ["checked_at", "recipients", "blocking", "warnings"],
+        "properties": {
+            "checked_at": {"type": "string", "format": "date-time"},
+            "recipients": {"type": "integer"},
+            "checked_messages": {"type": "integer"},
+            "blocking": {"type": "array", "items": {"$ref": "#/components/schemas/Finding"}},
+            "warnings": {"type": "array", "items": {"$ref": "#/components/schemas/Finding"}},
+        },
+    }
+    proof = {
+        "type": "object",
+        "required": ["channel", "language", "contact_id", "chosen_because"],
+        "properties": {
+            "channel": {"enum": [c.value for c in Channel]},
+            "language": {"type": "string"},
+            "contact_id": {"type": ["integer", "null"]},
+            "chosen_because": {"type": "array", "items": {"type": "string"}},
+            "subject": text,
+            "text": text,
+            "html": text,
+            "web_url": text,
+            "problem": {**text, "description": "why the template could not be filled in"},
+            "check": {"type": ["object", "null"]},
+        },
+    }
+    entry = {
+        "type": "object",
+        "required": ["at", "action", "actor"],
+        "properties": {
+            "at": {"type": "string", "format": "date-time"},
+            "action": {"type": "string"},
+            "actor": {"type": "string"},
+            "actor_user_id": {"type": ["integer", "null"]},
+            "from_state": text,
+            "to_state": text,
+            "reason": text,
+            "checks": {"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/CheckReport"}]},
+        },
+    }
+    return {
+        "Finding": finding,
+        "CheckReport": report,
+        "Proof": proof,
+        "ProofList": {
+            "type": "object",
+            "required": ["items"],
+            "properties": {
+                "items": {"type": "array", "items": {"$ref": "#/components/schemas/Proof"}}
+            },
+        },
+        "HistoryEntry": entry,
+        "History": {
+            "type": "object",
+            "required": ["items"],
+            "properties": {
+                "items": {"type": "array", "items": {"$ref": "#/components/schemas/HistoryEntry"}}
+            },
+        },
+    }
