@@ -8,9 +8,9 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from audiences.contacts.model import ImportReport
-from audiences.importing.spreadsheet import DELIMITERS, csv_lines
 from campaign.api.bodies import int_param, path_id, read_model
 from campaign.api.context import identity, services
+from campaign.api.csv_answers import delimiter_of, stream_csv
 from campaign.api.docparts import ERRORS, json_answer, ref
 from campaign.kernel.channel import Channel
 from campaign.kernel.errors import InvalidInput
@@ -94,29 +94,11 @@ async def list_contacts(request: web.Request) -> web.Response:
 
 async def export_contacts_csv(request: web.Request) -> web.StreamResponse:
     """Stream the matching contacts as CSV, in pages, for a spreadsheet."""
-    name = request.query.get("delimiter", "semicolon")
-    if name not in DELIMITERS:
-        raise InvalidInput("delimiter must be semicolon or comma", where="delimiter")
+    delimiter = delimiter_of(request)
     table = services(request).records.contact_table(
         identity(request), request.query.get("query", "")
     )
-    try:
-        first = await anext(table)  # the header and first page: a refusal comes before the 200
-        response = web.StreamResponse(
-            headers={
-                "Content-Type": "text/csv; charset=utf-8",
-                "Content-Disposition": 'attachment; filename="contacts.csv"',
-            }
-        )
-        await response.prepare(request)
-        # A byte order mark, so Excel reads UTF-8 (Liège, Zoë) instead of the local code page.
-        await response.write("\ufeff".encode() + csv_lines(first, DELIMITERS[name]))
-        async for rows in table:
-            await response.write(csv_lines(rows, DELIMITERS[name]))
-    finally:
-        await table.aclose()
-    await response.write_eof()
-    return response
+    return await stream_csv(request, table, "contacts.csv", delimiter)
 
 
 async def export_contact(request: web.Request) -> web.Response:

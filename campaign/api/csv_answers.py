@@ -7,12 +7,15 @@ the delimiter asked for (semicolon by default: Belgian Excel reads semicolons).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncGenerator
 
 from aiohttp import web
 
 from audiences.importing.spreadsheet import DELIMITERS, csv_lines
 from campaign.kernel.errors import InvalidInput
+
+log = logging.getLogger(__name__)
 
 Table = AsyncGenerator[list[list[str]], None]
 
@@ -41,9 +44,14 @@ async def stream_csv(
             }
         )
         await response.prepare(request)
-        await response.write("\ufeff".encode() + csv_lines(first, delimiter))
-        async for rows in table:
-            await response.write(csv_lines(rows, delimiter))
+        try:
+            await response.write("\ufeff".encode() + csv_lines(first, delimiter))
+            async for rows in table:
+                await response.write(csv_lines(rows, delimiter))
+        except ConnectionError:  # lost while waiting to write, or reset
+            # The reader stopped (a closed browser tab, `| head`): not our fault, no traceback.
+            log.info("%s: the client went away before the end of %s", request.path, filename)
+            return response
     finally:
         await table.aclose()
     await response.write_eof()

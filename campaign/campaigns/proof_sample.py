@@ -123,7 +123,8 @@ async def sample_recipients(
         channel=channel,
         language=language,
     )
-    found = []
+    found: list[SampleRecipient] = []
+    seen: set[tuple[str, str, str, str]] = set()
     for row in await session.execute(query):
         because = []
         if row.by_id <= first:
@@ -134,6 +135,10 @@ async def sample_recipients(
             because.append(LONGEST_PLACE)
         if row.odd and row.by_cost <= COSTLY_CANDIDATES:
             because.append(COSTLY)
+        values = (row.channel, row.language, row.first_name or "", row.municipality or "")
+        if because == [COSTLY] and values in seen:
+            continue  # the same name and place render the same message: once is enough
+        seen.add(values)
         found.append(
             SampleRecipient(
                 int(row.contact_id),

@@ -328,3 +328,19 @@ async def test_findings_on_proofs_are_in_the_staff_members_language(api: Api) ->
     proofs = await response.json()
     findings = proofs["items"][0]["check"]["sms"]["findings"]
     assert "Donnez un numéro de téléphone à appeler" in " ".join(f["message"] for f in findings)
+
+
+async def test_people_with_the_same_dear_name_are_shown_once(api: Api) -> None:
+    db, clock = api.services.database, api.services.clock
+    for number in range(1, 8):  # the first three, then four more Zoës
+        await contact(db, clock, phone=f"+3247000000{number}", first_name="Zoë", language="fr")
+    measure = await _measure(api)
+    created = await _campaign(api, await _template(api, ("fr",)), measure_ids=[measure])
+
+    _, proofs, _ = await api.call(
+        "GET", f"/api/v1/campaigns/{created['id']}/preview/messages", key="approver"
+    )
+
+    chosen = [p["chosen_because"] for p in proofs["items"]]
+    assert len(chosen) == 3  # the first three; the other Zoës would say the same
+    assert any("characters that may cost more" in because for because in chosen)
