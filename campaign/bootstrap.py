@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Mapping
+from dataclasses import astuple
 from datetime import timedelta
 
 from pydantic import SecretStr
@@ -92,7 +93,13 @@ def build(
     renderer = Renderer()
     alphanumeric = _alphanumeric_sender(settings)
     composer = _composer(settings, database, renderer, signer)
-    costs = CostEstimator(database, renderer, price=settings.sms_price, alphanumeric=alphanumeric)
+    costs = CostEstimator(
+        database,
+        renderer,
+        price=settings.sms_price,
+        alphanumeric=alphanumeric,
+        links=lambda: tuple(astuple(composer.longest_links())),
+    )
     proofs = Proofs(database, clock, composer, costs)
     campaigns = CampaignService(
         database,

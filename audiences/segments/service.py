@@ -10,7 +10,7 @@ the message naming the line and column).
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, true
+from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from audiences.contacts.fields import load_registry
@@ -22,6 +22,7 @@ from campaign.kernel.clock import Clock
 from campaign.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from campaign.kernel.identity import Identity, Permission
 from campaign.store.engine import Database
+from campaign.store.tables import campaigns
 
 MAX_SAMPLE = 20
 
@@ -38,6 +39,26 @@ def _may_write(actor: Identity) -> None:
 
 def _invalid(error: SegmentError) -> InvalidInput:
     return InvalidInput(f"the query cannot be used: {error}", where="query")
+
+
+# Campaign states (campaign.campaigns.states) in which a campaign was checked or approved on
+# its segment's query and has not read it for a run yet: changing the query would change whom
+# it writes to behind the approver's back.
+_APPROVED_ON_IT = ("awaiting_approval", "scheduled")
+
+
+async def _not_awaiting_a_start(session: AsyncSession, segment_id: int) -> None:
+    rows = await session.execute(
+        select(campaigns.c.id, campaigns.c.state).where(
+            campaigns.c.segment_id == segment_id, campaigns.c.state.in_(_APPROVED_ON_IT)
+        )
+    )
+    waiting = [f"{row.id} ({row.state})" for row in rows]
+    if waiting:
+        raise Conflict(
+            f"campaign {', '.join(waiting)} was checked on this segment's query and has not "
+            "started: withdraw it first, so its new audience is checked and approved again"
+        )
 
 
 async def query_condition(session: AsyncSession, query: str) -> ColumnElement[bool]:
@@ -85,6 +106,9 @@ class Segments:
         _may_write(actor)
         async with self._database.transaction() as session:
             await query_condition(session, query)
+            current = await repository.get_segment(session, segment_id, scope(actor))
+            if current is not None and current.query != query:
+                await _not_awaiting_a_start(session, segment_id)
             changed = await repository.update_segment(
                 session, segment_id, scope(actor), name=name, query=query, now=self._clock.now()
             )

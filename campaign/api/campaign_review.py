@@ -79,7 +79,7 @@ OPENAPI_PATHS: dict[str, Any] = {
                 "sentence and links as they will be sent): the first few, the longest first "
                 "name and municipality, and those whose characters may cost more. "
                 "chosen_because says why each was picked; web_url opens the message's web "
-                "copy (/m/) for 14 days. A variant nobody will get is shown with that "
+                "copy (/m/) for 2 days. A variant nobody will get is shown with that "
                 "language's sample person (contact_id null). Editors, approvers and admins; a "
                 "partner for its own campaigns; viewers may not (the messages carry names)."
             ),

@@ -5,6 +5,8 @@ approval. Pure data; ``campaign.dispatch.proofs`` renders the messages and fills
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -47,8 +49,15 @@ class CheckReport:
     # The measures as checked: approval pins exactly these.
     measures: tuple[MeasureContent, ...] = field(default=())
 
+    @property
+    def measures_digest(self) -> str:
+        """A fingerprint of the measures' texts and eligibility as checked."""
+        content = json.dumps([m.as_json() for m in self.measures], sort_keys=True)
+        return hashlib.sha256(content.encode()).hexdigest()
+
     def as_json(self) -> dict[str, Any]:
         return {
+            "measures_digest": self.measures_digest,
             "checked_at": self.checked_at.isoformat(),
             "recipients": self.recipients,
             "checked_messages": self.checked_messages,

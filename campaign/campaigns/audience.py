@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy import ColumnElement, and_, false, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from audiences.contacts.fields import load_registry
@@ -65,17 +65,20 @@ def eligibility(
     measures: list[MeasureContent], registry: Mapping[str, object]
 ) -> tuple[ColumnElement[bool] | None, tuple[str, ...]]:
     """Who at least one of the measures is for (None: everyone), and the measures whose
-    eligibility no longer compiles (a field removed since), which narrow nothing."""
+    eligibility no longer reads (a field removed or retyped since). Such a measure is for
+    nobody until it is fixed: sending it to everyone is the mistake eligibility prevents."""
     conditions: list[ColumnElement[bool]] = []
     broken: list[str] = []
+    for_everyone = False
     for measure in measures:
         if not measure.eligibility:
-            return None, tuple(broken)
+            for_everyone = True
+            continue
         try:
             conditions.append(audience_condition(measure.eligibility, registry))
         except SegmentError as exc:
             broken.append(f"measure {measure.slug}: its eligibility no longer reads: {exc}")
-            return None, tuple(broken)
-    if not conditions:
+            conditions.append(false())
+    if for_everyone or not measures:
         return None, tuple(broken)
     return or_(*conditions), tuple(broken)

@@ -9,6 +9,7 @@ counted as many times as it occurs; the database groups, Python renders.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import ColumnElement, case, false, func, select
@@ -22,7 +23,7 @@ from campaign.campaigns.texts import measure_texts
 from campaign.kernel.channel import Channel
 from campaign.message_templates import repository as templates
 from campaign.messages.language import stop_sentence
-from campaign.messages.render import SAMPLE_CONTEXT, CompiledVariant, Renderer
+from campaign.messages.render import SAMPLE_CONTEXT, CompiledVariant, Renderer, TemplateProblem
 from campaign.messages.sms import non_gsm_characters, sms_info
 from campaign.store.engine import Database
 from campaign.store.tables import contacts
@@ -70,12 +71,29 @@ def _spare_channel(channels: set[Channel], chosen: Any) -> ColumnElement[bool]:
     )
 
 
+def _placeholder_links() -> tuple[str, str, str]:
+    return (
+        "https://x.example/m/" + "t" * 90,
+        "https://x.example/u/" + "t" * 90,
+        "https://x.example/s/" + "t" * 30,
+    )
+
+
 class CostEstimator:
     def __init__(
-        self, database: Database, renderer: Renderer, *, price: float, alphanumeric: bool
+        self,
+        database: Database,
+        renderer: Renderer,
+        *,
+        price: float,
+        alphanumeric: bool,
+        links: Callable[[], tuple[str, str, str]] = _placeholder_links,
     ) -> None:
         self._database = database
         self._renderer = renderer
+        # (web copy, unsubscribe, stop) links as long as any message's (the composer's).
+        self._links = links
+        self._context_links = links()
         self._price = price
         self._alphanumeric = alphanumeric
 
@@ -85,6 +103,7 @@ class CostEstimator:
             variants = await templates.load_variants(session, campaign.draft.template_version_id)
             texts = await measure_texts(session, campaign)
         sms = {v.language: self._renderer.compile(v) for v in variants if v.channel == Channel.SMS}
+        self._context_links = self._links()  # signed once per estimate, not once per group
         summary = self._summarise(groups, sms, texts, campaign.draft.sms_segment_cap)
         summary["channel_fallback"]["enabled"] = campaign.draft.channel_fallback
         return summary
@@ -112,7 +131,11 @@ class CostEstimator:
                 language["fallback"] += g.n
                 fallback[g.contact_language][g.language] += g.n
             if g.channel == Channel.SMS and g.language in sms:
-                text = self._render(sms[g.language], g, texts.get(g.language))
+                try:
+                    text = self._render(sms[g.language], g, texts.get(g.language))
+                except TemplateProblem:  # the checks name it; the estimate counts it
+                    language["unrenderable"] += g.n
+                    continue
                 info = sms_info(text)
                 language["segments"] += info.segments * g.n
                 if cap is not None and info.segments > cap:
@@ -128,16 +151,17 @@ class CostEstimator:
         }
 
     def _render(self, compiled: CompiledVariant, group: Any, measure: Any) -> str:
+        web, unsubscribe, stop_url = self._context_links
         stop = stop_sentence(
-            group.language,
-            sender_is_alphanumeric=self._alphanumeric,
-            stop_url="https://x.example/u/" + "t" * 40,
+            group.language, sender_is_alphanumeric=self._alphanumeric, stop_url=stop_url
         )
         context = dict(SAMPLE_CONTEXT) | {
             "first_name": group.first_name or "",
             "municipality": group.municipality or "",
             "stop": stop,
             "measure": dict(SAMPLE_CONTEXT["measure"]) | (measure or {}),
+            "web_url": web,
+            "unsubscribe_url": unsubscribe,
         }
         return self._renderer.render(compiled, context).text
 
@@ -148,7 +172,7 @@ class CostEstimator:
             for language, b in bucket["by_language"].items():
                 entry = {"recipients": b["recipients"], "fallback": b["fallback"]}
                 if channel == Channel.SMS:
-                    sms_part = {k: b[k] for k in ("segments", "ucs2", "over_cap")}
+                    sms_part = {k: b[k] for k in ("segments", "ucs2", "over_cap", "unrenderable")}
                     entry |= sms_part | {"cost": round(b["segments"] * self._price, 2)}
                 languages[language] = entry
             channels[channel] = {"recipients": bucket["recipients"], "by_language": languages}
@@ -171,4 +195,11 @@ class CostEstimator:
 
 
 def _language_bucket() -> dict[str, int]:
-    return {"recipients": 0, "fallback": 0, "segments": 0, "ucs2": 0, "over_cap": 0}
+    return {
+        "recipients": 0,
+        "fallback": 0,
+        "segments": 0,
+        "ucs2": 0,
+        "over_cap": 0,
+        "unrenderable": 0,
+    }

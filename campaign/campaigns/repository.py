@@ -102,7 +102,8 @@ async def update_draft(
     await session.execute(
         update(campaigns)
         .where(campaigns.c.id == campaign_id)
-        .values(**_draft_values(draft), updated_at=now)
+        # The latest checks were of the words before this edit: they stay in the history only.
+        .values(**_draft_values(draft), checks=None, updated_at=now)
     )
     await session.execute(
         campaign_measures.delete().where(campaign_measures.c.campaign_id == campaign_id)

@@ -179,11 +179,14 @@ class CampaignService:
         rendering and counting take a while and hold nothing); the campaign as checked."""
         if self._approval_check is None or action not in _CHECKED:
             return None, None
-        campaign = await self.get(actor, campaign_id)
-        try:
-            next_campaign_state(campaign.state, action)
-        except IllegalTransition as exc:
-            raise Conflict(str(exc)) from exc
+        async with self._database.read_session() as session:
+            campaign = await self._get(session, actor, campaign_id)
+            try:
+                next_campaign_state(campaign.state, action)
+            except IllegalTransition as exc:
+                raise Conflict(str(exc)) from exc
+            if action is CampaignAction.APPROVE:  # the quick refusals before the long checks
+                await _may_approve(session, campaign, actor)
         return campaign, await self._approval_check(campaign)
 
     async def _check_approval(
@@ -194,11 +197,17 @@ class CampaignService:
         report: CheckReport | None,
         override: str | None,
     ) -> None:
-        if actor.user_id is None:
-            raise Forbidden("approval needs a person: use a key that acts for a user")
-        if actor.user_id in await repo.author_ids(session, campaign.id):
-            raise Forbidden("an author of a campaign cannot approve it: ask a second person")
-        if report is None or not report.blocking:
+        await _may_approve(session, campaign, actor)
+        if report is None:
+            return
+        submitted = (campaign.checks or {}).get("measures_digest")
+        if submitted is not None and submitted != report.measures_digest:
+            raise Conflict(
+                "the campaign's measures changed since it was submitted, so the messages are "
+                "not what was submitted: withdraw it and submit it again, then read its "
+                "messages again before approving"
+            )
+        if not report.blocking:
             return
         if not (override and override.strip()):
             raise Conflict(
@@ -214,8 +223,13 @@ class CampaignService:
             due = await repo.due_campaigns(session, now)
         started = []
         for campaign in due:
-            if await self._start(campaign, now):
-                started.append(campaign.id)
+            try:
+                if await self._start(campaign, now):
+                    started.append(campaign.id)
+            except InvalidInput as exc:  # its segment is gone or its query no longer reads
+                # Nothing was queued; the others still start. It stays scheduled until fixed
+                # (withdraw, edit) or its window ends (missed).
+                log.error("campaign %s cannot start: %s: %s", campaign.id, exc.where, exc)
         return started
 
     async def _start(self, campaign: Campaign, now: datetime) -> bool:
@@ -433,6 +447,13 @@ def require(actor: Identity, permission: Permission) -> None:
         raise Forbidden(f"the {actor.role} role may not do this ({permission})")
 
 
+async def _may_approve(session: AsyncSession, campaign: Campaign, actor: Identity) -> None:
+    if actor.user_id is None:
+        raise Forbidden("approval needs a person: use a key that acts for a user")
+    if actor.user_id in await repo.author_ids(session, campaign.id):
+        raise Forbidden("an author of a campaign cannot approve it: ask a second person")
+
+
 async def _audience_checked(
     session: AsyncSession, actor: Identity, draft: CampaignDraft
 ) -> CampaignDraft:
@@ -440,13 +461,15 @@ async def _audience_checked(
     segment, the campaign keeps the segment's query of the moment for display, and each run
     reads it again when it is materialised."""
     if draft.segment_id is not None:
-        if draft.audience_query.strip():
+        segment = await get_segment(session, draft.segment_id, actor.partner_id)
+        # Only the campaign owner's own segments: a partner's could be changed by the partner.
+        if segment is None or segment.owner_partner_id != actor.partner_id:
+            raise InvalidInput(f"no segment {draft.segment_id}", where="segment_id")
+        # The query as last read may come back with the campaign (a GET, edited, PUT back).
+        if draft.audience_query.strip() not in ("", segment.query.strip()):
             raise InvalidInput(
                 "give either segment_id or audience_query, not both", where="audience_query"
             )
-        segment = await get_segment(session, draft.segment_id, actor.partner_id)
-        if segment is None:
-            raise InvalidInput(f"no segment {draft.segment_id}", where="segment_id")
         return replace(draft, audience_query=segment.query)
     if not draft.audience_query.strip():
         raise InvalidInput(

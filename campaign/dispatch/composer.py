@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,7 +31,12 @@ from campaign.store.engine import Database
 from campaign.store.tables import contacts, messages
 
 LINK_LIFETIME = timedelta(days=90)
-PROOF_LIFETIME = timedelta(days=14)  # long enough for an approver to come back to it
+# Long enough for an approver to read them the next day; short, as anyone holding one reads a
+# real person's message.
+PROOF_LIFETIME = timedelta(days=2)
+# A message id no deployment reaches: links signed for it are as long as any real one, so
+# estimates and proofs never count an SMS shorter than it will be.
+LONGEST_MESSAGE_ID = 10**12
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +74,7 @@ class Recipient:
     municipality: str
     time_zone: ZoneInfo
     entitled: frozenset[int] = frozenset()  # measures whose eligibility the person meets
+    erased: bool = False
 
 
 @dataclass(slots=True)
@@ -156,6 +162,7 @@ class Composer:
                     contacts.c.first_name,
                     contacts.c.municipality,
                     contacts.c.time_zone,
+                    contacts.c.erased_at,
                 ).where(contacts.c.id.in_(contact_ids))
             )
         return {
@@ -164,6 +171,7 @@ class Composer:
                 r.municipality or "",
                 _zone(r.time_zone, self._default_zone),
                 frozenset(entitled.get(int(r.id), ())),
+                erased=r.erased_at is not None,
             )
             for r in rows
         }
@@ -214,14 +222,18 @@ class Composer:
             stop=f"{self._base_url}/s/{self._signer.sign_short('stop', message_id, expires)}",
         )
 
+    def longest_links(self) -> Links:
+        """Links as long as any message's: what estimates fill templates with."""
+        return self.links(LONGEST_MESSAGE_ID, datetime.now(UTC))
+
     def proof_links(self, proof: ProofSubject, now: datetime) -> Links:
         """Links for a proof (a message rendered for a real recipient before any is queued):
-        the web copy opens the proof; the stop and unsubscribe links do nothing. They are a
-        few characters longer than a message's, so proofs count SMS segments on the high side.
+        the web copy opens the proof; the stop and unsubscribe links do nothing. They are at
+        least as long as a message's, so proofs count SMS segments on the high side.
         """
         expires = now + PROOF_LIFETIME
         token = self._signer.sign("proof", proof.as_subject(), expires)
-        short = self._signer.sign_short("proof", proof.contact_id, expires)
+        short = self._signer.sign_short("proof", LONGEST_MESSAGE_ID, expires)
         return Links(
             web=f"{self._base_url}/m/{token}",
             unsubscribe=f"{self._base_url}/u/{token}",

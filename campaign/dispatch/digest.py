@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, false, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from audiences.contacts.fields import load_registry
@@ -47,8 +47,9 @@ def _entry(measure: MeasureContent, registry: dict[str, object]) -> CatalogueEnt
     if measure.eligibility:
         try:
             condition = audience_condition(measure.eligibility, registry)
-        except SegmentError as exc:  # a field was removed after the measure was saved
+        except SegmentError as exc:  # a field was removed or retyped after it was saved
             log.warning("measure %s: eligibility no longer compiles: %s", measure.slug, exc)
+            condition = false()  # for nobody until fixed, never for everyone
     return CatalogueEntry(measure.measure_id, condition, measure.texts)
 
 

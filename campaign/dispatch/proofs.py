@@ -27,6 +27,7 @@ from campaign.campaigns.model import Campaign, MeasureContent
 from campaign.campaigns.proof_sample import SampleRecipient, sample_recipients
 from campaign.campaigns.runs import ChannelPlan, plan_channels, recipients
 from campaign.campaigns.service import visible_campaign
+from campaign.campaigns.states import CampaignState
 from campaign.campaigns.texts import campaign_measures
 from campaign.channels import OutboundMessage
 from campaign.dispatch.claims import ClaimedMessage
@@ -51,6 +52,8 @@ from campaign.store.engine import Database
 from campaign.store.tables import contacts
 
 MAX_PROOFS = 20  # per variant, for the preview's ``limit``
+# A proof link of a campaign that is over shows nothing: it was for reading before the run.
+_OVER = frozenset({CampaignState.COMPLETED, CampaignState.CANCELLED, CampaignState.MISSED})
 _PERSON_VALUES = ("first_name", "municipality")
 
 
@@ -168,16 +171,24 @@ class Proofs:
         proof = ProofSubject.from_subject(subject)
         if proof is None:
             return None
-        content = await self._composer.fresh_content(proof.campaign_id)
-        if (proof.language, proof.channel.value) not in content.variants:
+        try:
+            content = await self._composer.fresh_content(proof.campaign_id)
+        except LookupError:
+            return None  # the campaign is gone
+        if (
+            content.campaign.state in _OVER
+            or (proof.language, proof.channel) not in content.variants
+        ):
             return None
         people = await self._composer.recipients_of(content.catalogue, [proof.contact_id])
         recipient = people.get(proof.contact_id)
-        if recipient is None:
+        if recipient is None or recipient.erased:
             return None
-        return self._fill(
-            content, proof, recipient, self._composer.proof_links(proof, self._clock.now())
-        )
+        links = self._composer.proof_links(proof, self._clock.now())
+        try:
+            return self._fill(content, proof, recipient, links)
+        except TemplateProblem:
+            return None  # the checks name the problem; the link shows nothing
 
     async def check(self, campaign: Campaign) -> CheckReport:
         """The checks approval waits for, on the messages people will get."""
@@ -197,7 +208,9 @@ class Proofs:
         blocking = [*_render_findings(proofs), *_missing_values(prepared)]
         blocking += [Finding("eligibility_broken", why) for why in prepared.audience.broken]
         blocking += _cap_findings(preview, campaign.draft.sms_segment_cap)
-        warnings = _warnings(campaign, preview, narrowed, empty, now)
+        blocking += _unrenderable(preview)
+        planned = {plan.channel.value for plan in prepared.plans}
+        warnings = _warnings(campaign, planned, preview, narrowed, empty, now)
         if campaign.draft.window_ends_at and campaign.draft.window_ends_at <= now:
             blocking.append(
                 Finding(
@@ -416,6 +429,21 @@ async def _count(session: AsyncSession, condition: ColumnElement[bool]) -> int:
     return int((await session.execute(query)).scalar() or 0)
 
 
+def _unrenderable(preview: dict[str, Any]) -> list[Finding]:
+    """Messages the template cannot be filled in for, with some recipients' values."""
+    languages = preview["by_channel"].get("sms", {}).get("by_language", {})
+    return [
+        Finding(
+            "template_problem",
+            f"the template cannot be filled in for {bucket['unrenderable']} recipients' values",
+            f"{language} sms",
+            recipients=bucket["unrenderable"],
+        )
+        for language, bucket in sorted(languages.items())
+        if bucket.get("unrenderable")
+    ]
+
+
 def _cap_findings(preview: dict[str, Any], cap: int | None) -> list[Finding]:
     if cap is None:
         return []
@@ -437,6 +465,7 @@ def _cap_findings(preview: dict[str, Any], cap: int | None) -> list[Finding]:
 
 def _warnings(
     campaign: Campaign,
+    planned: set[str],
     preview: dict[str, Any],
     narrowed: int,
     empty: dict[str, int],
@@ -444,6 +473,14 @@ def _warnings(
 ) -> list[Finding]:
     draft = campaign.draft
     found = []
+    for channel in draft.channels:
+        if channel not in preview["by_channel"] and channel not in planned:
+            found.append(
+                Finding(
+                    "channel_without_variant",
+                    f"the template has no {channel} text: nobody gets a message by {channel}",
+                )
+            )
     if not preview["recipients"]:
         found.append(
             Finding(

@@ -40,6 +40,7 @@ async def test_preview_counts_languages_fallbacks_and_cost(api: Api) -> None:
         "segments": 3,
         "ucs2": 1,
         "over_cap": 0,
+        "unrenderable": 0,
         "cost": 0.24,
     }
     assert sms["by_language"]["en"]["fallback"] == 1

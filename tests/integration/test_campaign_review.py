@@ -11,6 +11,7 @@ from sqlalchemy import select
 from yarl import URL
 
 from audiences.contacts.model import FieldType
+from campaign.kernel.identity import Identity, Role
 from campaign.store.tables import campaign_runs, messages
 from tests.api_client import Api
 from tests.factories import contact, register
@@ -259,13 +260,15 @@ async def test_a_campaign_takes_a_saved_segment_read_when_its_run_starts(api: Ap
     assert status == 409, problem
 
     cid = created["id"]
-    await api.call("POST", f"/api/v1/campaigns/{cid}/submit")
-    await api.call("POST", f"/api/v1/campaigns/{cid}/approve", key="approver")
+    # Changed while the campaign is a draft: the campaign reads it, it did not copy it.
     await api.call(
         "PUT",
         f"/api/v1/segments/{segment['id']}",
         json={"name": "French", "query": 'language = "fr"'},
     )
+    await api.call("POST", f"/api/v1/campaigns/{cid}/submit")
+    status, approved, _ = await api.call("POST", f"/api/v1/campaigns/{cid}/approve", key="approver")
+    assert status == 200, approved
     api.services.clock.advance(7200)  # type: ignore[attr-defined]
     assert await api.services.campaigns.start_due() == [cid]
     async with api.services.database.read_session() as session:
@@ -344,3 +347,159 @@ async def test_people_with_the_same_dear_name_are_shown_once(api: Api) -> None:
     chosen = [p["chosen_because"] for p in proofs["items"]]
     assert len(chosen) == 3  # the first three; the other Zoës would say the same
     assert any("characters that may cost more" in because for because in chosen)
+
+
+# ---------------------------------------------------------------------------------------------
+# Found in review: each of these let a campaign send what nobody approved, or answered 500.
+
+
+async def test_the_segment_cap_is_counted_with_links_as_long_as_the_real_ones(api: Api) -> None:
+    db, clock = api.services.database, api.services.clock
+    await contact(db, clock, phone="+32470000001", first_name="An")
+    body = "Dag {{ first_name }}, nieuw: hulp bij uw energiefactuur. Bel 1700. {{ web_url }}"
+    _, version, _ = await api.call(
+        "POST",
+        "/api/v1/templates/link/versions",
+        json={"name": "Link", "variants": [{"language": "nl", "channel": "sms", "body": body}]},
+    )
+    created = await _campaign(api, version["id"], sms_segment_cap=1)
+
+    _, report, _ = await api.call("GET", f"/api/v1/campaigns/{created['id']}/checks")
+
+    assert ("over_segment_cap", "nl sms") in _codes(report["blocking"])
+
+
+async def test_a_template_one_recipient_breaks_is_a_finding_not_a_500(api: Api) -> None:
+    db, clock = api.services.database, api.services.clock
+    await contact(db, clock, phone="+32470000001", first_name="An")
+    await contact(db, clock, phone="+32470000002", first_name="")
+    body = "Dag {{ first_name[0] }}. Bel {{ measure.contact_point }}. {{ stop }}"
+    _, version, _ = await api.call(
+        "POST",
+        "/api/v1/templates/initial/versions",
+        json={"name": "Initial", "variants": [{"language": "nl", "channel": "sms", "body": body}]},
+    )
+    created = await _campaign(api, version["id"], measure_ids=[await _measure(api)])
+
+    status, submitted, _ = await api.call("POST", f"/api/v1/campaigns/{created['id']}/submit")
+
+    assert status == 200, submitted
+    problems = [f for f in submitted["checks"]["blocking"] if f["code"] == "template_problem"]
+    assert problems and problems[0]["variant"] == "nl sms"
+
+
+async def test_a_measure_whose_eligibility_broke_is_for_nobody(api: Api) -> None:
+    db, clock = api.services.database, api.services.clock
+    await register(db, werkloos=FieldType.BOOLEAN)
+    await contact(db, clock, phone="+32470000001", attributes={"werkloos": True})
+    await contact(db, clock, phone="+32470000002", attributes={"werkloos": False})
+    measure = await _measure(api, eligibility="werkloos")
+    created = await _campaign(api, await _template(api, ("nl",)), measure_ids=[measure])
+    admin = Identity(Role.ADMIN, "admin")
+    await api.services.fields.convert(admin, "werkloos", FieldType.TEXT)  # "yes", "no" now
+
+    _, report, _ = await api.call("GET", f"/api/v1/campaigns/{created['id']}/checks")
+
+    assert ("eligibility_broken", None) in _codes(report["blocking"])
+    assert report["recipients"] == 0  # not everyone: the mistake eligibility prevents
+
+
+async def test_a_segment_under_review_keeps_its_query(api: Api) -> None:
+    await _people(api)
+    _, segment, _ = await api.call(
+        "POST", "/api/v1/segments", json={"name": "Dutch", "query": 'language = "nl"'}
+    )
+    created = await _campaign(
+        api,
+        await _template(api),
+        audience_query="",
+        segment_id=segment["id"],
+        measure_ids=[await _measure(api)],
+    )
+    # What the campaign answers can be sent back as it is (the segment's query included).
+    status, edited, _ = await api.call(
+        "PUT",
+        f"/api/v1/campaigns/{created['id']}",
+        json={k: created[k] for k in _EDITABLE} | {"name": "Renamed"},
+    )
+    assert status == 200, edited
+    await api.call("POST", f"/api/v1/campaigns/{created['id']}/submit")
+
+    path = f"/api/v1/segments/{segment['id']}"
+    status, problem, _ = await api.call("PUT", path, json={"name": "All", "query": "phone IS SET"})
+    assert status == 409 and "withdraw it first" in problem["detail"]
+    status, _, _ = await api.call(
+        "PUT", path, json={"name": "Dutch speakers", "query": 'language = "nl"'}
+    )
+    assert status == 200  # a new name changes nobody's audience
+
+
+async def test_a_partners_segment_cannot_carry_a_staff_campaign(api: Api) -> None:
+    _, segment, _ = await api.call(
+        "POST", "/api/v1/segments", key="partner", json={"name": "Ours", "query": "phone IS SET"}
+    )
+    assert segment.get("id"), segment
+    body = {
+        "name": "Theirs",
+        "template_version_id": await _template(api),
+        "segment_id": segment["id"],
+        "starts_at": (api.services.clock.now() + timedelta(hours=1)).isoformat(),
+    }
+    status, problem, _ = await api.call("POST", "/api/v1/campaigns", json=body)
+    assert (status, problem["where"]) == (422, "segment_id")
+
+
+async def test_measures_edited_after_submission_hold_approval(api: Api) -> None:
+    await _people(api)
+    measure = await _measure(api)
+    created = await _campaign(api, await _template(api), measure_ids=[measure])
+    await api.call("POST", f"/api/v1/campaigns/{created['id']}/submit")
+    changed = {
+        "slug": "energy-help",
+        "level": "regional",
+        "theme": "energy",
+        "translations": _TEXTS,
+        "contact_point": "0800 00 000",
+    }
+    await api.call("PUT", f"/api/v1/measures/{measure}", json=changed)
+
+    status, problem, _ = await api.call(
+        "POST", f"/api/v1/campaigns/{created['id']}/approve", key="approver"
+    )
+
+    assert status == 409 and "measures changed since it was submitted" in problem["detail"]
+
+
+async def test_a_proof_link_shows_nothing_once_the_person_is_erased(api: Api) -> None:
+    await _people(api)
+    created = await _campaign(api, await _template(api), measure_ids=[await _measure(api)])
+    _, proofs, _ = await api.call(
+        "GET", f"/api/v1/campaigns/{created['id']}/preview/messages?language=nl", key="approver"
+    )
+    web_url = URL(proofs["items"][0]["web_url"]).path
+    assert (await api.client.get(web_url)).status == 200
+
+    erased = await api.call("DELETE", f"/api/v1/contacts/{proofs['items'][0]['contact_id']}")
+    assert erased[0] == 204, erased
+
+    assert (await api.client.get(web_url)).status == 404
+
+
+async def test_a_channel_the_template_cannot_fill_is_a_warning(api: Api) -> None:
+    await _people(api)
+    created = await _campaign(
+        api, await _template(api), channels=["sms", "email"], measure_ids=[await _measure(api)]
+    )
+    _, report, _ = await api.call("GET", f"/api/v1/campaigns/{created['id']}/checks")
+    assert ("channel_without_variant", None) in _codes(report["warnings"])
+
+
+_EDITABLE = (
+    "name",
+    "template_version_id",
+    "segment_id",
+    "audience_query",
+    "starts_at",
+    "channels",
+    "measure_ids",
+)

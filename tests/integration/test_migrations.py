@@ -25,11 +25,16 @@ from campaign.store.migrate import (
     upgrade,
 )
 from campaign.store.tables import (
+    campaign_measures,
+    campaigns,
     contact_partners,
     contacts,
+    measures,
     metadata,
     partners,
     shared_addresses,
+    template_versions,
+    templates,
 )
 
 
@@ -220,3 +225,84 @@ async def test_address_keys_are_hash_indexed_on_postgresql(empty_postgres_url: s
         await database.dispose()
     for column in ("phone_key", "email_key"):
         assert f"USING hash ({column})" in definitions[f"ix_contacts_{column}"]
+
+
+async def _an_approved_and_a_draft_campaign(database: Database) -> None:
+    now = datetime.now(UTC)
+    async with database.transaction() as session:
+        await session.execute(insert(templates).values(id=1, slug="t", name="T", created_at=now))
+        await session.execute(
+            insert(template_versions).values(id=1, template_id=1, version=1, created_at=now)
+        )
+        await session.execute(
+            insert(measures).values(
+                id=7,
+                slug="energy",
+                level="federal",
+                theme="energy",
+                status="new",
+                contact_point="1700",
+                eligibility="temporary_unemployed",
+                translations={"nl": {"title": "Hulp", "summary": "Geld."}},
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        for campaign_id, state in ((1, "scheduled"), (2, "draft")):
+            await session.execute(
+                insert(campaigns).values(
+                    id=campaign_id,
+                    name=state,
+                    state=state,
+                    template_version_id=1,
+                    audience_query="language IS SET",
+                    channels=["sms"],
+                    language_fallback=["nl"],
+                    starts_at=now,
+                    rate_per_second=10,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            await session.execute(
+                insert(campaign_measures).values(campaign_id=campaign_id, measure_id=7)
+            )
+
+
+async def test_upgrading_pins_the_measures_of_campaigns_already_approved(
+    empty_url: str, empty_database: Database, tmp_path: Path
+) -> None:
+    scripts = tmp_path / "migrations"
+
+    def later(_: str, names: list[str]) -> set[str]:  # 0010 and every revision after it
+        return {n for n in names if n[:4].isdigit() and int(n[:4]) >= 10}
+
+    shutil.copytree(MIGRATIONS, scripts, ignore=later)
+    await upgrade(empty_url, scripts)
+    await _an_approved_and_a_draft_campaign(empty_database)
+
+    await upgrade(empty_url)
+
+    async with empty_database.read_session() as session:
+        rows = await session.execute(
+            select(campaigns.c.state, campaigns.c.pinned_measures).order_by(campaigns.c.id)
+        )
+        pinned = {state: value for state, value in rows}
+    assert pinned["draft"] is None  # still reads the catalogue until approved
+    assert pinned["scheduled"] == [
+        {
+            "measure_id": 7,
+            "slug": "energy",
+            "eligibility": "temporary_unemployed",
+            "texts": {
+                "nl": {
+                    "title": "Hulp",
+                    "summary": "Geld.",
+                    "how_to": "",
+                    "amount": "",
+                    "contact_point": "1700",
+                    "link": "",
+                }
+            },
+        }
+    ]
