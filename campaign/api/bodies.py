@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
+from campaign.kernel.channel import Channel
 from campaign.kernel.errors import InvalidInput, NotFound
 
 M = TypeVar("M", bound=BaseModel)
@@ -59,3 +60,18 @@ def path_id(request: web.Request, name: str, what: str) -> int:
     if not raw.isdigit():
         raise NotFound(f"no {what} {raw!r}")
     return int(raw)
+
+
+def campaign_id(request: web.Request) -> int:
+    """The ``{campaign_id}`` of the path."""
+    return path_id(request, "campaign_id", "campaign")
+
+
+def channel_param(request: web.Request) -> Channel | None:
+    """The ``channel`` query parameter, if given: sms or email."""
+    raw = request.query.get("channel", "").strip()
+    if not raw:
+        return None
+    if raw not in {c.value for c in Channel}:
+        raise InvalidInput(f"channel: {raw!r} is not a channel; use sms or email", where="channel")
+    return Channel(raw)

@@ -7,11 +7,12 @@ from typing import Any
 
 from aiohttp import web
 
-from campaign.api.bodies import int_param, path_id
+from campaign.api.bodies import campaign_id as path_campaign_id
+from campaign.api.bodies import int_param
 from campaign.api.campaign_messages import MAX_PAGE, decode_cursor, encode_cursor
 from campaign.api.context import identity, services
 from campaign.api.csv_answers import delimiter_of, stream_csv
-from campaign.api.docparts import ERRORS, json_answer, ref
+from campaign.api.docparts import CAMPAIGN_ID, CSV_ANSWER, DELIMITER, ERRORS, json_answer, ref
 from campaign.campaigns.exclusions import ExcludedBecause, Exclusion
 from campaign.kernel.channel import Channel
 from campaign.kernel.errors import InvalidInput
@@ -49,7 +50,7 @@ def exclusion_json(exclusion: Exclusion) -> dict[str, Any]:
 
 
 async def list_exclusions(request: web.Request) -> web.Response:
-    campaign_id = path_id(request, "campaign_id", "campaign")
+    campaign_id = path_campaign_id(request)
     reasons = _reasons(request)
     limit = int_param(request, "limit", 100, low=1, high=MAX_PAGE)
     cursor = request.query.get("cursor")
@@ -64,7 +65,7 @@ async def list_exclusions(request: web.Request) -> web.Response:
 
 
 async def exclusions_csv(request: web.Request) -> web.StreamResponse:
-    campaign_id = path_id(request, "campaign_id", "campaign")
+    campaign_id = path_campaign_id(request)
     reasons, delimiter = _reasons(request), delimiter_of(request)
     table = services(request).campaign_messages.exclusion_table(
         identity(request), campaign_id, reasons
@@ -72,12 +73,6 @@ async def exclusions_csv(request: web.Request) -> web.StreamResponse:
     return await stream_csv(request, table, f"campaign-{campaign_id}-exclusions.csv", delimiter)
 
 
-_CAMPAIGN_ID = {
-    "name": "campaign_id",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "integer"},
-}
 _REASON = {
     "name": "reason",
     "in": "query",
@@ -90,7 +85,7 @@ _READERS = "Any role that may read the campaign (a partner only its own)."
 
 OPENAPI_PATHS: dict[str, Any] = {
     "/api/v1/campaigns/{campaign_id}/exclusions": {
-        "parameters": [_CAMPAIGN_ID],
+        "parameters": [CAMPAIGN_ID],
         "get": {
             "summary": "The people the campaign's runs left out, and why, by id",
             "description": (
@@ -118,7 +113,7 @@ OPENAPI_PATHS: dict[str, Any] = {
         },
     },
     "/api/v1/campaigns/{campaign_id}/exclusions.csv": {
-        "parameters": [_CAMPAIGN_ID],
+        "parameters": [CAMPAIGN_ID],
         "get": {
             "summary": "The people the campaign's runs left out, as CSV for a spreadsheet",
             "description": (
@@ -128,17 +123,10 @@ OPENAPI_PATHS: dict[str, Any] = {
             ),
             "parameters": [
                 _REASON,
-                {
-                    "name": "delimiter",
-                    "in": "query",
-                    "schema": {"enum": ["semicolon", "comma"], "default": "semicolon"},
-                },
+                DELIMITER,
             ],
             "responses": {
-                "200": {
-                    "description": "UTF-8 CSV with a byte order mark",
-                    "content": {"text/csv": {"schema": {"type": "string"}}},
-                },
+                "200": CSV_ANSWER,
                 **ERRORS,
             },
         },

@@ -13,10 +13,19 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from campaign.api.bodies import int_param, path_id, read_model
+from campaign.api.bodies import campaign_id as _id
+from campaign.api.bodies import channel_param, int_param, read_model
 from campaign.api.context import identity, services
 from campaign.api.csv_answers import delimiter_of, stream_csv
-from campaign.api.docparts import ERRORS, json_answer, json_body, ref
+from campaign.api.docparts import (
+    CAMPAIGN_ID,
+    CSV_ANSWER,
+    DELIMITER,
+    ERRORS,
+    json_answer,
+    json_body,
+    ref,
+)
 from campaign.campaigns.messages import MAX_SETTLE_REASON
 from campaign.delivery.listing import DeliveryEvent, MessageFilter
 from campaign.delivery.model import MessageRecord
@@ -90,15 +99,6 @@ def _states(request: web.Request) -> set[MessageState]:
     return {MessageState(n) for n in names}
 
 
-def _channel(request: web.Request) -> Channel | None:
-    raw = request.query.get("channel", "").strip()
-    if not raw:
-        return None
-    if raw not in {c.value for c in Channel}:
-        raise InvalidInput(f"channel: {raw!r} is not a channel; use sms or email", where="channel")
-    return Channel(raw)
-
-
 def _languages(request: web.Request) -> set[str]:
     names = _listed(request, "language")
     wrong = [n for n in names if not _LANGUAGE_CODE.fullmatch(n)]
@@ -125,7 +125,7 @@ def message_filter(request: web.Request) -> MessageFilter:
     """The list's and the CSV's filters: state, channel, language and reason."""
     return MessageFilter(
         states=_states(request),
-        channel=_channel(request),
+        channel=channel_param(request),
         languages=_languages(request),
         reason=_reason(request),
     )
@@ -211,16 +211,6 @@ async def settle_messages(request: web.Request) -> web.Response:
     return web.json_response({"settled": done.count, "ignored": done.ignored})
 
 
-def _id(request: web.Request) -> int:
-    return path_id(request, "campaign_id", "campaign")
-
-
-_CAMPAIGN_ID = {
-    "name": "campaign_id",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "integer"},
-}
 _WHO = "Editors and admins (Permission campaigns); a partner acts only on its own campaigns."
 
 _FILTERS: list[dict[str, Any]] = [
@@ -254,7 +244,7 @@ _FILTERS: list[dict[str, Any]] = [
 
 OPENAPI_PATHS: dict[str, Any] = {
     "/api/v1/campaigns/{campaign_id}/messages": {
-        "parameters": [_CAMPAIGN_ID],
+        "parameters": [CAMPAIGN_ID],
         "get": {
             "summary": "The campaign's messages, person by person, in id order",
             "description": (
@@ -277,7 +267,7 @@ OPENAPI_PATHS: dict[str, Any] = {
         },
     },
     "/api/v1/campaigns/{campaign_id}/messages.csv": {
-        "parameters": [_CAMPAIGN_ID],
+        "parameters": [CAMPAIGN_ID],
         "get": {
             "summary": "The campaign's messages as CSV, for a spreadsheet",
             "description": (
@@ -289,23 +279,16 @@ OPENAPI_PATHS: dict[str, Any] = {
             ),
             "parameters": [
                 *_FILTERS,
-                {
-                    "name": "delimiter",
-                    "in": "query",
-                    "schema": {"enum": ["semicolon", "comma"], "default": "semicolon"},
-                },
+                DELIMITER,
             ],
             "responses": {
-                "200": {
-                    "description": "UTF-8 CSV with a byte order mark",
-                    "content": {"text/csv": {"schema": {"type": "string"}}},
-                },
+                "200": CSV_ANSWER,
                 **ERRORS,
             },
         },
     },
     "/api/v1/campaigns/{campaign_id}/messages/resend": {
-        "parameters": [_CAMPAIGN_ID],
+        "parameters": [CAMPAIGN_ID],
         "post": {
             "summary": "Queue unknown messages again (needs confirm: they may arrive twice)",
             "description": (
@@ -322,7 +305,7 @@ OPENAPI_PATHS: dict[str, Any] = {
         },
     },
     "/api/v1/campaigns/{campaign_id}/messages/settle": {
-        "parameters": [_CAMPAIGN_ID],
+        "parameters": [CAMPAIGN_ID],
         "post": {
             "summary": "Settle unknown messages: staff looked and leave them (with a reason)",
             "description": (

@@ -7,10 +7,12 @@ from typing import Any
 
 from aiohttp import web
 
-from campaign.api.bodies import int_param, path_id
+from campaign.api.bodies import campaign_id as _id
+from campaign.api.bodies import channel_param, int_param
 from campaign.api.context import identity, services
-from campaign.api.docparts import ERRORS, json_answer
+from campaign.api.docparts import CAMPAIGN_ID, ERRORS, json_answer
 from campaign.api.messages import staff_language
+from campaign.campaigns.approval import ProofRequest
 from campaign.kernel.channel import Channel
 from campaign.kernel.errors import InvalidInput
 from campaign.messages.language import SUPPORTED_LANGUAGES
@@ -19,7 +21,7 @@ MAX_PROOFS = 20
 
 
 async def preview_messages(request: web.Request) -> web.Response:
-    channel = _channel(request)
+    channel = channel_param(request)
     language = request.query.get("language", "").strip() or None
     if language is not None and language not in SUPPORTED_LANGUAGES:
         raise InvalidInput(
@@ -27,14 +29,8 @@ async def preview_messages(request: web.Request) -> web.Response:
             where="language",
         )
     first = int_param(request, "limit", 3, low=1, high=MAX_PROOFS)
-    proofs = await services(request).proofs.for_staff(
-        identity(request),
-        _id(request),
-        channel=channel,
-        language=language,
-        first=first,
-        staff_language=staff_language(request),
-    )
+    wanted = ProofRequest(channel, language, first, staff_language(request))
+    proofs = await services(request).proofs.for_staff(identity(request), _id(request), wanted)
     return web.json_response({"items": [p.as_json() for p in proofs]})
 
 
@@ -48,29 +44,9 @@ async def campaign_history(request: web.Request) -> web.Response:
     return web.json_response({"items": [e.as_json() for e in entries]})
 
 
-def _channel(request: web.Request) -> Channel | None:
-    raw = request.query.get("channel", "").strip()
-    if not raw:
-        return None
-    if raw not in {c.value for c in Channel}:
-        raise InvalidInput(f"channel: {raw!r} is not a channel; use sms or email", where="channel")
-    return Channel(raw)
-
-
-def _id(request: web.Request) -> int:
-    return path_id(request, "campaign_id", "campaign")
-
-
-_CAMPAIGN_ID = {
-    "name": "campaign_id",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "integer"},
-}
-
 OPENAPI_PATHS: dict[str, Any] = {
     "/api/v1/campaigns/{campaign_id}/preview/messages": {
-        "parameters": [_CAMPAIGN_ID],
+        "parameters": [CAMPAIGN_ID],
         "get": {
             "summary": "The campaign's messages as real recipients will get them",
             "description": (
@@ -101,7 +77,7 @@ OPENAPI_PATHS: dict[str, Any] = {
         },
     },
     "/api/v1/campaigns/{campaign_id}/checks": {
-        "parameters": [_CAMPAIGN_ID],
+        "parameters": [CAMPAIGN_ID],
         "get": {
             "summary": "Run the checks approval waits for, now, without changing anything",
             "description": (
@@ -113,7 +89,7 @@ OPENAPI_PATHS: dict[str, Any] = {
         },
     },
     "/api/v1/campaigns/{campaign_id}/history": {
-        "parameters": [_CAMPAIGN_ID],
+        "parameters": [CAMPAIGN_ID],
         "get": {
             "summary": "Who did what to the campaign and when, with reasons",
             "description": (

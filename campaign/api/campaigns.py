@@ -8,7 +8,8 @@ from typing import Annotated, Any
 from aiohttp import web
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
-from campaign.api.bodies import int_param, path_id, read_model
+from campaign.api.bodies import campaign_id as _id
+from campaign.api.bodies import int_param, read_model
 from campaign.api.context import identity, services
 from campaign.campaigns.model import Campaign, CampaignDraft, QuietHours
 from campaign.campaigns.states import STAFF_ACTIONS, CampaignAction
@@ -123,10 +124,6 @@ async def act_on_campaign(request: web.Request) -> web.Response:
         identity(request), _id(request), action, reason=body.reason
     )
     return web.json_response(await _with_stats(request, campaign))
-
-
-def _id(request: web.Request) -> int:
-    return path_id(request, "campaign_id", "campaign")
 
 
 def _action(name: str) -> CampaignAction:

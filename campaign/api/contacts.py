@@ -11,7 +11,7 @@ from audiences.contacts.model import ImportReport
 from campaign.api.bodies import int_param, path_id, read_model
 from campaign.api.context import identity, services
 from campaign.api.csv_answers import delimiter_of, stream_csv
-from campaign.api.docparts import ERRORS, json_answer, ref
+from campaign.api.docparts import CSV_ANSWER, DELIMITER, ERRORS, json_answer, ref
 from campaign.kernel.channel import Channel
 from campaign.kernel.errors import InvalidInput
 
@@ -202,17 +202,10 @@ OPENAPI_PATHS: dict[str, Any] = {
             ),
             "parameters": [
                 {"name": "query", "in": "query", "schema": {"type": "string"}},
-                {
-                    "name": "delimiter",
-                    "in": "query",
-                    "schema": {"enum": ["semicolon", "comma"], "default": "semicolon"},
-                },
+                DELIMITER,
             ],
             "responses": {
-                "200": {
-                    "description": "UTF-8 with a byte order mark",
-                    "content": {"text/csv": {"schema": {"type": "string"}}},
-                },
+                "200": CSV_ANSWER,
                 **ERRORS,
             },
         }

@@ -20,3 +20,22 @@ def json_answer(name: str, description: str) -> dict[str, Any]:
 def json_body(name: str) -> dict[str, Any]:
     """A required JSON request body of the schema ``name``."""
     return {"required": True, "content": {"application/json": {"schema": ref(name)}}}
+
+
+# The path parameter of every /api/v1/campaigns/{campaign_id}/… route.
+CAMPAIGN_ID: dict[str, Any] = {
+    "name": "campaign_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "integer"},
+}
+# The ``delimiter`` of a CSV answer (semicolon: what Belgian Excel reads).
+DELIMITER: dict[str, Any] = {
+    "name": "delimiter",
+    "in": "query",
+    "schema": {"enum": ["semicolon", "comma"], "default": "semicolon"},
+}
+CSV_ANSWER: dict[str, Any] = {
+    "description": "UTF-8 CSV with a byte order mark",
+    "content": {"text/csv": {"schema": {"type": "string"}}},
+}

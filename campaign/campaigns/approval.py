@@ -12,6 +12,18 @@ from datetime import datetime
 from typing import Any
 
 from campaign.campaigns.model import MeasureContent
+from campaign.kernel.channel import Channel
+
+
+@dataclass(frozen=True, slots=True)
+class ProofRequest:
+    """Which proofs: one channel and language (None: all), how many of the first recipients
+    per variant, and the language the findings are written in."""
+
+    channel: Channel | None = None
+    language: str | None = None
+    first: int = 3
+    staff_language: str = "en"
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from campaign.campaigns.approval import CheckReport, Finding
+from campaign.campaigns.approval import CheckReport, Finding, ProofRequest
 from campaign.campaigns.audience import CampaignAudience, campaign_audience
 from campaign.campaigns.cost import CostEstimator
 from campaign.campaigns.model import Campaign, MeasureContent
@@ -110,17 +110,11 @@ class Proofs:
         self._costs = costs
 
     async def for_staff(
-        self,
-        actor: Identity,
-        campaign_id: int,
-        *,
-        channel: Channel | None = None,
-        language: str | None = None,
-        first: int = 3,
-        staff_language: str = "en",
+        self, actor: Identity, campaign_id: int, wanted: ProofRequest | None = None
     ) -> list[Proof]:
         """``messages`` for staff who write or approve campaigns (the proofs show recipients'
         names): editors, approvers, admins, and a partner for its own campaigns."""
+        wanted = wanted or ProofRequest()
         if not (actor.may(Permission.CAMPAIGNS) or actor.may(Permission.APPROVE)):
             if not actor.is_partner:
                 raise Forbidden(
@@ -128,26 +122,14 @@ class Proofs:
                 )
         async with self._database.read_session() as session:
             campaign = await visible_campaign(session, actor, campaign_id)
-        if first < 1 or first > MAX_PROOFS:
+        if wanted.first < 1 or wanted.first > MAX_PROOFS:
             raise InvalidInput(f"limit must be 1 to {MAX_PROOFS}", where="limit")
-        return await self.messages(
-            campaign,
-            channel=channel,
-            language=language,
-            first=first,
-            staff_language=staff_language,
-        )
+        return await self.messages(campaign, wanted)
 
-    async def messages(
-        self,
-        campaign: Campaign,
-        *,
-        channel: Channel | None = None,
-        language: str | None = None,
-        first: int = 3,
-        staff_language: str = "en",
-    ) -> list[Proof]:
+    async def messages(self, campaign: Campaign, wanted: ProofRequest | None = None) -> list[Proof]:
         """The campaign's messages for sample recipients of each variant (or of one)."""
+        wanted = wanted or ProofRequest()
+        channel, language = wanted.channel, wanted.language
         prepared = await self._prepare(campaign)
         async with self._database.read_session() as session:
             samples = await sample_recipients(
@@ -155,16 +137,16 @@ class Proofs:
                 prepared.audience.condition,
                 prepared.plans,
                 campaign.draft.honour_contact_channel,
-                first=first,
+                first=wanted.first,
                 channel=channel,
                 language=language,
             )
-        wanted = [
+        variants = [
             key
             for key in _planned(prepared.plans)
             if (channel is None or key[0] == channel) and (language is None or key[1] == language)
         ]
-        return await self._render(prepared, wanted, samples, staff_language)
+        return await self._render(prepared, variants, samples, wanted.staff_language)
 
     async def proof_copy(self, subject: object) -> OutboundMessage | None:
         """The message a proof link shows (the web copy of a proof), or None."""
