@@ -132,15 +132,7 @@ class Proofs:
         channel, language = wanted.channel, wanted.language
         prepared = await self._prepare(campaign)
         async with self._database.read_session() as session:
-            samples = await sample_recipients(
-                session,
-                prepared.audience.condition,
-                prepared.plans,
-                campaign.draft.honour_contact_channel,
-                first=wanted.first,
-                channel=channel,
-                language=language,
-            )
+            samples = await _samples(session, prepared, wanted)
         variants = [
             key
             for key in _planned(prepared.plans)
@@ -177,12 +169,7 @@ class Proofs:
         now = self._clock.now()
         prepared = await self._prepare(campaign)
         async with self._database.read_session() as session:
-            samples = await sample_recipients(
-                session,
-                prepared.audience.condition,
-                prepared.plans,
-                campaign.draft.honour_contact_channel,
-            )
+            samples = await _samples(session, prepared, ProofRequest())
             narrowed = await _narrowed(session, prepared.audience)
             empty = await _empty_values(session, prepared, _used_person_values(prepared))
         preview = await self._costs.preview(campaign)
@@ -295,6 +282,20 @@ class Proofs:
             0, proof.campaign_id, proof.contact_id, proof.channel, "", proof.language, 0
         )
         return self._composer.fill(claimed, content, recipient, links)
+
+
+async def _samples(
+    session: AsyncSession, prepared: _Prepared, wanted: ProofRequest
+) -> list[SampleRecipient]:
+    return await sample_recipients(
+        session,
+        prepared.audience.condition,
+        prepared.plans,
+        prepared.campaign.draft.honour_contact_channel,
+        first=wanted.first,
+        channel=wanted.channel,
+        language=wanted.language,
+    )
 
 
 def _planned(plans: Sequence[ChannelPlan]) -> list[tuple[Channel, str]]:
