@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from campaign.api.bodies import campaign_id as _id
-from campaign.api.bodies import channel_param, int_param
+from campaign.api.bodies import channel_param, int_param, path_id
 from campaign.api.context import identity, services
 from campaign.api.docparts import CAMPAIGN_ID, ERRORS, json_answer
 from campaign.api.messages import staff_language
@@ -32,6 +32,12 @@ async def preview_messages(request: web.Request) -> web.Response:
     wanted = ProofRequest(channel, language, first, staff_language(request))
     proofs = await services(request).proofs.for_staff(identity(request), _id(request), wanted)
     return web.json_response({"items": [p.as_json() for p in proofs]})
+
+
+async def message_copy(request: web.Request) -> web.Response:
+    message_id = path_id(request, "message_id", "message")
+    copy = await services(request).proofs.message_copy(identity(request), _id(request), message_id)
+    return web.json_response(copy)
 
 
 async def run_checks(request: web.Request) -> web.Response:
@@ -74,6 +80,22 @@ OPENAPI_PATHS: dict[str, Any] = {
                 },
             ],
             "responses": {"200": json_answer("ProofList", "rendered messages"), **ERRORS},
+        },
+    },
+    "/api/v1/campaigns/{campaign_id}/messages/{message_id}/copy": {
+        "parameters": [
+            CAMPAIGN_ID,
+            {"name": "message_id", "in": "path", "required": True, "schema": {"type": "integer"}},
+        ],
+        "get": {
+            "summary": "One message as its recipient gets it, with its /m/ and /u/ links",
+            "description": (
+                "The text (and for email the subject and HTML) rendered as sent, the web copy "
+                "link (/m/) and the unsubscribe link (/u/; opening it and confirming opts the "
+                "person out). 404 once the person is erased. Editors, approvers and admins; a "
+                "partner for its own campaigns; viewers may not (it carries the name)."
+            ),
+            "responses": {"200": json_answer("MessageCopy", "the message"), **ERRORS},
         },
     },
     "/api/v1/campaigns/{campaign_id}/checks": {
@@ -158,7 +180,22 @@ def openapi_schemas() -> dict[str, Any]:
             "checks": {"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/CheckReport"}]},
         },
     }
+    copy = {
+        "type": "object",
+        "required": ["message_id", "channel", "language", "text", "web_url", "unsubscribe_url"],
+        "properties": {
+            "message_id": {"type": "integer"},
+            "channel": {"enum": [c.value for c in Channel]},
+            "language": {"type": "string"},
+            "subject": text,
+            "text": {"type": "string"},
+            "html": text,
+            "web_url": {"type": "string"},
+            "unsubscribe_url": {"type": "string"},
+        },
+    }
     return {
+        "MessageCopy": copy,
         "Finding": finding,
         "CheckReport": report,
         "Proof": proof,

@@ -39,6 +39,10 @@ def add_api_routes(app: web.Application) -> None:
                 campaign_review.preview_messages,
             ),
             web.get(r"/api/v1/campaigns/{campaign_id}/checks", campaign_review.run_checks),
+            web.get(
+                r"/api/v1/campaigns/{campaign_id}/messages/{message_id}/copy",
+                campaign_review.message_copy,
+            ),
             web.get(r"/api/v1/campaigns/{campaign_id}/history", campaign_review.campaign_history),
             web.get(r"/api/v1/campaigns/{campaign_id}/messages", campaign_messages.list_messages),
             web.get(

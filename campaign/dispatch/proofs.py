@@ -40,7 +40,7 @@ from campaign.dispatch.composer import (
 )
 from campaign.kernel.channel import Channel
 from campaign.kernel.clock import Clock
-from campaign.kernel.errors import Forbidden, InvalidInput
+from campaign.kernel.errors import Forbidden, InvalidInput, NotFound
 from campaign.kernel.identity import Identity, Permission
 from campaign.message_templates import repository as templates
 from campaign.messages.checks import check_message
@@ -49,7 +49,7 @@ from campaign.messages.render import TemplateProblem
 from campaign.messages.samples import sample_context
 from campaign.messages.variables import used_values
 from campaign.store.engine import Database
-from campaign.store.tables import contacts
+from campaign.store.tables import contacts, messages
 
 MAX_PROOFS = 20  # per variant, for the preview's ``limit``
 # A proof link of a campaign that is over shows nothing: it was for reading before the run.
@@ -115,13 +115,7 @@ class Proofs:
         """``messages`` for staff who write or approve campaigns (the proofs show recipients'
         names): editors, approvers, admins, and a partner for its own campaigns."""
         wanted = wanted or ProofRequest()
-        if not (actor.may(Permission.CAMPAIGNS) or actor.may(Permission.APPROVE)):
-            if not actor.is_partner:
-                raise Forbidden(
-                    f"the {actor.role} role may not read messages made for real recipients"
-                )
-        async with self._database.read_session() as session:
-            campaign = await visible_campaign(session, actor, campaign_id)
+        campaign = await self._readable(actor, campaign_id)
         if wanted.first < 1 or wanted.first > MAX_PROOFS:
             raise InvalidInput(f"limit must be 1 to {MAX_PROOFS}", where="limit")
         return await self.messages(campaign, wanted)
@@ -139,6 +133,43 @@ class Proofs:
             if (channel is None or key[0] == channel) and (language is None or key[1] == language)
         ]
         return await self._render(prepared, variants, samples, wanted.staff_language)
+
+    async def message_copy(
+        self, actor: Identity, campaign_id: int, message_id: int
+    ) -> dict[str, Any]:
+        """One queued or sent message as its recipient gets it, with its web copy and
+        unsubscribe links (for the staff who may read proofs)."""
+        await self._readable(actor, campaign_id)
+        async with self._database.read_session() as session:
+            owner = await session.scalar(
+                select(messages.c.campaign_id).where(messages.c.id == message_id)
+            )
+        now = self._clock.now()
+        copy = await self._composer.web_copy(message_id, now) if owner == campaign_id else None
+        if copy is None:
+            raise NotFound(f"no message {message_id} in campaign {campaign_id} to show")
+        links = self._composer.links(message_id, now)
+        return {
+            "message_id": message_id,
+            "channel": copy.channel.value,
+            "language": copy.language,
+            "subject": copy.subject,
+            "text": copy.text,
+            "html": copy.html,
+            "web_url": links.web,
+            "unsubscribe_url": links.unsubscribe,
+        }
+
+    async def _readable(self, actor: Identity, campaign_id: int) -> Campaign:
+        """The campaign, for staff who may read messages made for real people (they carry
+        names): editors, approvers, admins, and a partner its own campaigns."""
+        if not (actor.may(Permission.CAMPAIGNS) or actor.may(Permission.APPROVE)):
+            if not actor.is_partner:
+                raise Forbidden(
+                    f"the {actor.role} role may not read messages made for real recipients"
+                )
+        async with self._database.read_session() as session:
+            return await visible_campaign(session, actor, campaign_id)
 
     async def proof_copy(self, subject: object) -> OutboundMessage | None:
         """The message a proof link shows (the web copy of a proof), or None."""

@@ -11,6 +11,8 @@ from collections import Counter
 from datetime import timedelta
 from typing import Any
 
+from yarl import URL
+
 from audiences.contacts.model import FieldType
 from campaign.channels.sandbox import SandboxProvider
 from campaign.kernel.clock import ManualClock
@@ -161,3 +163,41 @@ async def test_from_checks_on_real_recipients_to_every_persons_outcome(api: Api)
         "start",
         "complete",
     ]
+
+
+async def test_staff_read_a_sent_message_with_its_web_copy_and_unsubscribe_links(api: Api) -> None:
+    db, clock = api.services.database, api.services.clock
+    await contact(db, clock, phone="+32470000001", first_name="An")
+    variants = [
+        {"language": "nl", "channel": "sms", "body": "Dag {{ first_name }}. Bel 1700. {{ stop }}"}
+    ]
+    _, version, _ = await api.call(
+        "POST", "/api/v1/templates/short/versions", json={"name": "Short", "variants": variants}
+    )
+    body = {
+        "name": "Short",
+        "template_version_id": version["id"],
+        "audience_query": "phone IS SET",
+        "starts_at": clock.now().isoformat(),
+        "channels": ["sms"],
+    }
+    _, created, _ = await api.call("POST", "/api/v1/campaigns", json=body)
+    cid = created["id"]
+    await api.call("POST", f"/api/v1/campaigns/{cid}/submit")
+    await api.call("POST", f"/api/v1/campaigns/{cid}/approve", key="approver")
+    assert await api.services.campaigns.start_due() == [cid]
+    _, listed, _ = await api.call("GET", f"/api/v1/campaigns/{cid}/messages")
+    message_id = listed["items"][0]["id"]
+    path = f"/api/v1/campaigns/{cid}/messages/{message_id}/copy"
+
+    status, copy, _ = await api.call("GET", path, key="approver")
+
+    assert status == 200, copy
+    assert copy["text"].startswith("Dag An. Bel 1700.")
+    page = await api.client.get(URL(copy["web_url"]).path)
+    assert page.status == 200 and "Dag An." in await page.text()
+    form = await api.client.get(URL(copy["unsubscribe_url"]).path)
+    assert form.status == 200  # asks first; only the POST opts out
+    assert (await api.call("GET", path, key="viewer"))[0] == 403
+    elsewhere = f"/api/v1/campaigns/{cid + 1}/messages/{message_id}/copy"
+    assert (await api.call("GET", elsewhere))[0] == 404
