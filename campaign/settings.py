@@ -19,6 +19,8 @@ import phonenumbers
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from campaign.kernel.files import keep_private, publish_private
+
 
 class SettingsError(Exception):
     """A setting is missing or invalid; the message names the environment variable."""
@@ -276,12 +278,24 @@ def resolve_secret(settings: Settings) -> Settings:
     db_path = settings.sqlite_path
     if db_path is None:  # an in-memory database lives as long as the process: so does its key
         return settings.model_copy(update={"secret_key": SecretStr(secrets.token_urlsafe(32))})
+    return settings.model_copy(update={"secret_key": SecretStr(_kept_secret(db_path))})
+
+
+def _kept_secret(db_path: Path) -> str:
+    """The key kept in ``<database>.secret`` (0600), made there first if there is none; two
+    processes starting at once publish one key between them and both read it."""
     key_file = db_path.with_name(db_path.name + ".secret")
+    key_file.parent.mkdir(parents=True, exist_ok=True)
     if not key_file.exists():
-        key_file.parent.mkdir(parents=True, exist_ok=True)
-        key_file.touch(mode=0o600)
-        key_file.write_text(secrets.token_urlsafe(32))
-    return settings.model_copy(update={"secret_key": SecretStr(key_file.read_text().strip())})
+        publish_private(key_file, secrets.token_urlsafe(32))  # False: another was first
+    keep_private(key_file)  # as an older version may have left it
+    secret = key_file.read_text().strip()
+    if len(secret) < 32:
+        raise SettingsError(
+            f"CAMPAIGN_SECRET_KEY: not set, and the key kept in {key_file} is shorter than 32 "
+            "characters (damaged?): restore it from a backup, or set the variable"
+        )
+    return secret
 
 
 _QUIET = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")

@@ -1,6 +1,6 @@
 """The unsubscribe page in a real browser (Debian's Chromium, driven by Playwright), with and
 without JavaScript: the person reads the question in their language, presses the button, and
-the address is suppressed."""
+the address is suppressed. The pages keep their look under their Content-Security-Policy."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser, ConsoleMessage, async_playwright
 from sqlalchemy import select
 
 from audiences.segments.reachability import reachable
@@ -96,3 +96,49 @@ async def test_an_arabic_page_reads_right_to_left(
     assert await page.get_attribute("html", "dir") == "rtl"
     assert await page.evaluate("getComputedStyle(document.body).direction") == "rtl"
     await page.close()
+
+
+async def _styled(browser: Browser, url: str, script: str) -> tuple[str, list[str]]:
+    """What ``script`` reads from the page at ``url``, and what the browser refused under the
+    page's Content-Security-Policy (it says so on the console)."""
+    page = await browser.new_page()
+    refused: list[str] = []
+
+    def note(message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text:
+            refused.append(message.text)
+
+    page.on("console", note)
+    await page.goto(url)
+    await page.wait_for_load_state("load")
+    found = str(await page.evaluate(script))
+    await page.close()
+    return found, refused
+
+
+async def test_the_page_s_stylesheet_applies_under_its_security_policy(
+    browser: Browser, services: Services, aiohttp_client: ClientFactory
+) -> None:
+    message_id, _ = await sent_message(services.database, services.clock, "sms", "+32470000001")
+    token = services.signer.sign("unsub", message_id, services.clock.now() + timedelta(days=1))
+    client = await aiohttp_client(create_app(services))
+    button = "getComputedStyle(document.querySelector('button')).backgroundColor"
+    colour, refused = await _styled(browser, str(client.make_url(f"/u/{token}")), button)
+    assert colour == "rgb(11, 83, 148)"  # from static/pages.css, the one stylesheet
+    assert refused == []
+
+
+async def test_the_web_copy_of_an_email_keeps_its_layout_under_its_security_policy(
+    browser: Browser, services: Services, aiohttp_client: ClientFactory
+) -> None:
+    message_id, _ = await sent_message(services.database, services.clock, "email", "a@b.org")
+    token = services.signer.sign("web", message_id, services.clock.now() + timedelta(days=1))
+    client = await aiohttp_client(create_app(services))
+    body, main = (
+        "getComputedStyle(document.body)",
+        "getComputedStyle(document.querySelector('main'))",
+    )
+    layout = f"[{body}.padding, {main}.maxWidth].join()"
+    found, refused = await _styled(browser, str(client.make_url(f"/m/{token}")), layout)
+    assert found == "16px,648px", found  # 36em of 18px: the layout's own inline styles
+    assert refused == []
