@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import dispatch, email, import_contacts, make_run, preview, twilio
+from bench import dispatch, email, import_contacts, make_run, preview, responsiveness, twilio
 from bench.report import write_report
 
 BENCHMARKS = {
@@ -14,6 +14,7 @@ BENCHMARKS = {
     "dispatch": dispatch.run,
     "twilio": twilio.run,
     "email": email.run,
+    "responsiveness": responsiveness.run,
 }
 
 

@@ -8,6 +8,12 @@
     value      := STRING | NUMBER
 
 Keywords are case-insensitive; strings are in double quotes with ``\\"`` and ``\\\\`` escapes.
+
+A query is at most ``limits.SEGMENT_QUERY_MAX`` characters, refused before it is read, and its
+parentheses and NOTs nest at most ``limits.SEGMENT_NESTING_MAX`` deep, and it holds at most
+``limits.SEGMENT_CONDITIONS_MAX`` conditions (each costs the database's statement compiler and
+the event loop time; an IN list is one). The lexer is linear: it
+reads each character once and keeps its line and column as it goes.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from audiences.segments.syntax import (
     Position,
     Value,
 )
+from campaign.kernel import limits
 
 KEYWORDS = frozenset({"and", "or", "not", "in", "is", "set"})
 _OPERATORS = {op.value: op for op in Operator}
@@ -67,10 +74,21 @@ class _Lexer:
     def __init__(self, text: str) -> None:
         self._text = text
         self._index = 0
+        # Where line numbers have been counted to, and the line there: tokens come in order, so
+        # each newline is counted once (counting from the start for every token was quadratic).
+        self._counted = 0
+        self._line = 1
+        self._line_start = 0
 
     def position(self, index: int) -> Position:
-        line = self._text.count("\n", 0, index) + 1
-        return Position(line, index - (self._text.rfind("\n", 0, index) + 1) + 1)
+        """The line and column of ``index``, which is never before the last one asked for."""
+        if index > self._counted:
+            newlines = self._text.count("\n", self._counted, index)
+            if newlines:
+                self._line += newlines
+                self._line_start = self._text.rfind("\n", self._counted, index) + 1
+            self._counted = index
+        return Position(self._line, index - self._line_start + 1)
 
     def tokens(self) -> list[Token]:
         tokens = []
@@ -143,6 +161,8 @@ class _Parser:
     def __init__(self, tokens: list[Token]) -> None:
         self._tokens = tokens
         self._index = 0
+        self._depth = 0  # parentheses and NOTs open around the current token
+        self._conditions = 0
 
     @property
     def _current(self) -> Token:
@@ -191,21 +211,44 @@ class _Parser:
         return operands[0] if len(operands) == 1 else And(tuple(operands))
 
     def _not(self) -> Node:
-        if self._accept(Kind.KEYWORD, "not"):
-            return Not(self._not())
+        negation = self._accept(Kind.KEYWORD, "not")
+        if negation is not None:
+            self._deeper(negation)
+            node: Node = Not(self._not())
+            self._depth -= 1
+            return node
         opening = self._accept(Kind.PUNCTUATION, "(")
         if opening is not None:
+            self._deeper(opening)
             node = self._or()
             if not self._accept(Kind.PUNCTUATION, ")"):
                 where = f"line {opening.position.line}, column {opening.position.column}"
                 raise self._fail(f"')' to close the '(' at {where}")
+            self._depth -= 1
             return node
         return self._condition()
+
+    def _deeper(self, opening: Token) -> None:
+        self._depth += 1
+        if self._depth > limits.SEGMENT_NESTING_MAX:
+            raise SegmentSyntaxError(
+                f"parentheses and NOTs are nested more than {limits.SEGMENT_NESTING_MAX} deep",
+                opening.position.line,
+                opening.position.column,
+            )
 
     def _condition(self) -> Node:
         name = self._accept(Kind.NAME)
         if name is None:
             raise self._fail("a field name, NOT or '('")
+        self._conditions += 1
+        if self._conditions > limits.SEGMENT_CONDITIONS_MAX:
+            raise SegmentSyntaxError(
+                f"a query holds at most {limits.SEGMENT_CONDITIONS_MAX} conditions: for many "
+                'values of one field, use IN ("a", "b", …)',
+                name.position.line,
+                name.position.column,
+            )
         field, position = name.text.lower(), name.position
         operator = self._accept(Kind.OPERATOR)
         if operator is not None:
@@ -242,7 +285,15 @@ class _Parser:
 
 
 def tokenize(text: str) -> list[Token]:
+    _check_length(text)
     return _Lexer(text).tokens()
+
+
+def _check_length(text: str) -> None:
+    if len(text) > limits.SEGMENT_QUERY_MAX:
+        raise SegmentSyntaxError(
+            f"the query is {len(text):,} characters long: at most {limits.SEGMENT_QUERY_MAX:,}"
+        )
 
 
 def parse(text: str) -> Node:

@@ -1,8 +1,11 @@
 """Rendering templates in Jinja2's sandbox, with every variable required.
 
 Authors of templates are not trusted with code: the sandbox refuses Python internals and
-``StrictUndefined`` turns a misspelt variable into an error. Templates are compiled once per
-key (template version, language, channel) and filled in per message.
+``StrictUndefined`` turns a misspelt variable into an error. Nor with the machine: a source is
+at most ``limits.TEMPLATE_SOURCE_MAX`` characters, and the bounded sandbox
+(``campaign.messages.sandbox``) keeps each filling-in within a message's size and a number of
+steps. Templates are compiled once per key (template version, language, channel) and filled
+in per message.
 
 The context a template sees (the contract with ``campaign.dispatch.composer``):
 ``first_name``, ``municipality``, ``measure`` (``title``, ``summary``, ``how_to``,
@@ -24,13 +27,14 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError
+from jinja2 import Template, TemplateError, TemplateSyntaxError
 from jinja2.exceptions import SecurityError
-from jinja2.sandbox import SandboxedEnvironment
 
+from campaign.kernel import limits
 from campaign.kernel.channel import Channel
 from campaign.messages.language import direction, unsubscribe_label
 from campaign.messages.library import VariantSource
+from campaign.messages.sandbox import BoundedSandbox, TooMuchWork, render_bounded
 
 SAMPLE_CONTEXT: Mapping[str, Any] = {
     "first_name": "Sam",
@@ -87,9 +91,7 @@ class Rendered:
 
 class Renderer:
     def __init__(self) -> None:
-        self._env = SandboxedEnvironment(
-            undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False
-        )
+        self._env = BoundedSandbox()
         self._compiled: dict[Hashable, CompiledVariant] = {}
 
     def compile(self, variant: VariantSource, key: Hashable | None = None) -> CompiledVariant:
@@ -121,16 +123,27 @@ class Renderer:
         return []
 
     def _template(self, source: str, part: str) -> Template:
+        longest = limits.TEMPLATE_SUBJECT_MAX if part == "subject" else limits.TEMPLATE_SOURCE_MAX
+        if len(source) > longest:
+            raise TemplateProblem(
+                f"is {len(source):,} characters long: at most {longest:,}", None, part
+            )
         try:
-            code = self._env.compile(source, name=part, filename=f"<{part}>")
+            code = self._env.compile(
+                self._env.parse_counted(source, part), name=part, filename=f"<{part}>"
+            )
         except TemplateSyntaxError as exc:
             raise TemplateProblem(exc.message or "cannot be read", exc.lineno, part) from exc
+        except RecursionError as exc:  # Jinja's parser recurses once per nested block
+            raise TemplateProblem("blocks are nested too deeply to be read", None, part) from exc
         return self._env.template_class.from_code(self._env, code, self._env.make_globals(None))
 
 
 def _fill(template: Template, context: Mapping[str, Any], part: str) -> str:
     try:
-        return template.render(context)
+        return render_bounded(template.generate(context))
+    except TooMuchWork as exc:
+        raise TemplateProblem(str(exc), _line(exc, part), part) from exc
     except SecurityError as exc:
         raise TemplateProblem(f"not allowed in a template: {exc}", _line(exc, part), part) from exc
     except TemplateError as exc:
