@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from campaign.kernel.identity import Role
+from campaign.kernel.identity import Identity, Role, key_role
 
 PARTNER_SLUG_RULE = (
     "a partner's slug is 1 to 64 lower-case letters, digits and hyphens, starting with a letter "
@@ -37,14 +37,19 @@ class ApiKeyInfo:
     name: str
     role: Role
     user: str | None  # the email of the user it acts for
-    partner: str | None  # the slug of the partner it belongs to
+    partner: str | None  # the slug of its partner: its user's, for a key acting for a user
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+    expires_at: datetime | None = None  # refused from then on; None: until revoked
 
     @property
     def active(self) -> bool:
+        """Not revoked (whether it expired depends on the time: ``expired``)."""
         return self.revoked_at is None
+
+    def expired(self, now: datetime) -> bool:
+        return self.expires_at is not None and self.expires_at <= now
 
     def as_json(self) -> dict[str, Any]:
         def moment(value: datetime | None) -> str | None:
@@ -60,6 +65,7 @@ class ApiKeyInfo:
             "created_at": self.created_at.isoformat(),
             "last_used_at": moment(self.last_used_at),
             "revoked_at": moment(self.revoked_at),
+            "expires_at": moment(self.expires_at),
         }
 
 
@@ -69,3 +75,45 @@ class Revocation:
 
     key: ApiKeyInfo
     changed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PresentedKey:
+    """A key presented with a request, not revoked, with its user as that user is now."""
+
+    id: int
+    name: str
+    role: Role
+    partner_id: int | None  # for a key without a user: the partner it was made for
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    user_id: int | None
+    user_email: str | None = None
+    user_role: Role | None = None
+    user_partner_id: int | None = None
+
+    def identity(self, now: datetime) -> Identity | None:
+        """Whom the key acts as now, or None once it expired.
+
+        A key acting for a user gets that user's scope as it is at this request: the user's
+        partner, and never more than the user's current role (``key_role``).
+        """
+        if self.expires_at is not None and self.expires_at <= now:
+            return None
+        if self.user_id is None:
+            if self.role is Role.PARTNER and self.partner_id is None:
+                return None
+            label = f"key:{self.name}"
+            return Identity(self.role, label, partner_id=self.partner_id, api_key_id=self.id)
+        if self.user_role is None or self.user_email is None:
+            return None  # the user is gone: nobody to act for
+        role = key_role(self.role, self.user_role)
+        if role is Role.PARTNER and self.user_partner_id is None:
+            return None  # a partner user without a partner: no scope to give
+        return Identity(
+            role,
+            self.user_email,
+            user_id=self.user_id,
+            partner_id=self.user_partner_id,
+            api_key_id=self.id,
+        )

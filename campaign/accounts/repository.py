@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, insert, select, update
+from sqlalchemy import Row, Select, case, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from campaign.accounts.model import ApiKeyInfo, Partner
+from campaign.accounts.model import ApiKeyInfo, Partner, PresentedKey
 from campaign.kernel.identity import Role
 from campaign.store.results import affected, inserted_id
 from campaign.store.tables import api_keys, partners, users
@@ -34,19 +34,56 @@ async def user(session: AsyncSession, email: str) -> Row[Any] | None:
     return (await session.execute(select(users).where(users.c.email == email))).first()
 
 
-async def active_key(session: AsyncSession, digest: str) -> Row[Any] | None:
-    """The key with this digest, with its user's email, unless it was revoked."""
-    return (
+async def active_key(session: AsyncSession, digest: str) -> PresentedKey | None:
+    """The key with this digest unless it was revoked, with its user as the user is now."""
+    row = (
         await session.execute(
-            select(api_keys, users.c.email)
+            select(
+                api_keys.c.id,
+                api_keys.c.name,
+                api_keys.c.role,
+                api_keys.c.partner_id,
+                api_keys.c.expires_at,
+                api_keys.c.last_used_at,
+                api_keys.c.user_id,
+                users.c.email.label("user_email"),
+                users.c.role.label("user_role"),
+                users.c.partner_id.label("user_partner_id"),
+            )
             .outerjoin(users, users.c.id == api_keys.c.user_id)
             .where(api_keys.c.key_hash == digest, api_keys.c.revoked_at.is_(None))
         )
     ).first()
+    if row is None:
+        return None
+    return PresentedKey(
+        id=int(row.id),
+        name=row.name,
+        role=Role(row.role),
+        partner_id=row.partner_id,
+        expires_at=row.expires_at,
+        last_used_at=row.last_used_at,
+        user_id=row.user_id,
+        user_email=row.user_email,
+        user_role=None if row.user_role is None else Role(row.user_role),
+        user_partner_id=row.user_partner_id,
+    )
+
+
+async def set_user_role(
+    session: AsyncSession, user_id: int, role: Role, partner_id: int | None
+) -> None:
+    await session.execute(
+        update(users).where(users.c.id == user_id).values(role=role.value, partner_id=partner_id)
+    )
 
 
 def _key_listing() -> Select[Any]:
-    # Never the digest: a listing names keys, it does not hold them.
+    # Never the digest: a listing names keys, it does not hold them. A key acting for a user
+    # shows the user's partner, which is the scope it acts with (decision 0033).
+    partner = case(
+        (api_keys.c.user_id.is_not(None), users.c.partner_id), else_=api_keys.c.partner_id
+    )
     return (
         select(
             api_keys.c.id,
@@ -58,9 +95,10 @@ def _key_listing() -> Select[Any]:
             api_keys.c.created_at,
             api_keys.c.last_used_at,
             api_keys.c.revoked_at,
+            api_keys.c.expires_at,
         )
         .outerjoin(users, users.c.id == api_keys.c.user_id)
-        .outerjoin(partners, partners.c.id == api_keys.c.partner_id)
+        .outerjoin(partners, partners.c.id == partner)
     )
 
 
@@ -75,6 +113,7 @@ def _key_info(row: Row[Any]) -> ApiKeyInfo:
         created_at=row.created_at,
         last_used_at=row.last_used_at,
         revoked_at=row.revoked_at,
+        expires_at=row.expires_at,
     )
 
 

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campaign.measures.model import Level, Measure, MeasureDraft, MeasureStatus, Texts
 from campaign.store.results import inserted_id
-from campaign.store.tables import measures
+from campaign.store.tables import measure_authors, measures
 
 
 def _values(draft: MeasureDraft) -> dict[str, Any]:
@@ -77,3 +79,26 @@ async def update_measure(
         .where(measures.c.id == measure_id)
         .values(_values(draft) | {"updated_at": now})
     )
+
+
+async def add_author(session: AsyncSession, measure_id: int, user_id: int) -> None:
+    """Remember that ``user_id`` wrote (some of) the measure's words: once is enough."""
+    dialect = session.get_bind().dialect.name
+    insert_module = postgresql if dialect == "postgresql" else sqlite
+    await session.execute(
+        insert_module.insert(measure_authors)
+        .values(measure_id=measure_id, user_id=user_id)
+        .on_conflict_do_nothing(index_elements=["measure_id", "user_id"])
+    )
+
+
+async def author_ids(session: AsyncSession, measure_ids: Collection[int]) -> set[int]:
+    """Everyone who created or edited any of these measures."""
+    if not measure_ids:
+        return set()
+    rows = await session.execute(
+        select(measure_authors.c.user_id).where(
+            measure_authors.c.measure_id.in_(sorted(measure_ids))
+        )
+    )
+    return {int(user_id) for user_id in rows.scalars()}

@@ -3,6 +3,9 @@
 A measure's eligibility is a segment-language expression, so "who is this for" and an
 audience are the same thing; it is checked against the field registry when saved. Publishing
 a measure emits ``measure.published``; changing one emits ``measure.updated``.
+
+Whoever creates or edits a measure is kept as one of its authors: a campaign carrying it cannot
+be approved by them (four eyes), so a key acting for nobody may not write the catalogue.
 """
 
 from __future__ import annotations
@@ -17,9 +20,10 @@ from audiences.segments.errors import SegmentError
 from campaign.events.outbox import emit
 from campaign.kernel.clock import Clock
 from campaign.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
-from campaign.kernel.identity import Identity, Permission
+from campaign.kernel.identity import Identity, Permission, require
 from campaign.measures.model import Measure, MeasureDraft
 from campaign.measures.repository import (
+    add_author,
     find_measure,
     id_by_slug,
     insert_measure,
@@ -51,6 +55,7 @@ class Catalogue:
             if await id_by_slug(session, draft.slug) is not None:
                 raise Conflict(f"a measure {draft.slug!r} exists already")
             measure_id = await insert_measure(session, draft, now)
+            await _record_author(session, measure_id, actor)
             await emit(session, "measure.published", _event(measure_id, draft, actor), now)
             return await _get(session, measure_id)
 
@@ -64,6 +69,7 @@ class Catalogue:
             if other is not None and other != measure_id:
                 raise Conflict(f"a measure {draft.slug!r} exists already")
             await update_measure(session, measure_id, draft, now)
+            await _record_author(session, measure_id, actor)
             await emit(session, "measure.updated", _event(measure_id, draft, actor), now)
             return await _get(session, measure_id)
 
@@ -71,6 +77,12 @@ class Catalogue:
 def _require(actor: Identity) -> None:
     if not actor.may(Permission.TEMPLATES) or actor.is_partner:
         raise Forbidden(f"the {actor.role} role may not change the catalogue")
+    require(actor, Permission.TEMPLATES)  # and a person: a key acting for nobody may not
+
+
+async def _record_author(session: AsyncSession, measure_id: int, actor: Identity) -> None:
+    if actor.user_id is not None:  # the system and the command line write as nobody
+        await add_author(session, measure_id, actor.user_id)
 
 
 def _event(measure_id: int, draft: MeasureDraft, actor: Identity) -> dict[str, Any]:

@@ -40,6 +40,15 @@ async def version_exists(session: AsyncSession, version_id: int) -> bool:
     return found.first() is not None
 
 
+async def version_author(session: AsyncSession, version_id: int) -> int | None:
+    """The user who wrote this version (None: the on-disk library, or no such version)."""
+    found = await session.execute(
+        select(template_versions.c.created_by).where(template_versions.c.id == version_id)
+    )
+    author = found.scalar()
+    return None if author is None else int(author)
+
+
 async def latest_version(session: AsyncSession, slug: str) -> int | None:
     row = await session.execute(
         select(template_versions.c.id)
