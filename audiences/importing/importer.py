@@ -11,6 +11,9 @@ counts the records, a second checks rows and writes them in chunks of ``CHUNK_SI
 transaction each, matching the next chunk while the database stores the last. A file of
 ``PARALLEL_FROM`` records or more is checked in worker processes (audiences/importing/row_pool.py);
 on a first import into PostgreSQL the checking also encodes each new contact as COPY text.
+Given a ``Workshop``, reading the file and checking its rows run there, off the event loop, each
+pass and batch with a time limit (decision 0032); the file's size was checked first
+(audiences/importing/workbook.py).
 """
 
 from __future__ import annotations
@@ -27,10 +30,17 @@ from collections.abc import (
 )
 from contextlib import aclosing
 from dataclasses import dataclass, field
-from typing import IO, Any
+from functools import partial
+from typing import IO, Any, TypeVar
 
 from audiences.contacts.addresses import AddressKeys
-from audiences.contacts.fields import list_fields, load_registry, register_fields
+from audiences.contacts.fields import (
+    FieldsRefused,
+    check_new_fields,
+    list_fields,
+    load_registry,
+    register_fields,
+)
 from audiences.contacts.households import record_shared_addresses
 from audiences.contacts.model import CONTACT_COLUMNS, FieldType, ImportReport, RejectedRow
 from audiences.contacts.repository import (
@@ -52,10 +62,29 @@ from audiences.importing.rows import ContactRow, RowRules
 from audiences.importing.seen_ids import SeenIds
 from audiences.importing.sources import Table, open_table
 from campaign.kernel.clock import Clock
+from campaign.kernel.limits import IMPORT_BATCH_TIME_LIMIT, IMPORT_READ_TIME_LIMIT
+from campaign.kernel.work import Workshop, check_deadline, off_loop
 from campaign.store.engine import Database
+from campaign.store.tables import contacts as contact_columns
 
 CHUNK_SIZE = 5000
 PARALLEL_FROM = 50_000  # records; for fewer, starting worker processes costs more than it saves
+# The text columns of a contact file a row check holds to the length of the column they are
+# stored in (the addresses are normalised first, the codes checked against their lists).
+_STORED_TEXT = {
+    "external_id": "external_id",
+    "email": "email",
+    "first_name": "first_name",
+    "postcode": "postcode",
+    "municipality": "municipality",
+    "province": "province",
+    "region": "region",
+    "consent_source": "consent_sms_source",
+}
+
+_DEADLINE_EVERY = 1000  # records between looks at the first pass's time limit
+_YIELD_EVERY = 1000  # rows accepted on the event loop between turns for other requests
+T = TypeVar("T")
 
 Record = tuple[int, tuple[str, ...]]  # (line, one value per column)
 Progress = Callable[[int, int], None]  # (records done, records in the file)
@@ -83,6 +112,7 @@ class _Run:
     # A first import (the owner had no contacts) cannot match a stored external id: ids
     # repeated within the file are rejected before matching. Its chunks skip that look-up.
     had_contacts: bool = True
+    work: Workshop | None = None  # where rows are read, checked and matched
 
 
 @collecting_rarely
@@ -101,6 +131,7 @@ async def import_contacts(
     progress: Progress | None = None,
     parallel_from: int = PARALLEL_FROM,
     chunk_size: int = CHUNK_SIZE,
+    work: Workshop | None = None,
 ) -> ImportReport:
     """Check every row of a contact file and import the good ones (or, in a dry run, only report).
 
@@ -112,12 +143,12 @@ async def import_contacts(
     """
     report = ImportReport(dry_run=dry_run)
     try:
-        table = open_table(data)
+        table = await _reading(work, open_table, data)
         report.format, report.encoding = table.kind, table.encoding
         report.delimiter = table.delimiter
         async with database.read_session() as session:
-            registry = await load_registry(session)
-            attributes = [f for f in await list_fields(session) if not f.built_in]
+            registry = await load_registry(session, owner_partner_id)
+            attributes = [f for f in await list_fields(session, owner_partner_id) if not f.built_in]
             had_contacts = await owner_has_contacts(session, owner_partner_id)
         columns = read_columns(table.header, mapping or {}, attributes)
         report.columns = dict(zip(table.header, columns, strict=True))
@@ -125,19 +156,28 @@ async def import_contacts(
         if problems:
             report.rejected.extend(problems)
             return report
-        new_fields = _first_pass(columns, table, registry, report)
+        new_fields = await _reading(
+            work, _first_pass, columns, table, registry, report, limit=IMPORT_READ_TIME_LIMIT
+        )
     except CsvFileError as exc:
         report.rejected.append(RejectedRow(1, "", str(exc)))
         return report
-    if new_fields and not dry_run:
-        async with database.transaction() as session:
-            await register_fields(session, new_fields)
+    refused = await _register(database, new_fields, owner_partner_id, dry_run)
+    if refused is not None:
+        report.rejected.append(refused)
+        return report
     writer = RowWriter(clock.now(), default_time_zone, owner_partner_id, set(columns))
     matcher = Matcher(writer, keep_created=dry_run)
     run = _Run(
-        database, writer, matcher, owner_partner_id, dry_run, report, chunk_size, had_contacts
+        database, writer, matcher, owner_partner_id, dry_run, report, chunk_size, had_contacts, work
     )
-    rules = RowRules(default_region, default_time_zone, tuple(languages), dict(report.attributes))
+    rules = RowRules(
+        default_region,
+        default_time_zone,
+        tuple(languages),
+        dict(report.attributes),
+        text_limits=_text_limits(),
+    )
     batches = _batches(_records(table, columns), chunk_size)
     # New contacts of the authority go in with COPY on PostgreSQL: on a first import every row
     # is new, so the checking encodes them; otherwise most rows may be there already, and
@@ -155,10 +195,39 @@ async def import_contacts(
         batches,
         parallel=report.rows >= parallel_from,
         encode=writer.insert_line if copies else None,
+        offload=partial(_reading, work, limit=IMPORT_BATCH_TIME_LIMIT),
     )
     async with aclosing(checked):  # an error stops the worker processes now, not at collection
         await _import_rows(run, checked, progress)
     return report
+
+
+async def _reading(
+    work: Workshop | None, job: Callable[..., T], *args: Any, limit: float | None = None
+) -> T:
+    """Reading or checking the file: CPU work, off the event loop when there is a workshop."""
+    return await off_loop(
+        work, job, *args, what="reading the contact file", where="body", limit=limit
+    )
+
+
+async def _register(
+    database: Database, new: Mapping[str, FieldType], owner: int | None, dry_run: bool
+) -> RejectedRow | None:
+    """Register the file's new fields (a partner's as its own), or say on line 1 why they may
+    not be (decision 0033); a dry run only checks."""
+    if not new:
+        return None
+    try:
+        if dry_run:
+            async with database.read_session() as session:
+                await check_new_fields(session, list(new), owner)
+        else:
+            async with database.transaction() as session:
+                await register_fields(session, new, owner)
+    except FieldsRefused as exc:
+        return RejectedRow(1, "", str(exc))
+    return None
 
 
 async def _import_rows(
@@ -170,10 +239,7 @@ async def _import_rows(
     writing: asyncio.Task[None] | None = None
     try:
         async for batch in checked:
-            for result in batch:
-                row = _accepted(result, seen, run.report)
-                if row is not None:
-                    chunk.append(row)
+            await _accept_batch(batch, seen, run.report, chunk)
             done += len(batch)
             if len(chunk) >= run.chunk_size:
                 writing = await _match_and_write(run, chunk, writing)
@@ -190,6 +256,28 @@ async def _import_rows(
             await asyncio.gather(writing, return_exceptions=True)
     if progress is not None:
         progress(run.report.rows, run.report.rows)
+
+
+async def _accept_batch(
+    batch: list[Checked], seen: SeenIds, report: ImportReport, chunk: list[ContactRow]
+) -> None:
+    """Each checked row of ``batch`` into ``chunk``, or into the report; a slice at a time, so
+    the event loop answers other requests in between."""
+    for index, result in enumerate(batch, start=1):
+        row = _accepted(result, seen, report)
+        if row is not None:
+            chunk.append(row)
+        if index % _YIELD_EVERY == 0:
+            await asyncio.sleep(0)
+
+
+def _text_limits() -> dict[str, int]:
+    """Each checked text column of a file and the most characters its stored column holds."""
+    lengths = {
+        name: getattr(contact_columns.c[stored].type, "length", None)
+        for name, stored in _STORED_TEXT.items()
+    }
+    return {name: length for name, length in lengths.items() if isinstance(length, int)}
 
 
 def _batches(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
@@ -229,7 +317,16 @@ async def _match(run: _Run, chunk: Sequence[ContactRow]) -> _Plan:
         found = await by_external_id(session, run.owner, ids)
         phone_keys, email_keys = address_keys([r for r in chunk if not r.external_id])
         nearby = await by_address_key(session, run.owner, phone_keys, email_keys)
-    return _plan(run.matcher, chunk, found, nearby, run.report)
+    return await _reading(
+        run.work,
+        _plan,
+        run.matcher,
+        chunk,
+        found,
+        nearby,
+        run.report,
+        limit=IMPORT_BATCH_TIME_LIMIT,
+    )
 
 
 async def _write(run: _Run, plan: _Plan) -> None:
@@ -267,6 +364,8 @@ def _first_pass(
     lost = LostLetters(columns, table.encoding)
     for item in _records(table, list(columns)):
         report.rows += 1
+        if report.rows % _DEADLINE_EVERY == 0:
+            check_deadline("reading the contact file", "body")
         if isinstance(item, RejectedRow):
             continue
         line, values = item

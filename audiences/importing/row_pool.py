@@ -4,7 +4,8 @@ Checking a row is pure CPU (phone and email parsing take most of it), so a large
 checked in a pool of processes while the importer writes the previous batch; a small one is
 checked in this process, where starting workers would cost more than it saves. Either way the
 results come back batch by batch in file order, each record as a ``ContactRow``, the list of
-its problems, or the ``RejectedRow`` it already was.
+its problems, or the ``RejectedRow`` it already was. Reading the next batch from the file (and,
+here, checking it) is handed to ``offload``: the importer's, off the event loop.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ import asyncio
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import AsyncGenerator, Callable, Iterable, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any
 
 from audiences.contacts.addresses import AddressKeys
 from audiences.contacts.model import RejectedRow
@@ -28,6 +30,7 @@ WORKERS = max(1, (os.cpu_count() or 2) - 1)  # one core left for matching and wr
 AHEAD = 2 * WORKERS  # batches in flight: enough to keep the workers busy, few enough to stay flat
 
 Encoder = Callable[[ContactRow], str]  # a valid row as the COPY line of the contact it creates
+Offload = Callable[[Callable[[], Any]], Awaitable[Any]]  # runs a job, off the loop or here
 _worker: tuple[RowChecker, tuple[str, ...], Encoder | None] | None = None
 
 
@@ -66,6 +69,10 @@ def _check_in_worker(batch: Sequence[Item]) -> list[_Wired]:
     return [r.to_wire() if isinstance(r, ContactRow) else r for r in checked]
 
 
+async def _here(job: Callable[[], Any]) -> Any:
+    return job()
+
+
 def _from_worker(batch: list[_Wired]) -> list[Checked]:
     return [ContactRow.from_wire(r) if isinstance(r, tuple) else r for r in batch]
 
@@ -78,12 +85,19 @@ async def checked_batches(
     *,
     parallel: bool,
     encode: Encoder | None = None,
+    offload: Offload = _here,
 ) -> AsyncGenerator[list[Checked], None]:
     """The batches checked, in order; with ``parallel``, in ``WORKERS`` processes."""
+    source = iter(batches)
     if not parallel:
         checker = RowChecker(rules, keys)
-        for batch in batches:
-            yield check_batch(checker, columns, batch, encode)
+
+        def next_checked() -> list[Checked] | None:
+            batch = next(source, None)
+            return None if batch is None else check_batch(checker, columns, batch, encode)
+
+        while (checked := await offload(next_checked)) is not None:
+            yield checked
         return
     # spawn, not fork: this process runs an event loop and driver threads.
     pool = ProcessPoolExecutor(
@@ -94,7 +108,7 @@ async def checked_batches(
     )
     try:
         pending: deque[Future[list[_Wired]]] = deque()
-        for batch in batches:
+        while (batch := await offload(lambda: next(source, None))) is not None:
             pending.append(pool.submit(_check_in_worker, batch))
             if len(pending) >= AHEAD:
                 yield _from_worker(await asyncio.wrap_future(pending.popleft()))

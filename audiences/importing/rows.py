@@ -18,6 +18,7 @@ from audiences.contacts.model import FieldType, RejectedRow
 from audiences.contacts.places import PLACE_FIELDS, area_for, stored_place
 from audiences.contacts.values import JsonValue, parse_boolean, parse_datetime, parse_typed
 from audiences.importing.cells import unwrap_cell
+from campaign.kernel.calendar import in_calendar
 from campaign.kernel.channel import Channel
 
 TEXT_COLUMNS = ("first_name", "postcode", "municipality", "province", "region")
@@ -108,6 +109,9 @@ class RowRules:
     default_time_zone: str
     languages: Collection[str]
     attribute_types: Mapping[str, FieldType]
+    # The most characters each text column holds (its database column's length): a longer
+    # cell rejects its row, where the database would refuse the whole chunk.
+    text_limits: Mapping[str, int] = field(default_factory=dict)
 
 
 def _text(value: str) -> str | None:
@@ -121,6 +125,7 @@ class RowChecker:
         self._rules = rules
         self._keys = keys
         self._zone = ZoneInfo(rules.default_time_zone)
+        self._limits = tuple(rules.text_limits.items())
         self._builtin: dict[str, Callable[[ContactRow, str], None]] = {
             "external_id": self._external_id,
             "phone": self._phone,
@@ -139,6 +144,9 @@ class RowChecker:
         joined = "".join(record.values())
         if "\x00" in joined:
             return [RejectedRow(line, c, _NUL) for c, v in record.items() if "\x00" in v]
+        too_long = self._too_long(line, record)
+        if too_long:
+            return too_long
         if "'" in joined:  # a cell our export neutralised ('+32…) reads as it was written
             record = {column: unwrap_cell(value) for column, value in record.items()}
         for column, value in record.items():
@@ -154,6 +162,15 @@ class RowChecker:
         if not problems:
             self._fill_area(row)
         return problems or row
+
+    def _too_long(self, line: int, record: Mapping[str, str]) -> list[RejectedRow]:
+        found = []
+        for column, limit in self._limits:
+            value = record.get(column)
+            if value is not None and len(value) > limit and len(value.strip()) > limit:
+                reason = f"{len(value.strip())} characters long; at most {limit} fit"
+                found.append(RejectedRow(line, column, reason))
+        return found
 
     def _check_column(self, row: ContactRow, column: str, value: str) -> None:
         if column in self._builtin:
@@ -245,7 +262,8 @@ class RowChecker:
         at: datetime | None = None
         if _text(record.get("consent_at", "")):
             try:
-                at = parse_datetime(record["consent_at"], self._zone)
+                # 0001-01-01 in Brussels has no UTC: held to the service's calendar.
+                at = in_calendar(parse_datetime(record["consent_at"], self._zone))
             except ValueError as exc:
                 raise RowProblem("consent_at", str(exc)) from exc
         for channel in _CHANNELS.values():

@@ -6,7 +6,9 @@ columns in a first pass, then checks and writes rows in a second), and never hol
 a CSV is decoded as it is read, an XLSX is read with openpyxl in read-only mode. Every record
 keeps its line: the physical line where a CSV record starts, the row number in a spreadsheet.
 
-Errors: ``CsvFileError`` (a ``ValueError``) when the file cannot be read at all.
+Errors: ``CsvFileError`` (a ``ValueError``) when the file cannot be read at all, a damaged
+workbook included (``XLSX_DAMAGE``: XML that does not parse or expands entities without end, a
+part missing, no sheet, a bad cell reference), whenever openpyxl finds the damage.
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ import codecs
 import csv
 import io
 import zipfile
+import zlib
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import IO
+from xml.etree.ElementTree import ParseError
 
 from audiences.importing.csvfile import (
     UTF8,
@@ -29,11 +33,27 @@ from audiences.importing.csvfile import (
     detect_delimiter,
     strip_trailing_empty,
 )
+from audiences.importing.workbook import check_columns, check_workbook
 
 XLSX = "xlsx"
 CSV = "csv"
 ZIP_MAGIC = b"PK\x03\x04"
 _READ_SIZE = 1 << 20
+# What openpyxl raises for a damaged workbook, while opening it or reading its rows: the zip
+# (BadZipFile, a bad CRC, zlib.error, EOFError), its XML (ParseError, also for an entity
+# expansion expat refuses), a part or sheet that is missing (KeyError, IndexError), a value it
+# cannot take (ValueError, TypeError).
+XLSX_DAMAGE = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    ParseError,
+    KeyError,
+    IndexError,
+    ValueError,
+    TypeError,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +80,7 @@ def open_table(data: bytes | IO[bytes]) -> Table:
     stream.seek(0)
     magic = stream.read(len(ZIP_MAGIC))
     if magic == ZIP_MAGIC:
+        check_workbook(stream)  # its size, before openpyxl inflates anything (decision 0032)
         return _with_header(XLSX, "", "", lambda: _xlsx_records(stream))
     codec, encoding = _detect_encoding(stream)
     first_line = _first_line(stream, codec)
@@ -79,6 +100,7 @@ def _with_header(
         raise CsvFileError("the file has no header row") from None
     finally:
         records.close()
+    check_columns(header.values)
     return Table(
         kind, encoding, delimiter, tuple(v.strip() for v in header.values), header.line, read
     )
@@ -142,18 +164,28 @@ def _xlsx_records(stream: IO[bytes]) -> Generator[CsvRecord]:
     stream.seek(0)
     try:
         book = load_workbook(stream, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        reason = f"the file looks like an XLSX workbook but cannot be read: {exc}"
-        raise CsvFileError(reason) from exc
+    except XLSX_DAMAGE as exc:
+        raise _damaged(exc) from exc
     try:
+        if not book.worksheets:
+            raise CsvFileError("the workbook has no sheet: the contacts go on its first sheet")
         sheet = book.worksheets[0]
         sheet.reset_dimensions()  # some writers record wrong dimensions; read what is there
         for line, row in enumerate(sheet.iter_rows(values_only=True), start=1):
             values = strip_trailing_empty([cell_text(v) for v in row])
             if values:
                 yield CsvRecord(line, values)
+    except CsvFileError:
+        raise
+    except XLSX_DAMAGE as exc:
+        raise _damaged(exc) from exc
     finally:
         book.close()
+
+
+def _damaged(exc: BaseException) -> CsvFileError:
+    said = str(exc) or type(exc).__name__
+    return CsvFileError(f"the file looks like an XLSX workbook but cannot be read: {said}")
 
 
 def cell_text(value: object) -> str:

@@ -5,7 +5,8 @@ DomainError
 ├── Forbidden       the actor may not do this
 ├── Conflict        the thing is not in a state that allows this
 ├── InvalidInput    the input is wrong; ``where`` says which field, line or column
-└── TooLarge        the input is bigger than the service takes
+│   └── UnsupportedMediaType   the body is in a format or charset the service does not read
+└── TooLarge        the input is bigger than the service takes; ``where`` says which part
 """
 
 from __future__ import annotations
@@ -33,5 +34,11 @@ class InvalidInput(DomainError):
         self.where = where
 
 
-class TooLarge(DomainError):
+class UnsupportedMediaType(InvalidInput):
     pass
+
+
+class TooLarge(DomainError):
+    def __init__(self, message: str, where: str | None = None) -> None:
+        super().__init__(message)
+        self.where = where

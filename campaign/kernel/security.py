@@ -21,23 +21,56 @@ class InvalidToken(Exception):
     """A token that is malformed, forged, for another purpose, or expired."""
 
 
+# scrypt's work for a password, OWASP's minimum: 128 MiB and about half a second of one core
+# per hash (decision 0034). A hash stored with less is replaced when its password is next
+# checked (``password_hash_outdated``).
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**17, 8, 1
+_SALT_BYTES, _DIGEST_BYTES = 16, 32
+# A stored hash asking for more memory than this is not one of ours: refused, not computed.
+_MOST_MEMORY = 1024**3
+
+
 def hash_password(password: str) -> str:
     """An scrypt hash with its parameters and salt, for storage."""
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=2**14, r=8, p=1, dklen=32)
-    return f"scrypt$16384$8$1${_b64(salt)}${_b64(digest)}"
+    salt = secrets.token_bytes(_SALT_BYTES)
+    digest = _scrypt(password, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P, _DIGEST_BYTES)
+    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${_b64(salt)}${_b64(digest)}"
 
 
 def verify_password(password: str, stored: str) -> bool:
+    """Whether ``password`` is the one ``stored`` was made from, whatever work it was made with."""
     try:
-        _, n, r, p, salt, digest = stored.split("$")
-        expected = _unb64(digest)
-        actual = hashlib.scrypt(
-            password.encode(), salt=_unb64(salt), n=int(n), r=int(r), p=int(p), dklen=len(expected)
-        )
-    except (ValueError, TypeError):
+        n, r, p, salt, expected = _parsed(stored)
+        actual = _scrypt(password, salt, n, r, p, len(expected))
+    except (ValueError, TypeError, MemoryError):
         return False
     return hmac.compare_digest(actual, expected)
+
+
+def password_hash_outdated(stored: str) -> bool:
+    """Whether ``stored`` was made with less work (or a shorter salt or digest) than
+    ``hash_password`` does now; one we cannot read counts as outdated."""
+    try:
+        n, r, p, salt, digest = _parsed(stored)
+    except (ValueError, TypeError):
+        return True
+    weaker = n < SCRYPT_N or r < SCRYPT_R or p < SCRYPT_P
+    return weaker or len(salt) < _SALT_BYTES or len(digest) < _DIGEST_BYTES
+
+
+def _parsed(stored: str) -> tuple[int, int, int, bytes, bytes]:
+    scheme, n, r, p, salt, digest = stored.split("$")
+    if scheme != "scrypt":
+        raise ValueError(f"not an scrypt hash: {scheme!r}")
+    return int(n), int(r), int(p), _unb64(salt), _unb64(digest)
+
+
+def _scrypt(password: str, salt: bytes, n: int, r: int, p: int, length: int) -> bytes:
+    # OpenSSL's own bound on the memory scrypt takes (its default allows 32 MiB only).
+    memory = 128 * r * (n + p + 2)
+    if memory > _MOST_MEMORY:
+        raise ValueError(f"scrypt parameters asking for {memory} bytes")
+    return hashlib.scrypt(password.encode(), salt=salt, n=n, r=r, p=p, maxmem=memory, dklen=length)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +106,7 @@ class Signer:
 
     def verify(self, token: str, purpose: str, now: datetime) -> Any:
         """The token's subject, or ``InvalidToken`` saying what is wrong."""
-        body, _, mac = token.partition(".")
+        body, _, mac = _ascii(token, "the link is not valid").partition(".")
         if not body or not hmac.compare_digest(mac, self._mac(body)):
             raise InvalidToken("the link is not valid")
         try:
@@ -96,7 +129,7 @@ class Signer:
 
     def verify_short(self, token: str, purpose: str, now: datetime) -> int:
         """The token's number, or ``InvalidToken``."""
-        number, _, rest = token.partition(".")
+        number, _, rest = _ascii(token, "the link is not valid").partition(".")
         day, _, mac = rest.partition(".")
         body = f"{number}.{day}"
         if not (number and day and mac) or not hmac.compare_digest(
@@ -115,7 +148,7 @@ class Signer:
 
     def verify_id(self, token: str, purpose: str) -> int:
         """The number of a ``sign_id`` mark, or ``InvalidToken``."""
-        number, _, mac = token.strip().lower().partition("-")
+        number, _, mac = _ascii(token, "the mark is not valid").strip().lower().partition("-")
         if not (number.isascii() and number.isdigit() and len(number) <= 18):
             raise InvalidToken("the mark is not valid")
         if not hmac.compare_digest(mac.encode(), self._id_mac(purpose, int(number)).encode()):
@@ -130,6 +163,14 @@ class Signer:
 
     def _mac(self, body: str) -> str:
         return _b64(hmac.new(self._key, body.encode(), hashlib.sha256).digest()[:20])
+
+
+def _ascii(token: str, refusal: str) -> str:
+    """``token`` if it is ASCII, as every token made here is; ``hmac.compare_digest`` refuses to
+    compare other text (a TypeError), and a link may arrive with any character in it."""
+    if not token.isascii():
+        raise InvalidToken(refusal)
+    return token
 
 
 def _b36(number: int) -> str:

@@ -6,6 +6,11 @@ button, or from a mail client's one-click ``List-Unsubscribe-Post``, RFC 8058) a
 
 The pages are the templates under ``templates/recipient/``, rendered in the composition root's
 autoescaping environment (``Services.pages``) with the texts of ``recipient_texts``.
+
+Whatever arrives in place of a token (a forged, damaged or non-ASCII one) gets the page that
+says the link does not work (404), and a POST body that cannot be read (an unknown charset,
+bytes that are not UTF-8, a damaged multipart) is no one-click request: it never fails an
+unsubscribe.
 """
 
 from __future__ import annotations
@@ -17,7 +22,10 @@ from aiohttp import web
 from campaign.kernel.security import InvalidToken
 from campaign.messages.language import direction
 from campaign.services import SERVICES
-from campaign.web.recipient_texts import texts
+from campaign.web.headers import CSP, MAILED_COPY_POLICY
+from campaign.web.recipient_texts import TEXTS, texts
+
+_FORM_LIMIT = 64 * 1024  # a one-click POST is one field (RFC 8058); the page's form no more
 
 
 def _token_subject(request: web.Request, purpose: str) -> int | None:
@@ -59,7 +67,19 @@ def page(
 
 
 def _invalid(request: web.Request) -> web.Response:
-    return page(request, "invalid_link.html", request.query.get("lang", "en"), status=404)
+    language = request.query.get("lang", "en")
+    return page(request, "invalid_link.html", language if language in TEXTS else "en", status=404)
+
+
+async def _one_click(request: web.Request) -> bool:
+    """Whether the POST is a mail client's one-click unsubscribe (RFC 8058)."""
+    if request.content_length is None or request.content_length > _FORM_LIMIT:
+        return False  # not read: nothing a one-click client sends looks like this
+    try:
+        form = await request.post()
+    except (ValueError, LookupError):  # UnicodeDecodeError is a ValueError
+        return False
+    return form.get("List-Unsubscribe") == "One-Click"
 
 
 async def unsubscribe_form(request: web.Request) -> web.Response:
@@ -77,8 +97,7 @@ async def unsubscribe(request: web.Request) -> web.Response:
     if message_id is None:
         return _invalid(request)
     services = request.app[SERVICES]
-    form = await request.post()
-    source = "one-click" if form.get("List-Unsubscribe") == "One-Click" else "stop link"
+    source = "one-click" if await _one_click(request) else "stop link"
     done = await services.link_opt_outs.opt_out(message_id, source)
     if done is None:
         return _invalid(request)
@@ -99,7 +118,9 @@ async def web_copy(request: web.Request) -> web.Response:
         # email layout of campaign.messages.render.to_html, which escapes the entire text (and so
         # every contact and measure value in it) before adding its own markup. It is trusted as
         # before and is not nested in base.html, which would put a document inside a document.
-        return _private(web.Response(text=copy.html, content_type="text/html"))
+        mailed = web.Response(text=copy.html, content_type="text/html")
+        mailed.headers[CSP] = MAILED_COPY_POLICY  # its layout's inline styles, and no script
+        return _private(mailed)
     return page(request, "web_copy.html", copy.language, paragraphs=copy.text.split("\n\n"))
 
 

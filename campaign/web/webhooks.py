@@ -13,6 +13,11 @@ them over HTTP instead of mailing them: the mail as it came (any content type), 
 ``Authorization: Bearer CAMPAIGN_BOUNCE_SECRET``; the return path it was sent to, when the
 relay knows it, in ``X-Envelope-To`` (commas between several). It answers once the notices
 are kept, with what each did; a relay that gets no 200 should post it again.
+
+Nobody needs a key to reach these, so nothing anyone sends may cost more than a 4xx: a Twilio
+form is at most ``FORM_BODY_LIMIT`` (413 before it is read), URL-encoded UTF-8 (415 for another
+type or charset, 422 for bytes that are not UTF-8), and only then is its signature checked; a
+header that is not text (bytes that are not UTF-8) counts as no header at all.
 """
 
 from __future__ import annotations
@@ -21,8 +26,10 @@ from typing import Any
 
 from aiohttp import web
 
+from campaign.api.answers import json_response
+from campaign.api.bodies import read_body, read_form
 from campaign.channels import ForgedWebhook
-from campaign.kernel.errors import Forbidden, InvalidInput, TooLarge
+from campaign.kernel.errors import Forbidden, InvalidInput
 from campaign.services import SERVICES
 
 _EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
@@ -30,10 +37,21 @@ _EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 async def _signed(request: web.Request) -> tuple[Any, str, str]:
     """The form and what Twilio signed it with (read by the provider's webhooks, not here)."""
-    form = await request.post()
-    signature = request.headers.get("X-Twilio-Signature", "")
-    settings = request.headers.get("X-Twilio-Webhooks-Signature-Settings", "")
+    form = await read_form(request)
+    signature = _header(request, "X-Twilio-Signature")
+    settings = _header(request, "X-Twilio-Webhooks-Signature-Settings")
     return form, signature, settings
+
+
+def _header(request: web.Request, name: str) -> str:
+    """The header's text; "" when its bytes were not UTF-8 (aiohttp keeps them as surrogates,
+    which no secret or signature can be compared with)."""
+    value = request.headers.get(name, "")
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return ""
+    return value
 
 
 async def twilio_inbound(request: web.Request) -> web.Response:
@@ -61,15 +79,13 @@ _BOUNCE_LIMIT = 10 * 1024 * 1024
 
 async def email_bounce(request: web.Request) -> web.Response:
     bounces = request.app[SERVICES].bounces
-    bounces.check_secret(request.headers.get("Authorization", "").removeprefix("Bearer ").strip())
-    if (request.content_length or 0) > _BOUNCE_LIMIT:
-        raise TooLarge(f"a notice is at most {_BOUNCE_LIMIT // (1024 * 1024)} MiB")
-    data = await request.read()
+    bounces.check_secret(_header(request, "Authorization").removeprefix("Bearer ").strip())
+    data = await read_body(request, _BOUNCE_LIMIT, what="a notice")
     if not data.strip():
         raise InvalidInput("the body is empty: post the bounce as it came, headers and all")
-    envelope = [a.strip() for a in request.headers.get("X-Envelope-To", "").split(",")]
+    envelope = [a.strip() for a in _header(request, "X-Envelope-To").split(",")]
     outcomes = await bounces.receive(data, envelope_to=[a for a in envelope if a], via="http")
-    return web.json_response(
+    return json_response(
         {
             "notices": [
                 {"kind": o.kind.value, "message_id": o.message_id, "outcome": o.outcome}

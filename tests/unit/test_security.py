@@ -50,3 +50,17 @@ def test_passwords_verify_only_with_the_right_password() -> None:
     assert verify_password("correct horse battery", stored)
     assert not verify_password("wrong horse battery", stored)
     assert not verify_password("x", "garbage")
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["é.é", "ééé", "abc.défg", "\udcff.\udcfe", "１.２"],  # as a link or a header may carry them
+)
+def test_a_token_with_characters_no_token_has_is_invalid_not_an_error(token: str) -> None:
+    signer = Signer(b"k" * 32)
+    with pytest.raises(InvalidToken):
+        signer.verify(token, "unsub", NOW)
+    with pytest.raises(InvalidToken):
+        signer.verify_short(f"{token}.x", "stop", NOW)
+    with pytest.raises(InvalidToken):
+        signer.verify_id(f"1-{token}", "bounce")
