@@ -45,6 +45,7 @@ from campaign.events.outbox import Handler, OutboxDispatcher
 from campaign.kernel.channel import Channel
 from campaign.kernel.clock import Clock, SystemClock
 from campaign.kernel.security import Signer
+from campaign.kernel.work import Workshop
 from campaign.measures import Catalogue
 from campaign.message_templates.service import TemplateService
 from campaign.messages.language import SUPPORTED_LANGUAGES
@@ -91,6 +92,7 @@ def build(
         database, clock, marks, address_keys, http_secret=_secret(settings.bounce_secret)
     )
     renderer = Renderer()
+    work = Workshop()
     alphanumeric = _alphanumeric_sender(settings)
     composer = _composer(settings, database, renderer, signer)
     costs = CostEstimator(
@@ -99,8 +101,9 @@ def build(
         price=settings.sms_price,
         alphanumeric=alphanumeric,
         links=lambda: tuple(astuple(composer.longest_links())),
+        work=work,
     )
-    proofs = Proofs(database, clock, composer, costs)
+    proofs = Proofs(database, clock, composer, costs, work)
     campaigns = CampaignService(
         database,
         clock,
@@ -118,10 +121,10 @@ def build(
         address_keys=address_keys,
         accounts=Accounts(database, clock),
         catalogue=Catalogue(database, clock),
-        templates=TemplateService(database, clock, renderer),
+        templates=TemplateService(database, clock, renderer, work),
         segments=Segments(database, clock),
         fields=FieldRegistry(database, SUPPORTED_LANGUAGES, clock),
-        records=_records(settings, database, clock, address_keys),
+        records=_records(settings, database, clock, address_keys, work),
         receipts=receipts,
         replies=replies,
         link_opt_outs=LinkOptOuts(database, clock, address_keys),
@@ -156,6 +159,7 @@ def build(
             frozenset(_recorded_hand_overs(providers)),
         ),
         pages=page_environment(settings.base_url),
+        work=work,
         event_handlers=handlers,
     )
 
@@ -192,7 +196,11 @@ def _composer(
 
 
 def _records(
-    settings: Settings, database: Database, clock: Clock, address_keys: AddressKeys
+    settings: Settings,
+    database: Database,
+    clock: Clock,
+    address_keys: AddressKeys,
+    work: Workshop,
 ) -> ContactRecords:
     return ContactRecords(
         database,
@@ -200,6 +208,7 @@ def _records(
         address_keys,
         default_region=settings.default_region,
         default_time_zone=settings.default_time_zone,
+        work=work,
     )
 
 

@@ -22,9 +22,9 @@ log = logging.getLogger(__name__)
 
 
 async def serve(services: Services, stop: asyncio.Event, host: str, port: int) -> None:
-    from campaign.web.app import create_app
+    from campaign.web.app import app_runner, create_app
 
-    runner = web.AppRunner(create_app(services), access_log=None, handle_signals=False)
+    runner = app_runner(create_app(services))
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()

@@ -29,6 +29,7 @@ from campaign.events.outbox import Handler, OutboxDispatcher
 from campaign.kernel.channel import Channel
 from campaign.kernel.clock import Clock
 from campaign.kernel.security import Signer
+from campaign.kernel.work import Workshop
 from campaign.measures import Catalogue
 from campaign.message_templates.service import TemplateService
 from campaign.records.service import ContactRecords
@@ -79,6 +80,8 @@ class Services:
     events: OutboxDispatcher
     scheduler: CampaignClock
     pages: jinja2.Environment
+    # Where CPU-heavy work runs, off the event loop and with a time limit (decision 0032).
+    work: Workshop
     event_handlers: dict[str, list[Handler]] = field(default_factory=dict)
 
     async def close(self) -> None:
@@ -87,6 +90,7 @@ class Services:
         for provider in self.providers.values():
             await provider.close()
         await self.database.dispose()
+        self.work.close()
 
 
 SERVICES = web.AppKey("services", Services)

@@ -1,9 +1,10 @@
 """The field registry, for the API: any role reads it; staff who manage contacts extend it.
 
 Registering an attribute before its first import fixes its type, so a column of reference
-numbers such as ``0471`` stays text instead of being read as a number. The registry is shared by
-the authority and every partner, so only staff (editors and admins) register and label fields;
-a partner's import still registers the new columns it brings, as any import does.
+numbers such as ``0471`` stays text instead of being read as a number. The shared registry is
+read by the authority and every partner, so only staff (editors and admins) register and label
+its fields. A partner's import registers the new columns it brings as the partner's own
+fields, which only that partner sees (and at most ``PARTNER_FIELD_CAP`` of them).
 
 A field fixed to the wrong type is converted by an admin, with every stored value, in one
 transaction: all values convert and the type changes, or nothing changes and the refusal names
@@ -66,13 +67,16 @@ class FieldRegistry:
         self._languages = tuple(languages)
         self._clock = clock
 
-    async def list(self) -> list[FieldInfo]:
+    async def list(self, actor: Identity) -> list[FieldInfo]:
+        """The fields the actor may name: built-ins, shared ones, and a partner's own."""
         async with self._database.read_session() as session:
-            return await repository.list_fields(session)
+            return await repository.list_fields(session, actor.partner_id)
 
-    async def get(self, name: str) -> FieldInfo:
+    async def get(self, name: str, actor: Identity | None = None) -> FieldInfo:
+        """A field the actor sees (without an actor: a built-in or shared one)."""
+        partner_id = None if actor is None else actor.partner_id
         async with self._database.read_session() as session:
-            found = await repository.find_field(session, name)
+            found = await repository.find_field(session, name, partner_id)
         if found is None:
             raise NotFound(f"no field {name!r}")
         return found
@@ -88,6 +92,10 @@ class FieldRegistry:
             raise InvalidInput(f"{name!r}: {ATTRIBUTE_NAME_RULE}", where="name")
         clean = self._labels(labels)
         async with self._database.transaction() as session:
+            try:
+                await repository.check_new_fields(session, [name], None)
+            except repository.FieldsRefused as exc:
+                raise Conflict(str(exc)) from exc
             if not await repository.add_field(session, name, type_, clean):
                 existing = await repository.find_field(session, name)
                 kind = existing.type if existing else "registered"

@@ -3,15 +3,21 @@
 An attribute's type is fixed once registered (its values are stored typed) unless an admin
 converts the field and every stored value with it; its labels, what staff call it in each
 language, may change at any time.
+
+The shared registry is the authority's, and everyone reads it. A partner's import registers
+the new columns it brings as that partner's own fields (``partner_fields``): only that partner
+sees them, at most ``PARTNER_FIELD_CAP`` of them, and the two never share a name (a shared
+field is never registered again as a partner's; a name a partner holds is refused to the
+shared registry), so a name always means one type for whoever reads it (decision 0033).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,30 +25,95 @@ from audiences.contacts.field_labels import built_in_labels
 from audiences.contacts.model import BUILT_IN_FIELDS, FieldInfo, FieldType
 from audiences.segments.compiler import PARTNER
 from campaign.store.results import affected
-from campaign.store.tables import contacts, fields
+from campaign.store.tables import contacts, fields, partner_fields, partners
+
+# How many fields of its own a partner may have: room for any real file, not for a file that
+# floods the registry (a partner's import once added 10,000 names everyone saw).
+PARTNER_FIELD_CAP = 200
 
 
-async def load_registry(session: AsyncSession) -> Mapping[str, FieldType]:
-    """Every field a segment may name, with its type: built-ins first, then attributes."""
+class FieldsRefused(ValueError):
+    """New fields that may not be registered: a partner's cap, or a name a partner holds."""
+
+
+async def load_registry(
+    session: AsyncSession, partner_id: int | None = None
+) -> Mapping[str, FieldType]:
+    """Every field a segment may name, with its type: built-ins first, then the shared
+    attributes, then (for a partner) the partner's own."""
     rows = await session.execute(select(fields.c.name, fields.c.type).order_by(fields.c.name))
     registry: dict[str, FieldType] = dict(BUILT_IN_FIELDS)
     for name, type_ in rows:
         registry.setdefault(name, FieldType(type_))
+    if partner_id is not None:
+        for name, type_ in await _own_fields(session, partner_id):
+            registry.setdefault(name, FieldType(type_))
     return registry
 
 
-async def register_fields(session: AsyncSession, new: Mapping[str, FieldType]) -> None:
-    """Register attribute fields; a name registered already keeps the type it has."""
+async def _own_fields(session: AsyncSession, partner_id: int) -> list[tuple[str, str]]:
+    rows = await session.execute(
+        select(partner_fields.c.name, partner_fields.c.type)
+        .where(partner_fields.c.partner_id == partner_id)
+        .order_by(partner_fields.c.name)
+    )
+    return [(name, type_) for name, type_ in rows]
+
+
+async def check_new_fields(
+    session: AsyncSession, names: Collection[str], partner_id: int | None
+) -> None:
+    """FieldsRefused when ``names`` (none registered for the owner yet) may not be added: past
+    the partner's cap, or, for the shared registry, held by a partner as its own."""
+    if not names:
+        return
+    if partner_id is None:
+        held = await session.execute(
+            select(partner_fields.c.name).where(partner_fields.c.name.in_(sorted(names))).distinct()
+        )
+        taken = sorted(held.scalars())
+        if taken:
+            raise FieldsRefused(
+                f"a partner has fields of its own named {', '.join(taken)}: choose other "
+                "names (for an import's columns, a mapping) so that a name means one thing"
+            )
+        return
+    have = (
+        await session.execute(select(func.count()).where(partner_fields.c.partner_id == partner_id))
+    ).scalar_one()
+    if have + len(names) > PARTNER_FIELD_CAP:
+        raise FieldsRefused(
+            f"this file brings {len(names)} new fields and the partner has {have} of its own; "
+            f"a partner may have {PARTNER_FIELD_CAP} at most: import fewer columns (a mapping "
+            "names the ones to keep) or ask the authority to register shared fields"
+        )
+
+
+async def register_fields(
+    session: AsyncSession, new: Mapping[str, FieldType], partner_id: int | None = None
+) -> None:
+    """Register attribute fields, shared or (with ``partner_id``) that partner's own; a name
+    registered already keeps the type it has. FieldsRefused as ``check_new_fields`` says."""
+    table, keys, owner = fields, ["name"], dict[str, object]()
+    if partner_id is not None:
+        # One registration of a partner's fields at a time, so two imports cannot both pass
+        # the cap (SQLite writes one transaction at a time anyway).
+        await session.execute(
+            select(partners.c.id).where(partners.c.id == partner_id).with_for_update()
+        )
+        table, keys, owner = partner_fields, ["partner_id", "name"], {"partner_id": partner_id}
+    known = await load_registry(session, partner_id)
     rows: list[dict[str, object]] = [
-        {"name": name, "type": type_.value, "labels": {}}
+        {"name": name, "type": type_.value, "labels": {}} | owner
         for name, type_ in new.items()
-        if name not in BUILT_IN_FIELDS
+        if name not in known
     ]
     if not rows:
         return
+    await check_new_fields(session, [str(row["name"]) for row in rows], partner_id)
     dialect = session.get_bind().dialect.name
     insert_module = postgresql if dialect == "postgresql" else sqlite
-    statement = insert_module.insert(fields).on_conflict_do_nothing(index_elements=["name"])
+    statement = insert_module.insert(table).on_conflict_do_nothing(index_elements=keys)
     await session.execute(statement, rows)
 
 
@@ -50,21 +121,32 @@ def _built_in(name: str, type_: FieldType) -> FieldInfo:
     return FieldInfo(name, type_, built_in=True, labels=built_in_labels(name))
 
 
-async def list_fields(session: AsyncSession) -> list[FieldInfo]:
-    """The built-in fields in their documented order, then the attributes by name."""
+async def list_fields(session: AsyncSession, partner_id: int | None = None) -> list[FieldInfo]:
+    """The built-in fields in their documented order, then the shared attributes by name,
+    then (for a partner) the partner's own by name."""
     found = [_built_in(name, type_) for name, type_ in BUILT_IN_FIELDS.items()]
     found.append(_built_in(PARTNER, FieldType.TEXT))
-    rows = await session.execute(select(fields).order_by(fields.c.name))
-    found.extend(
-        FieldInfo(row.name, FieldType(row.type), built_in=False, labels=dict(row.labels))
-        for row in rows
-        if row.name not in BUILT_IN_FIELDS
-    )
+    rows = list(await session.execute(select(fields).order_by(fields.c.name)))
+    if partner_id is not None:
+        rows += await session.execute(
+            select(partner_fields)
+            .where(partner_fields.c.partner_id == partner_id)
+            .order_by(partner_fields.c.name)
+        )
+    seen = set(BUILT_IN_FIELDS)
+    for row in rows:
+        if row.name not in seen:
+            seen.add(row.name)
+            found.append(
+                FieldInfo(row.name, FieldType(row.type), built_in=False, labels=dict(row.labels))
+            )
     return found
 
 
-async def find_field(session: AsyncSession, name: str) -> FieldInfo | None:
-    return next((f for f in await list_fields(session) if f.name == name), None)
+async def find_field(
+    session: AsyncSession, name: str, partner_id: int | None = None
+) -> FieldInfo | None:
+    return next((f for f in await list_fields(session, partner_id) if f.name == name), None)
 
 
 async def add_field(

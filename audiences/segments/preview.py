@@ -212,13 +212,14 @@ async def _sample(
 async def preview(
     database: Database, query_text: str, *, partner_id: int | None, sample_size: int = 5
 ) -> Preview:
-    """Counts and a masked sample for a query; SegmentError if the query cannot be used."""
+    """Counts and a masked sample for a query over the contacts and fields ``partner_id``
+    sees (None: the authority's staff); SegmentError if the query cannot be used."""
     async with database.read_session() as session:
         if database.dialect == "postgresql":
             # Room for the household windows' sorts; JIT compiling costs more than it saves.
             await session.execute(text("SET LOCAL work_mem = '64MB'"))
             await session.execute(text("SET LOCAL jit = off"))
-        registry: Mapping[str, object] = await load_registry(session)
+        registry: Mapping[str, object] = await load_registry(session, partner_id)
         condition = and_(
             audience_condition(query_text, registry),
             contacts.c.erased_at.is_(None),

@@ -3,6 +3,8 @@
 Staff see and manage every segment; a partner only its own. Reading and previewing need any
 role; writing needs the ``contacts`` permission (editors, admins, partners). A query is parsed
 and compiled against the field registry before it is saved, so a saved segment always runs.
+Roles that may not read contacts (viewers, approvers) get counts only from a preview, with no
+sample, and may not filter on personal fields (audiences/segments/personal.py).
 
 Errors are campaign.kernel.errors: NotFound, Forbidden, Conflict, InvalidInput (``where="query"``,
 the message naming the line and column).
@@ -14,17 +16,19 @@ from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from audiences.contacts.fields import load_registry
-from audiences.segments import audience_condition, repository
+from audiences.segments import audience_condition, parse, repository
 from audiences.segments.errors import SegmentError
+from audiences.segments.personal import countable_fields_sentence, personal_conditions
 from audiences.segments.preview import Preview, preview
 from audiences.segments.repository import SavedSegment, SegmentInUse
+from campaign.kernel import limits
 from campaign.kernel.clock import Clock
 from campaign.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from campaign.kernel.identity import Identity, Permission
 from campaign.store.engine import Database
 from campaign.store.tables import campaigns
 
-MAX_SAMPLE = 20
+MAX_SAMPLE = limits.PREVIEW_SAMPLE_MAX
 
 
 def scope(actor: Identity) -> int | None:
@@ -61,13 +65,16 @@ async def _not_awaiting_a_start(session: AsyncSession, segment_id: int) -> None:
         )
 
 
-async def query_condition(session: AsyncSession, query: str) -> ColumnElement[bool]:
-    """The condition of ``query`` over the registry's fields (every contact when it is empty);
-    InvalidInput with the line and column when it cannot be used."""
+async def query_condition(
+    session: AsyncSession, query: str, partner_id: int | None = None
+) -> ColumnElement[bool]:
+    """The condition of ``query`` over the fields ``partner_id`` sees (the shared registry and
+    its own; every contact when it is empty); InvalidInput with the line and column when it
+    cannot be used."""
     if not query.strip():
         return true()
     try:
-        return audience_condition(query, await load_registry(session))
+        return audience_condition(query, await load_registry(session, partner_id))
     except SegmentError as exc:
         raise _invalid(exc) from exc
 
@@ -91,7 +98,7 @@ class Segments:
     async def create(self, actor: Identity, name: str, query: str) -> SavedSegment:
         _may_write(actor)
         async with self._database.transaction() as session:
-            await query_condition(session, query)
+            await query_condition(session, query, scope(actor))
             segment_id = await repository.insert_segment(
                 session,
                 name=name,
@@ -105,7 +112,7 @@ class Segments:
     async def update(self, actor: Identity, segment_id: int, name: str, query: str) -> SavedSegment:
         _may_write(actor)
         async with self._database.transaction() as session:
-            await query_condition(session, query)
+            await query_condition(session, query, scope(actor))
             current = await repository.get_segment(session, segment_id, scope(actor))
             if current is not None and current.query != query:
                 await _not_awaiting_a_start(session, segment_id)
@@ -127,9 +134,28 @@ class Segments:
             raise NotFound(f"no segment {segment_id}")
 
     async def preview(self, actor: Identity, query: str, sample_size: int = 5) -> Preview:
-        """Counts and a masked sample, over the contacts the actor may see."""
+        """Counts and a masked sample, over the contacts the actor may see; counts only, and
+        no condition on personal fields, for a role that may not read contacts."""
         size = max(0, min(sample_size, MAX_SAMPLE))
+        if not actor.reads_personal_data:
+            _counts_only(actor, query)
+            size = 0
         try:
             return await preview(self._database, query, partner_id=scope(actor), sample_size=size)
         except SegmentError as exc:
             raise _invalid(exc) from exc
+
+
+def _counts_only(actor: Identity, query: str) -> None:
+    """Forbidden when ``query`` filters on personal fields, for an actor that may count
+    people but not read them; InvalidInput when it is not a query."""
+    try:
+        personal = personal_conditions(parse(query))
+    except SegmentError as exc:
+        raise _invalid(exc) from exc
+    if personal:
+        raise Forbidden(
+            f"a {actor.role} may count people but not filter them on personal data: "
+            f"{', '.join(str(p) for p in personal)}; a preview for this role may use "
+            f"{countable_fields_sentence()}"
+        )

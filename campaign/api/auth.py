@@ -1,7 +1,8 @@
 """Bearer API keys for ``/api/v1``: every request but the OpenAPI document needs one.
 
-Each request looks its key up again, so a key revoked a moment ago is refused on the next one:
-there is no cache of keys to outlive a revocation.
+Each request looks its key and the key's user up again, so a key revoked or expired a moment
+ago is refused on the next one, and a user's new role or partner applies at once: there is no
+cache of keys to outlive a change (decision 0033).
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ async def api_key_middleware(request: web.Request, handler: Handler) -> web.Stre
     scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         return _unauthorised("send an API key as 'Authorization: Bearer KEY'")
-    found = await services(request).accounts.authenticate(secret.strip())
+    # Every key is ASCII; other text (or bytes that were not UTF-8) is no key, not a 500.
+    key = secret.strip()
+    found = await services(request).accounts.authenticate(key) if key.isascii() else None
     if found is None:
-        return _unauthorised("the API key is unknown or revoked")
+        return _unauthorised("the API key is unknown or revoked, or it has expired")
     request[IDENTITY] = found
     return await handler(request)
 

@@ -7,13 +7,21 @@ from typing import Any
 
 from aiohttp import web
 
+from campaign.api.answers import json_response
 from campaign.api.bodies import campaign_id as path_campaign_id
 from campaign.api.bodies import int_param
-from campaign.api.campaign_messages import MAX_PAGE, decode_cursor, encode_cursor
+from campaign.api.campaign_messages import (
+    CURSOR,
+    MAX_PAGE,
+    decode_cursor,
+    encode_cursor,
+    listed,
+)
 from campaign.api.context import identity, services
 from campaign.api.csv_answers import delimiter_of, stream_csv
 from campaign.api.docparts import CAMPAIGN_ID, CSV_ANSWER, DELIMITER, ERRORS, json_answer, ref
 from campaign.campaigns.exclusions import ExcludedBecause, Exclusion
+from campaign.kernel import limits
 from campaign.kernel.channel import Channel
 from campaign.kernel.errors import InvalidInput
 
@@ -22,12 +30,7 @@ _CODES = sorted(r.value for r in ExcludedBecause)
 
 def _reasons(request: web.Request) -> set[ExcludedBecause]:
     """``reason``, repeated or comma-separated; ``opted out`` reads as ``opted_out``."""
-    names = [
-        value.strip().lower().replace(" ", "_")
-        for raw in request.query.getall("reason", [])
-        for value in raw.split(",")
-        if value.strip()
-    ]
+    names = [value.lower().replace(" ", "_") for value in listed(request, "reason")]
     wrong = [n for n in names if n not in _CODES]
     if wrong:
         raise InvalidInput(
@@ -59,7 +62,7 @@ async def list_exclusions(request: web.Request) -> web.Response:
         identity(request), campaign_id, reasons=reasons, after_id=after, limit=limit
     )
     following = encode_cursor(page.next_after) if page.next_after is not None else None
-    return web.json_response(
+    return json_response(
         {"items": [exclusion_json(e) for e in page.items], "next_cursor": following}
     )
 
@@ -77,7 +80,7 @@ _REASON = {
     "name": "reason",
     "in": "query",
     "description": "Reasons, repeated or comma-separated (opted out reads as opted_out)",
-    "schema": {"type": "array", "items": {"enum": _CODES}},
+    "schema": {"type": "array", "items": {"enum": _CODES}, "maxItems": limits.QUERY_LIST_MAX},
     "style": "form",
     "explode": True,
 }
@@ -104,7 +107,7 @@ OPENAPI_PATHS: dict[str, Any] = {
                     "in": "query",
                     "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE},
                 },
-                {"name": "cursor", "in": "query", "schema": {"type": "string"}},
+                CURSOR,
             ],
             "responses": {
                 "200": json_answer("ExclusionPage", "one page of people left out"),

@@ -13,6 +13,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from campaign.api.answers import json_response
 from campaign.api.bodies import campaign_id as _id
 from campaign.api.bodies import channel_param, int_param, read_model
 from campaign.api.context import identity, services
@@ -30,12 +31,13 @@ from campaign.campaigns.messages import MAX_SETTLE_REASON
 from campaign.delivery.listing import DeliveryEvent, MessageFilter
 from campaign.delivery.model import MessageRecord
 from campaign.delivery.states import MessageState
+from campaign.kernel import limits
 from campaign.kernel.channel import Channel
 from campaign.kernel.errors import InvalidInput
 
-MAX_PAGE = 1000
-MAX_IDS = 10_000
-MAX_REASON_FILTER = 500
+MAX_PAGE = limits.PAGE_MAX
+MAX_IDS = limits.MESSAGE_IDS_MAX
+MAX_REASON_FILTER = limits.REASON_FILTER_MAX
 _CURSOR_PREFIX = "after:"
 _LANGUAGE_CODE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?")
 
@@ -82,9 +84,28 @@ def decode_cursor(cursor: str) -> int:
 
 def _listed(request: web.Request, name: str) -> list[str]:
     """A query parameter given several times or comma-separated, as one list."""
-    return [
+    return listed(request, name)
+
+
+def listed(request: web.Request, name: str) -> list[str]:
+    """A query parameter given several times or comma-separated, as one list of at most
+    ``limits.QUERY_LIST_MAX`` values."""
+    values = [
         v.strip() for raw in request.query.getall(name, []) for v in raw.split(",") if v.strip()
     ]
+    if len(values) > limits.QUERY_LIST_MAX:
+        raise InvalidInput(
+            f"{name}: at most {limits.QUERY_LIST_MAX} values, not {len(values)}", where=name
+        )
+    return values
+
+
+# A page's cursor: what next_cursor said; only the request line bounds it.
+CURSOR: dict[str, Any] = {
+    "name": "cursor",
+    "in": "query",
+    "schema": {"type": "string", "maxLength": limits.REQUEST_LINE_MAX},
+}
 
 
 def _states(request: web.Request) -> set[MessageState]:
@@ -182,7 +203,7 @@ async def list_messages(request: web.Request) -> web.Response:
         message_json(r) | {"events": [event_json(e) for e in page.events.get(r.id, ())]}
         for r in page.items
     ]
-    return web.json_response({"items": items, "next_cursor": following})
+    return json_response({"items": items, "next_cursor": following})
 
 
 async def messages_csv(request: web.Request) -> web.StreamResponse:
@@ -199,7 +220,7 @@ async def resend_messages(request: web.Request) -> web.Response:
     done = await services(request).campaign_messages.resend_unknown(
         identity(request), campaign_id, body.message_ids, confirmed=body.confirm
     )
-    return web.json_response({"resent": done.count, "ignored": done.ignored})
+    return json_response({"resent": done.count, "ignored": done.ignored})
 
 
 async def settle_messages(request: web.Request) -> web.Response:
@@ -208,7 +229,7 @@ async def settle_messages(request: web.Request) -> web.Response:
     done = await services(request).campaign_messages.settle_unknown(
         identity(request), campaign_id, body.reason, body.message_ids
     )
-    return web.json_response({"settled": done.count, "ignored": done.ignored})
+    return json_response({"settled": done.count, "ignored": done.ignored})
 
 
 _WHO = "Editors and admins (Permission campaigns); a partner acts only on its own campaigns."
@@ -218,7 +239,11 @@ _FILTERS: list[dict[str, Any]] = [
         "name": "state",
         "in": "query",
         "description": "Message states, repeated or comma-separated",
-        "schema": {"type": "array", "items": {"enum": [s.value for s in MessageState]}},
+        "schema": {
+            "type": "array",
+            "items": {"enum": [s.value for s in MessageState]},
+            "maxItems": limits.QUERY_LIST_MAX,
+        },
         "style": "form",
         "explode": True,
     },
@@ -227,7 +252,11 @@ _FILTERS: list[dict[str, Any]] = [
         "name": "language",
         "in": "query",
         "description": "Languages the messages were written in, repeated or comma-separated",
-        "schema": {"type": "array", "items": {"type": "string"}},
+        "schema": {
+            "type": "array",
+            "items": {"type": "string", "maxLength": limits.LANGUAGE_CODE_MAX},
+            "maxItems": limits.QUERY_LIST_MAX,
+        },
         "style": "form",
         "explode": True,
     },
@@ -261,7 +290,7 @@ OPENAPI_PATHS: dict[str, Any] = {
                     "in": "query",
                     "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE},
                 },
-                {"name": "cursor", "in": "query", "schema": {"type": "string"}},
+                CURSOR,
             ],
             "responses": {"200": json_answer("MessagePage", "one page of messages"), **ERRORS},
         },

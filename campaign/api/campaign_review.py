@@ -7,17 +7,19 @@ from typing import Any
 
 from aiohttp import web
 
+from campaign.api.answers import json_response
 from campaign.api.bodies import campaign_id as _id
 from campaign.api.bodies import channel_param, int_param, path_id
 from campaign.api.context import identity, services
 from campaign.api.docparts import CAMPAIGN_ID, ERRORS, json_answer
 from campaign.api.messages import staff_language
 from campaign.campaigns.approval import ProofRequest
+from campaign.kernel import limits
 from campaign.kernel.channel import Channel
 from campaign.kernel.errors import InvalidInput
 from campaign.messages.language import SUPPORTED_LANGUAGES
 
-MAX_PROOFS = 20
+MAX_PROOFS = limits.PROOFS_MAX
 
 
 async def preview_messages(request: web.Request) -> web.Response:
@@ -31,23 +33,23 @@ async def preview_messages(request: web.Request) -> web.Response:
     first = int_param(request, "limit", 3, low=1, high=MAX_PROOFS)
     wanted = ProofRequest(channel, language, first, staff_language(request))
     proofs = await services(request).proofs.for_staff(identity(request), _id(request), wanted)
-    return web.json_response({"items": [p.as_json() for p in proofs]})
+    return json_response({"items": [p.as_json() for p in proofs]})
 
 
 async def message_copy(request: web.Request) -> web.Response:
     message_id = path_id(request, "message_id", "message")
     copy = await services(request).proofs.message_copy(identity(request), _id(request), message_id)
-    return web.json_response(copy)
+    return json_response(copy)
 
 
 async def run_checks(request: web.Request) -> web.Response:
     report = await services(request).campaigns.checks(identity(request), _id(request))
-    return web.json_response(report.as_json())
+    return json_response(report.as_json())
 
 
 async def campaign_history(request: web.Request) -> web.Response:
     entries = await services(request).campaigns.history(identity(request), _id(request))
-    return web.json_response({"items": [e.as_json() for e in entries]})
+    return json_response({"items": [e.as_json() for e in entries]})
 
 
 OPENAPI_PATHS: dict[str, Any] = {

@@ -6,13 +6,15 @@ from datetime import UTC, datetime, time
 from typing import Annotated, Any
 
 from aiohttp import web
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from campaign.api.answers import json_response
+from campaign.api.bodies import Moment, int_param, read_model
 from campaign.api.bodies import campaign_id as _id
-from campaign.api.bodies import int_param, read_model
 from campaign.api.context import identity, services
 from campaign.campaigns.model import Campaign, CampaignDraft, QuietHours
 from campaign.campaigns.states import STAFF_ACTIONS, CampaignAction
+from campaign.kernel import limits
 from campaign.kernel.errors import NotFound
 
 
@@ -24,24 +26,28 @@ class QuietHoursBody(BaseModel):
 
 # Why the service's default quiet hours do not hold for a campaign: kept, shown to the approver.
 QuietHoursOverride = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=limits.REASON_MAX)
 ]
+_Language = Annotated[str, Field(max_length=limits.LANGUAGE_CODE_MAX)]
+_Channel = Annotated[str, Field(max_length=limits.CHANNEL_NAME_MAX)]
 
 
 class CampaignBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1, max_length=limits.NAME_MAX)
     template_version_id: int
     # Whom it is for: a saved segment (read again when each run starts) or a query of its own.
     segment_id: int | None = None
-    audience_query: str = ""
-    starts_at: AwareDatetime
-    channels: tuple[str, ...] = ("sms", "email")
+    audience_query: str = Field(default="", max_length=limits.SEGMENT_QUERY_MAX)
+    starts_at: Moment
+    channels: tuple[_Channel, ...] = Field(default=("sms", "email"), max_length=2)
     honour_contact_channel: bool = True
     # When the chosen channel fails for good, try the campaign's other channel once.
     channel_fallback: bool = False
-    language_fallback: tuple[str, ...] = ("en", "fr", "nl")
-    window_ends_at: AwareDatetime | None = None
+    language_fallback: tuple[_Language, ...] = Field(
+        default=("en", "fr", "nl"), max_length=limits.LANGUAGES_MAX
+    )
+    window_ends_at: Moment | None = None
     quiet_hours: QuietHoursBody | None = None
     quiet_hours_override: QuietHoursOverride | None = Field(
         default=None,
@@ -51,7 +57,7 @@ class CampaignBody(BaseModel):
     rate_per_second: float = Field(default=10.0, gt=0)  # at most the channels' rates
     spend_cap: float | None = Field(default=None, ge=0)
     sms_segment_cap: int | None = Field(default=None, ge=1, le=10)
-    measure_ids: tuple[int, ...] = ()
+    measure_ids: tuple[int, ...] = Field(default=(), max_length=limits.CAMPAIGN_MEASURES_MAX)
 
     def draft(self) -> CampaignDraft:
         quiet = self.quiet_hours
@@ -77,36 +83,37 @@ class CampaignBody(BaseModel):
 
 class ActionBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    reason: str | None = None
+    reason: str | None = Field(default=None, max_length=limits.REASON_MAX)
 
 
 async def list_campaigns(request: web.Request) -> web.Response:
     limit = int_param(request, "limit", 50, low=1, high=200)
     offset = int_param(request, "offset", 0, low=0, high=10**9)
     found = await services(request).campaigns.visible(identity(request), limit=limit, offset=offset)
-    items = [await _with_stats(request, c) for c in found]
-    return web.json_response({"items": items, "limit": limit, "offset": offset})
+    stats = await services(request).stats.of_each([c.id for c in found])
+    items = [await _with_stats(request, c, stats[c.id]) for c in found]
+    return json_response({"items": items, "limit": limit, "offset": offset})
 
 
 async def get_campaign(request: web.Request) -> web.Response:
     campaign = await services(request).campaigns.get(identity(request), _id(request))
-    return web.json_response(await _with_stats(request, campaign))
+    return json_response(await _with_stats(request, campaign))
 
 
 async def get_stats(request: web.Request) -> web.Response:
     campaign = await services(request).campaigns.get(identity(request), _id(request))
-    return web.json_response(await services(request).stats.of(campaign.id))
+    return json_response(await services(request).stats.of(campaign.id))
 
 
 async def preview_campaign(request: web.Request) -> web.Response:
     campaign = await services(request).campaigns.get(identity(request), _id(request))
-    return web.json_response(await services(request).costs.preview(campaign))
+    return json_response(await services(request).costs.preview(campaign))
 
 
 async def create_campaign(request: web.Request) -> web.Response:
     body = await read_model(request, CampaignBody)
     campaign = await services(request).campaigns.create(identity(request), body.draft())
-    response = web.json_response(await _with_stats(request, campaign), status=201)
+    response = json_response(await _with_stats(request, campaign), status=201)
     response.headers["Location"] = f"/api/v1/campaigns/{campaign.id}"
     return response
 
@@ -114,7 +121,7 @@ async def create_campaign(request: web.Request) -> web.Response:
 async def edit_campaign(request: web.Request) -> web.Response:
     body = await read_model(request, CampaignBody)
     campaign = await services(request).campaigns.edit(identity(request), _id(request), body.draft())
-    return web.json_response(await _with_stats(request, campaign))
+    return json_response(await _with_stats(request, campaign))
 
 
 async def act_on_campaign(request: web.Request) -> web.Response:
@@ -123,7 +130,7 @@ async def act_on_campaign(request: web.Request) -> web.Response:
     campaign = await services(request).campaigns.act(
         identity(request), _id(request), action, reason=body.reason
     )
-    return web.json_response(await _with_stats(request, campaign))
+    return json_response(await _with_stats(request, campaign))
 
 
 def _action(name: str) -> CampaignAction:
@@ -137,11 +144,14 @@ def _action(name: str) -> CampaignAction:
     return action
 
 
-async def _with_stats(request: web.Request, campaign: Campaign) -> dict[str, Any]:
+async def _with_stats(
+    request: web.Request, campaign: Campaign, stats: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The campaign with its hold and stats; a list passes the stats it read for its page."""
     held = await services(request).holds.held(campaign)
     return campaign_json(campaign) | {
         "held": held.as_json() if held else None,
-        "stats": await services(request).stats.of(campaign.id),
+        "stats": stats if stats is not None else await services(request).stats.of(campaign.id),
     }
 
 

@@ -8,10 +8,12 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from audiences.contacts.model import ImportReport
-from campaign.api.bodies import int_param, path_id, read_model
+from campaign.api.answers import json_response
+from campaign.api.bodies import FILE_BODY_LIMIT, int_param, path_id, read_body, read_model
 from campaign.api.context import identity, services
 from campaign.api.csv_answers import delimiter_of, stream_csv
 from campaign.api.docparts import CSV_ANSWER, DELIMITER, ERRORS, json_answer, ref
+from campaign.kernel import limits
 from campaign.kernel.channel import Channel
 from campaign.kernel.errors import InvalidInput
 
@@ -19,7 +21,7 @@ from campaign.kernel.errors import InvalidInput
 class OptOutBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     channel: Literal["sms", "email"]
-    reason: str = Field(min_length=1, max_length=150)
+    reason: str = Field(min_length=1, max_length=limits.OPT_OUT_REASON_MAX)
 
 
 def parse_mapping(text: str) -> dict[str, str]:
@@ -69,7 +71,7 @@ def report_json(report: ImportReport) -> dict[str, Any]:
 
 
 async def import_contacts(request: web.Request) -> web.Response:
-    data = await request.read()
+    data = await read_body(request, FILE_BODY_LIMIT, what="a contact file")
     if not data.strip():
         raise InvalidInput("the request body must be the CSV or XLSX file", where="body")
     report = await services(request).records.import_file(
@@ -78,7 +80,7 @@ async def import_contacts(request: web.Request) -> web.Response:
         dry_run=_flag(request, "dry_run"),
         mapping=parse_mapping(request.query.get("map", "")),
     )
-    return web.json_response(report_json(report))
+    return json_response(report_json(report))
 
 
 async def list_contacts(request: web.Request) -> web.Response:
@@ -89,7 +91,7 @@ async def list_contacts(request: web.Request) -> web.Response:
         identity(request), query, after_id=after, limit=limit
     )
     following = items[-1]["id"] if len(items) == limit else None
-    return web.json_response({"items": items, "limit": limit, "next_after": following})
+    return json_response({"items": items, "limit": limit, "next_after": following})
 
 
 async def export_contacts_csv(request: web.Request) -> web.StreamResponse:
@@ -103,7 +105,7 @@ async def export_contacts_csv(request: web.Request) -> web.StreamResponse:
 
 async def export_contact(request: web.Request) -> web.Response:
     data = await services(request).records.export_contact(identity(request), _id(request))
-    return web.json_response(data)
+    return json_response(data)
 
 
 async def erase_contact(request: web.Request) -> web.Response:
@@ -117,9 +119,7 @@ async def opt_out_contact(request: web.Request) -> web.Response:
     changed = await services(request).records.opt_out(
         identity(request), contact_id, Channel(body.channel), body.reason
     )
-    return web.json_response(
-        {"contact_id": contact_id, "channel": body.channel, "changed": changed}
-    )
+    return json_response({"contact_id": contact_id, "channel": body.channel, "changed": changed})
 
 
 def _id(request: web.Request) -> int:
@@ -143,7 +143,7 @@ OPENAPI_PATHS: dict[str, Any] = {
                     "name": "query",
                     "in": "query",
                     "description": "A query in the segment language (docs/segments.md)",
-                    "schema": {"type": "string"},
+                    "schema": {"type": "string", "maxLength": limits.SEGMENT_QUERY_MAX},
                 },
                 {"name": "after", "in": "query", "schema": {"type": "integer", "minimum": 0}},
                 {
@@ -176,7 +176,7 @@ OPENAPI_PATHS: dict[str, Any] = {
                         "Says which field a file column holds: old:new,old2:new2 (columns "
                         "headed with a field's name or label need none)"
                     ),
-                    "schema": {"type": "string"},
+                    "schema": {"type": "string", "maxLength": limits.REQUEST_LINE_MAX},
                 },
             ],
             "requestBody": {
@@ -201,7 +201,11 @@ OPENAPI_PATHS: dict[str, Any] = {
                 "exports only the contacts its partner owns or is linked to."
             ),
             "parameters": [
-                {"name": "query", "in": "query", "schema": {"type": "string"}},
+                {
+                    "name": "query",
+                    "in": "query",
+                    "schema": {"type": "string", "maxLength": limits.SEGMENT_QUERY_MAX},
+                },
                 DELIMITER,
             ],
             "responses": {

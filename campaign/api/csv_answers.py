@@ -44,6 +44,9 @@ async def stream_csv(
             }
         )
         await response.prepare(request)
+        if request.method == "HEAD":  # the headers only: a body would break the connection
+            await response.write_eof()
+            return response
         try:
             await response.write("\ufeff".encode() + csv_lines(first, delimiter))
             async for rows in table:

@@ -5,16 +5,18 @@ from __future__ import annotations
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
+from campaign.api.answers import json_response
 from campaign.api.bodies import read_model
 from campaign.api.context import identity, services
 from campaign.api.docparts import ERRORS, json_answer, json_body
+from campaign.kernel import limits
 
 
 class StopBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: str | None = Field(
         default=None,
-        max_length=500,
+        max_length=limits.REASON_MAX,
         description="Required: why all sending stops; kept with who stopped it and when.",
     )
 
@@ -23,7 +25,7 @@ async def get_switch(request: web.Request) -> web.Response:
     found = services(request)
     state = await found.switch.status()
     circuits = await found.switch.refusing_accounts()
-    return web.json_response(
+    return json_response(
         state.as_json()
         | {
             "open_circuits": [c.as_json() for c in circuits],
@@ -35,12 +37,12 @@ async def get_switch(request: web.Request) -> web.Response:
 async def stop_sending(request: web.Request) -> web.Response:
     body = await read_model(request, StopBody, optional=True)  # no reason: the service says so
     change = await services(request).switch.stop(identity(request), body.reason)
-    return web.json_response(change.state.as_json() | {"changed": change.changed})
+    return json_response(change.state.as_json() | {"changed": change.changed})
 
 
 async def resume_sending(request: web.Request) -> web.Response:
     change = await services(request).switch.resume(identity(request))
-    return web.json_response(change.state.as_json() | {"changed": change.changed})
+    return json_response(change.state.as_json() | {"changed": change.changed})
 
 
 _CHANGED = json_answer(

@@ -1,7 +1,8 @@
 """The field registry: every field a segment may name, its type and its labels per language.
 
 Any role reads it; editors and admins register attributes ahead of an import and label them;
-admins convert a field fixed to the wrong type, with every value stored for it.
+admins convert a field fixed to the wrong type, with every value stored for it. A partner's
+own fields (registered by its imports) are listed to that partner only.
 """
 
 from __future__ import annotations
@@ -13,26 +14,31 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from audiences.contacts.conversion import SHOWN_FAILURES, FieldConversion
 from audiences.contacts.field_service import FieldRegistry
+from audiences.contacts.fields import PARTNER_FIELD_CAP
 from audiences.contacts.model import FieldInfo, FieldType
+from campaign.api.answers import json_response
 from campaign.api.bodies import read_model
 from campaign.api.context import identity, services
 from campaign.api.docparts import ERRORS, json_answer, json_body, ref
+from campaign.kernel import limits
 from campaign.messages.language import SUPPORTED_LANGUAGES
 
-_Label = Annotated[str, Field(min_length=1, max_length=100)]
+_Label = Annotated[str, Field(min_length=1, max_length=limits.FIELD_LABEL_MAX)]
+_Language = Annotated[str, Field(max_length=limits.LANGUAGE_CODE_MAX)]
+_Labels = Annotated[dict[_Language, _Label], Field(max_length=limits.LANGUAGES_MAX)]
 _Type = Literal["text", "number", "date", "boolean"]
 
 
 class FieldBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=64)
+    name: str = Field(min_length=1, max_length=limits.FIELD_NAME_MAX)
     type: _Type
-    labels: dict[str, _Label] = Field(default_factory=dict)
+    labels: _Labels = Field(default_factory=dict)
 
 
 class LabelsBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    labels: dict[str, _Label]
+    labels: _Labels
     type: _Type | None = None
 
 
@@ -55,13 +61,13 @@ def field_json(info: FieldInfo) -> dict[str, Any]:
 
 
 async def list_fields(request: web.Request) -> web.Response:
-    found = await _registry(request).list()
-    return web.json_response({"items": [field_json(f) for f in found]})
+    found = await _registry(request).list(identity(request))
+    return json_response({"items": [field_json(f) for f in found]})
 
 
 async def get_field(request: web.Request) -> web.Response:
-    found = await _registry(request).get(request.match_info["name"])
-    return web.json_response(field_json(found))
+    found = await _registry(request).get(request.match_info["name"], identity(request))
+    return json_response(field_json(found))
 
 
 async def create_field(request: web.Request) -> web.Response:
@@ -69,7 +75,7 @@ async def create_field(request: web.Request) -> web.Response:
     created = await _registry(request).define(
         identity(request), body.name, FieldType(body.type), body.labels
     )
-    response = web.json_response(field_json(created), status=201)
+    response = json_response(field_json(created), status=201)
     response.headers["Location"] = f"/api/v1/fields/{created.name}"
     return response
 
@@ -80,7 +86,7 @@ async def relabel_field(request: web.Request) -> web.Response:
     changed = await _registry(request).relabel(
         identity(request), request.match_info["name"], body.labels, type_
     )
-    return web.json_response(field_json(changed))
+    return json_response(field_json(changed))
 
 
 async def convert_field(request: web.Request) -> web.Response:
@@ -88,7 +94,7 @@ async def convert_field(request: web.Request) -> web.Response:
     done = await _registry(request).convert(
         identity(request), request.match_info["name"], FieldType(body.type)
     )
-    return web.json_response(conversion_json(done))
+    return json_response(conversion_json(done))
 
 
 def conversion_json(done: FieldConversion) -> dict[str, Any]:
@@ -100,13 +106,22 @@ def conversion_json(done: FieldConversion) -> dict[str, Any]:
     }
 
 
-_NAME = {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}
+_NAME = {
+    "name": "name",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "maxLength": limits.FIELD_NAME_MAX},
+}
 _LANGUAGES = ", ".join(SUPPORTED_LANGUAGES)
 
 OPENAPI_PATHS: dict[str, Any] = {
     "/api/v1/fields": {
         "get": {
-            "summary": "Every field a segment may name: built-in fields, then attributes",
+            "summary": "Every field a segment may name: built-in fields, then shared "
+            "attributes, then (for a partner) the partner's own",
+            "description": "A partner's import registers the new columns it brings as the "
+            f"partner's own fields: only that partner sees them, {PARTNER_FIELD_CAP} at most "
+            "per partner.",
             "responses": {"200": json_answer("FieldList", "the registry"), **ERRORS},
         },
         "post": {

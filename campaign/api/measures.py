@@ -3,36 +3,42 @@
 from __future__ import annotations
 
 from datetime import UTC
+from typing import Annotated
 
 from aiohttp import web
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from campaign.api.bodies import int_param, path_id, read_model
+from campaign.api.answers import json_response
+from campaign.api.bodies import Moment, int_param, path_id, read_model
 from campaign.api.context import identity, services
 from campaign.api.docparts import ERRORS, json_answer, json_body, ref
+from campaign.kernel import limits
 from campaign.measures import Catalogue, Level, MeasureDraft, MeasureStatus, Texts
 
 
 class TextsBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    title: str = Field(min_length=1, max_length=200)
-    summary: str = ""
-    how_to: str = ""
+    title: str = Field(min_length=1, max_length=limits.NAME_MAX)
+    summary: str = Field(default="", max_length=limits.MEASURE_TEXT_MAX)
+    how_to: str = Field(default="", max_length=limits.MEASURE_TEXT_MAX)
+
+
+_Language = Annotated[str, Field(max_length=limits.LANGUAGE_CODE_MAX)]
 
 
 class MeasureBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,99}$")
     level: Level
-    theme: str = Field(min_length=1, max_length=64)
+    theme: str = Field(min_length=1, max_length=limits.THEME_MAX)
     status: MeasureStatus = MeasureStatus.NEW
-    translations: dict[str, TextsBody]
-    amount: str | None = None
-    eligibility: str | None = None
-    valid_from: AwareDatetime | None = None
-    valid_until: AwareDatetime | None = None
-    contact_point: str | None = None
-    link: str | None = None
+    translations: dict[_Language, TextsBody] = Field(max_length=limits.LANGUAGES_MAX)
+    amount: str | None = Field(default=None, max_length=limits.AMOUNT_MAX)
+    eligibility: str | None = Field(default=None, max_length=limits.SEGMENT_QUERY_MAX)
+    valid_from: Moment | None = None
+    valid_until: Moment | None = None
+    contact_point: str | None = Field(default=None, max_length=limits.CONTACT_POINT_MAX)
+    link: str | None = Field(default=None, max_length=limits.LINK_MAX)
 
     def draft(self) -> MeasureDraft:
         return MeasureDraft(
@@ -64,19 +70,17 @@ async def list_measures(request: web.Request) -> web.Response:
     limit = int_param(request, "limit", 100, low=1, high=500)
     offset = int_param(request, "offset", 0, low=0, high=10**9)
     found = await _catalogue(request).list(limit=limit, offset=offset)
-    return web.json_response(
-        {"items": [m.as_json() for m in found], "limit": limit, "offset": offset}
-    )
+    return json_response({"items": [m.as_json() for m in found], "limit": limit, "offset": offset})
 
 
 async def get_measure(request: web.Request) -> web.Response:
-    return web.json_response((await _catalogue(request).get(_id(request))).as_json())
+    return json_response((await _catalogue(request).get(_id(request))).as_json())
 
 
 async def create_measure(request: web.Request) -> web.Response:
     body = await read_model(request, MeasureBody)
     measure = await _catalogue(request).create(identity(request), body.draft())
-    response = web.json_response(measure.as_json(), status=201)
+    response = json_response(measure.as_json(), status=201)
     response.headers["Location"] = f"/api/v1/measures/{measure.id}"
     return response
 
@@ -84,7 +88,7 @@ async def create_measure(request: web.Request) -> web.Response:
 async def update_measure(request: web.Request) -> web.Response:
     body = await read_model(request, MeasureBody)
     measure = await _catalogue(request).update(identity(request), _id(request), body.draft())
-    return web.json_response(measure.as_json())
+    return json_response(measure.as_json())
 
 
 _BODY = json_body("MeasureBody")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from aiohttp import web
@@ -19,10 +20,23 @@ from campaign.api import (
     segments,
     templates,
 )
+from campaign.api.answers import json_response
 from campaign.api.campaigns import ActionBody, CampaignBody
-from campaign.api.docparts import ERRORS, json_answer
+from campaign.api.docparts import ERRORS, PROBLEM, json_answer
+from campaign.api.problems import INVALID_INPUT, KINDS, PROBLEM_BASE, REQUEST_ID_HEADER
 from campaign.campaigns.states import STAFF_ACTIONS, CampaignState
 
+JSON = "application/json"
+# aiohttp's HTTP layer answers a request it cannot read (a request line or a header over
+# 8 KiB, bytes that are not HTTP) with a plain-text 400 before any route or middleware sees it.
+UNREADABLE: dict[str, Any] = {
+    "description": "the request cannot be read: a request line or header longer than 8 KiB "
+    "(text/plain, from the HTTP server), or a body the route cannot parse (a problem)",
+    "content": {
+        "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}},
+        "text/plain": {"schema": {"type": "string"}},
+    },
+}
 _INTRO = (
     "Plain-language SMS and email campaigns. Authenticate with 'Authorization: Bearer KEY' "
     "(keys from `campaign api-keys create`). Errors are RFC 9457 problem details."
@@ -225,17 +239,58 @@ def _schemas() -> dict[str, Any]:
         },
         "CampaignBody": CampaignBody.model_json_schema(ref_template="#/components/schemas/{model}"),
         "ActionBody": ActionBody.model_json_schema(),
-        "Problem": {
-            "type": "object",
-            "properties": {
-                "type": {"type": "string"},
-                "title": {"type": "string"},
-                "status": {"type": "integer"},
-                "detail": {"type": "string"},
-                "where": {"type": "string"},
+        "Problem": problem_schema(),
+    }
+
+
+def problem_schema() -> dict[str, Any]:
+    """RFC 9457 problem details as campaign.api.problems writes them."""
+    kinds = ", ".join(f"{k.slug} ({k.status})" for k in KINDS)
+    return {
+        "type": "object",
+        "required": ["type", "title", "status", "detail"],
+        "properties": {
+            "type": {
+                "type": "string",
+                "format": "uri",
+                "description": f"{PROBLEM_BASE}<kind>, one of: {kinds}; an identifier, not a "
+                "page to fetch",
+                "examples": [INVALID_INPUT.type],
             },
+            "title": {"type": "string"},
+            "status": {"type": "integer"},
+            "detail": {"type": "string"},
+            "where": {
+                "type": "string",
+                "description": "what is wrong: a body member (measure_ids.1), a parameter, "
+                "a header, or body",
+            },
+            "request_id": {
+                "type": "string",
+                "description": "500 only: the id the log keeps the fault under (also the "
+                f"{REQUEST_ID_HEADER} header)",
+            },
+            "would_resend": {"type": "integer", "description": "409 of a resend only"},
         },
     }
+
+
+def _with_boundary_answers(paths: dict[str, Any]) -> dict[str, Any]:
+    """Every operation may be sent what the HTTP server cannot read (400) or be our fault
+    (500); one that reads a body may find it too large (413), a JSON one in another charset
+    (415): the error boundary answers these everywhere."""
+    paths = copy.deepcopy(paths)  # the modules' own tables stay as they are
+    for item in paths.values():
+        for method, operation in item.items():
+            if method == "parameters" or not isinstance(operation, dict):
+                continue
+            body = operation.get("requestBody", {}).get("content", {})
+            answers = ["500", *(["413"] if body else []), *(["415"] if JSON in body else [])]
+            responses = operation.setdefault("responses", {})
+            responses.setdefault("400", UNREADABLE)
+            for status in answers:
+                responses.setdefault(status, PROBLEM)
+    return paths
 
 
 def _hoist_definitions(schemas: dict[str, Any]) -> dict[str, Any]:
@@ -261,7 +316,7 @@ def document() -> dict[str, Any]:
         | campaign_exclusions.openapi_schemas()
         | api_keys.openapi_schemas()
     )
-    paths = (
+    paths = _with_boundary_answers(
         _paths()
         | measures.OPENAPI_PATHS
         | templates.OPENAPI_PATHS
@@ -302,4 +357,4 @@ def document() -> dict[str, Any]:
 
 
 async def openapi_json(request: web.Request) -> web.Response:
-    return web.json_response(document())
+    return json_response(document())

@@ -7,20 +7,22 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from audiences.segments.service import MAX_SAMPLE, Segments
+from campaign.api.answers import json_response
 from campaign.api.bodies import int_param, path_id, read_model
 from campaign.api.context import identity, services
 from campaign.api.docparts import ERRORS, json_answer, json_body, ref
+from campaign.kernel import limits
 
 
 class SegmentBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=200)
-    query: str = Field(min_length=1, max_length=10_000)
+    name: str = Field(min_length=1, max_length=limits.NAME_MAX)
+    query: str = Field(min_length=1, max_length=limits.SEGMENT_QUERY_MAX)
 
 
 class PreviewBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    query: str = Field(min_length=1, max_length=10_000)
+    query: str = Field(min_length=1, max_length=limits.SEGMENT_QUERY_MAX)
     sample_size: int = Field(default=5, ge=0, le=MAX_SAMPLE)
 
 
@@ -36,20 +38,18 @@ async def list_segments(request: web.Request) -> web.Response:
     limit = int_param(request, "limit", 100, low=1, high=500)
     offset = int_param(request, "offset", 0, low=0, high=10**9)
     found = await _segments(request).list(identity(request), limit=limit, offset=offset)
-    return web.json_response(
-        {"items": [s.as_json() for s in found], "limit": limit, "offset": offset}
-    )
+    return json_response({"items": [s.as_json() for s in found], "limit": limit, "offset": offset})
 
 
 async def get_segment(request: web.Request) -> web.Response:
     found = await _segments(request).get(identity(request), _id(request))
-    return web.json_response(found.as_json())
+    return json_response(found.as_json())
 
 
 async def create_segment(request: web.Request) -> web.Response:
     body = await read_model(request, SegmentBody)
     segment = await _segments(request).create(identity(request), body.name, body.query)
-    response = web.json_response(segment.as_json(), status=201)
+    response = json_response(segment.as_json(), status=201)
     response.headers["Location"] = f"/api/v1/segments/{segment.id}"
     return response
 
@@ -59,7 +59,7 @@ async def update_segment(request: web.Request) -> web.Response:
     segment = await _segments(request).update(
         identity(request), _id(request), body.name, body.query
     )
-    return web.json_response(segment.as_json())
+    return json_response(segment.as_json())
 
 
 async def delete_segment(request: web.Request) -> web.Response:
@@ -70,7 +70,7 @@ async def delete_segment(request: web.Request) -> web.Response:
 async def preview_segment(request: web.Request) -> web.Response:
     body = await read_model(request, PreviewBody)
     result = await _segments(request).preview(identity(request), body.query, body.sample_size)
-    return web.json_response(result.as_json())
+    return json_response(result.as_json())
 
 
 _SEGMENT_ID = {"name": "segment_id", "in": "path", "required": True, "schema": {"type": "integer"}}
@@ -110,7 +110,10 @@ OPENAPI_PATHS: dict[str, object] = {
             "description": (
                 "For each channel, matched = reachable + the sum of excluded; each contact is "
                 "counted under one reason: no_address, no_consent, opted_out, suppressed, "
-                "duplicate_address, in that order. See docs/segments.md."
+                "duplicate_address, in that order. Viewers and approvers (who may not read "
+                "contacts) get the counts only, with an empty sample, and a 403 for any "
+                "condition on external_id, phone, email, first_name or an attribute. See "
+                "docs/segments.md."
             ),
             "requestBody": json_body("PreviewBody"),
             "responses": {"200": json_answer("Preview", "the preview"), **ERRORS},

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from campaign.api.bodies import path_id, read_model
+from campaign.api.answers import json_response
+from campaign.api.bodies import path_id, path_text, read_model
 from campaign.api.context import identity, services
 from campaign.api.messages import staff_language
+from campaign.kernel import limits
 from campaign.kernel.errors import InvalidInput, NotFound
 from campaign.message_templates.service import TemplateService
 from campaign.messages.library import VariantSource
@@ -17,24 +19,67 @@ from campaign.messages.library import VariantSource
 
 class VariantBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    language: str
+    language: str = Field(max_length=limits.LANGUAGE_CODE_MAX)
     channel: Literal["sms", "email"]
-    subject: str | None = None
-    body: str = Field(min_length=1)
+    subject: str | None = Field(default=None, max_length=limits.TEMPLATE_SUBJECT_MAX)
+    body: str = Field(min_length=1, max_length=limits.TEMPLATE_SOURCE_MAX)
 
 
 class VersionBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=200)
-    variants: list[VariantBody] = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=limits.NAME_MAX)
+    variants: list[VariantBody] = Field(min_length=1, max_length=limits.TEMPLATE_VARIANTS_MAX)
 
 
-class PreviewBody(BaseModel):
+# A preview's context: the values of the template contract (campaign/messages/render.py), each
+# a short text, a number, or a measure (an object of texts); ``measures`` a list of them.
+_Name = Annotated[str, Field(max_length=64)]
+_Text = Annotated[str, Field(max_length=limits.PREVIEW_CONTEXT_TEXT_MAX)]
+_Scalar = _Text | bool | int | float | None
+_Object = Annotated[dict[_Name, _Scalar], Field(max_length=limits.PREVIEW_CONTEXT_KEYS_MAX)]
+_List = Annotated[list[_Object | _Scalar], Field(max_length=limits.PREVIEW_CONTEXT_ITEMS_MAX)]
+
+
+class TemplatePreviewBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     # A measure from the catalogue: each language's variant is filled with its texts in that
     # language (without one, each language's own sample measure).
     measure_id: int | None = None
-    context: dict[str, Any] = Field(default_factory=dict)
+    context: dict[_Name, _Scalar | _Object | _List] = Field(
+        default_factory=dict, max_length=limits.PREVIEW_CONTEXT_KEYS_MAX
+    )
+
+    @field_validator("context", mode="before")
+    @classmethod
+    def _fits(cls, value: Any) -> Any:
+        """Sizes first, each named by its place: a 5 MB value is refused before anything."""
+        check_context_sizes(value, "context")
+        return value
+
+
+def check_context_sizes(value: Any, where: str, depth: int = 0) -> None:
+    """InvalidInput naming the first text, list or object in ``value`` over its limit."""
+    if isinstance(value, str) and len(value) > limits.PREVIEW_CONTEXT_TEXT_MAX:
+        raise InvalidInput(
+            f"{where} is {len(value):,} characters long: at most "
+            f"{limits.PREVIEW_CONTEXT_TEXT_MAX:,}",
+            where=where,
+        )
+    if isinstance(value, dict | list):
+        longest = limits.PREVIEW_CONTEXT_KEYS_MAX
+        if isinstance(value, list):
+            longest = limits.PREVIEW_CONTEXT_ITEMS_MAX
+        if len(value) > longest:
+            raise InvalidInput(
+                f"{where} has {len(value):,} entries: at most {longest}", where=where
+            )
+        if depth < 3:  # deeper is refused by the types
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            for key, item in items:
+                check_context_sizes(item, f"{where}.{key}", depth + 1)
+
+
+_SLUG_LENGTH = limits.SLUG_MAX  # the templates.slug column
 
 
 def _service(request: web.Request) -> TemplateService:
@@ -46,25 +91,25 @@ def _version_id(request: web.Request) -> int:
 
 
 async def list_templates(request: web.Request) -> web.Response:
-    return web.json_response({"items": await _service(request).catalogue()})
+    return json_response({"items": await _service(request).catalogue()})
 
 
 async def get_version(request: web.Request) -> web.Response:
-    return web.json_response(await _service(request).version(_version_id(request)))
+    return json_response(await _service(request).version(_version_id(request)))
 
 
 async def save_version(request: web.Request) -> web.Response:
     body = await read_model(request, VersionBody)
     variants = [VariantSource(v.language, v.channel, v.subject, v.body) for v in body.variants]
-    slug = request.match_info["slug"]
+    slug = path_text(request, "slug", max_length=_SLUG_LENGTH)
     saved = await _service(request).save(identity(request), slug, body.name, variants)
-    response = web.json_response(saved, status=201)
+    response = json_response(saved, status=201)
     response.headers["Location"] = f"/api/v1/template-versions/{saved['id']}"
     return response
 
 
 async def preview_version(request: web.Request) -> web.Response:
-    body = await read_model(request, PreviewBody, optional=True)
+    body = await read_model(request, TemplatePreviewBody, optional=True)
     measure = None
     if body.measure_id is not None:
         try:
@@ -75,7 +120,7 @@ async def preview_version(request: web.Request) -> web.Response:
     items = await _service(request).preview(
         _version_id(request), body.context, measure, staff_language=staff_language(request)
     )
-    return web.json_response({"items": items})
+    return json_response({"items": items})
 
 
 def _ref(name: str) -> dict[str, object]:
@@ -88,7 +133,12 @@ def _json(description: str) -> dict[str, object]:
 
 _ERRORS = {c: {"$ref": "#/components/responses/Problem"} for c in ("401", "403", "404", "422")}
 _VERSION_ID = {"name": "version_id", "in": "path", "required": True, "schema": {"type": "integer"}}
-_SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
+_SLUG = {
+    "name": "slug",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "maxLength": limits.SLUG_MAX},
+}
 
 OPENAPI_PATHS: dict[str, object] = {
     "/api/v1/templates": {
@@ -125,7 +175,7 @@ OPENAPI_PATHS: dict[str, object] = {
             "missing_values (measure fields the words use that are empty)",
             "requestBody": {
                 "required": False,
-                "content": {"application/json": {"schema": _ref("PreviewBody")}},
+                "content": {"application/json": {"schema": _ref("TemplatePreviewBody")}},
             },
             "responses": {"200": _json("rendered variants"), **_ERRORS},
         },
@@ -137,5 +187,5 @@ def openapi_schemas() -> dict[str, object]:
     template = "#/components/schemas/{model}"
     return {
         "VersionBody": VersionBody.model_json_schema(ref_template=template),
-        "PreviewBody": PreviewBody.model_json_schema(ref_template=template),
+        "TemplatePreviewBody": TemplatePreviewBody.model_json_schema(ref_template=template),
     }

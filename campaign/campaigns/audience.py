@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, and_, false, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from audiences.contacts.fields import load_registry
+from audiences.contacts.privacy import visible_to
 from audiences.segments import audience_condition
 from audiences.segments.errors import SegmentError
 from audiences.segments.repository import get_segment
@@ -39,12 +40,15 @@ class CampaignAudience:
 async def campaign_audience(session: AsyncSession, campaign: Campaign) -> CampaignAudience:
     """The campaign's audience as it stands now; InvalidInput if its query no longer parses
     or its segment is gone."""
-    registry: dict[str, object] = dict(await load_registry(session))
+    # A partner's campaign reads the partner's own fields too (decision 0033).
+    registry: dict[str, object] = dict(await load_registry(session, campaign.owner_partner_id))
     query = await audience_query(session, campaign)
     try:
         selected = audience_condition(query, registry)
     except SegmentError as exc:
         raise InvalidInput(str(exc), where="audience_query") from exc
+    if campaign.owner_partner_id is not None:  # a partner writes only to the people it sees
+        selected = and_(selected, visible_to(campaign.owner_partner_id))
     measures = await campaign_measures(session, campaign)
     eligible, broken = eligibility(measures, registry)
     return CampaignAudience(query, selected, eligible, broken)

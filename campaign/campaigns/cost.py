@@ -3,7 +3,8 @@ falls back to another language, and the SMS cost computed over the real audience
 
 The cost depends on the filled-in values (one contact named Zoë makes that person's SMS
 UCS-2), so every distinct combination of the values a template uses is rendered once and
-counted as many times as it occurs; the database groups, Python renders.
+counted as many times as it occurs; the database groups, Python renders, in the ``Workshop``
+(a million contacts are as many renderings: off the event loop, with a time limit).
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from campaign.campaigns.audience import campaign_audience
 from campaign.campaigns.model import Campaign
 from campaign.campaigns.runs import plan_channels, recipients
 from campaign.campaigns.texts import measure_texts
+from campaign.kernel import limits
 from campaign.kernel.channel import Channel
+from campaign.kernel.work import Workshop, check_deadline
 from campaign.message_templates import repository as templates
 from campaign.messages.language import stop_sentence
 from campaign.messages.render import SAMPLE_CONTEXT, CompiledVariant, Renderer, TemplateProblem
@@ -87,10 +90,12 @@ class CostEstimator:
         *,
         price: float,
         alphanumeric: bool,
+        work: Workshop,
         links: Callable[[], tuple[str, str, str]] = _placeholder_links,
     ) -> None:
         self._database = database
         self._renderer = renderer
+        self._work = work
         # (web copy, unsubscribe, stop) links as long as any message's (the composer's).
         self._links = links
         self._context_links = links()
@@ -102,11 +107,24 @@ class CostEstimator:
             groups = await _groups(session, campaign)
             variants = await templates.load_variants(session, campaign.draft.template_version_id)
             texts = await measure_texts(session, campaign)
-        sms = {v.language: self._renderer.compile(v) for v in variants if v.channel == Channel.SMS}
         self._context_links = self._links()  # signed once per estimate, not once per group
-        summary = self._summarise(groups, sms, texts, campaign.draft.sms_segment_cap)
+        summary = await self._work.run(
+            self._estimate,
+            groups,
+            variants,
+            texts,
+            campaign.draft.sms_segment_cap,
+            what="the campaign's estimate",
+            limit=limits.CAMPAIGN_CHECK_TIME_LIMIT,
+        )
         summary["channel_fallback"]["enabled"] = campaign.draft.channel_fallback
         return summary
+
+    def _estimate(
+        self, groups: list[Any], variants: list[Any], texts: dict[str, Any], cap: int | None
+    ) -> dict[str, Any]:
+        sms = {v.language: self._renderer.compile(v) for v in variants if v.channel == Channel.SMS}
+        return self._summarise(groups, sms, texts, cap)
 
     def _summarise(
         self,
@@ -122,6 +140,7 @@ class CostEstimator:
         costly: Counter[str] = Counter()
         spare: Counter[str] = Counter()
         for g in groups:
+            check_deadline("the campaign's estimate")
             spare[g.channel] += int(g.spare or 0)
             bucket = by_channel[g.channel]
             bucket["recipients"] += g.n

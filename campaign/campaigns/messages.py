@@ -31,6 +31,7 @@ from campaign.campaigns.states import CampaignState
 from campaign.delivery import unknowns
 from campaign.delivery.listing import DeliveryEvent, MessageFilter, events_of, message_page
 from campaign.delivery.model import MessageRecord
+from campaign.kernel import limits
 from campaign.kernel.channel import Channel
 from campaign.kernel.clock import Clock
 from campaign.kernel.errors import Conflict, InvalidInput
@@ -40,7 +41,7 @@ from campaign.store.tables import campaigns
 
 # While a campaign sends, a resent message is sent again (paused: once it resumes).
 RESENDABLE_CAMPAIGN_STATES = frozenset({CampaignState.RUNNING, CampaignState.PAUSED})
-MAX_SETTLE_REASON = 500
+MAX_SETTLE_REASON = limits.REASON_MAX
 # Rows per read of a spreadsheet export; each read is a short session of its own.
 EXPORT_PAGE = 1000
 

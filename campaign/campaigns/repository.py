@@ -98,17 +98,22 @@ async def insert_campaign(
 
 async def update_draft(
     session: AsyncSession, campaign_id: int, draft: CampaignDraft, now: datetime
-) -> None:
-    await session.execute(
+) -> bool:
+    """Write new content into the campaign only while it is a draft; False (and nothing
+    written) when it is not: content never changes under a submission or an approval."""
+    result = await session.execute(
         update(campaigns)
-        .where(campaigns.c.id == campaign_id)
+        .where(campaigns.c.id == campaign_id, campaigns.c.state == CampaignState.DRAFT.value)
         # The latest checks were of the words before this edit: they stay in the history only.
         .values(**_draft_values(draft), checks=None, updated_at=now)
     )
+    if not affected(result):
+        return False
     await session.execute(
         campaign_measures.delete().where(campaign_measures.c.campaign_id == campaign_id)
     )
     await _set_measures(session, campaign_id, draft.measure_ids)
+    return True
 
 
 async def _set_measures(session: AsyncSession, campaign_id: int, ids: Sequence[int]) -> None:
@@ -119,8 +124,16 @@ async def _set_measures(session: AsyncSession, campaign_id: int, ids: Sequence[i
         )
 
 
-async def get_campaign(session: AsyncSession, campaign_id: int) -> Campaign | None:
-    row = (await session.execute(select(campaigns).where(campaigns.c.id == campaign_id))).first()
+async def get_campaign(
+    session: AsyncSession, campaign_id: int, *, lock: bool = False
+) -> Campaign | None:
+    """The campaign; with ``lock``, its row is held until the transaction ends (on
+    PostgreSQL; SQLite holds the whole database for a writing transaction anyway), so what
+    is read of its state stays true until then."""
+    query = select(campaigns).where(campaigns.c.id == campaign_id)
+    if lock:
+        query = query.with_for_update()
+    row = (await session.execute(query)).first()
     if row is None:
         return None
     measure_ids = (
@@ -219,11 +232,13 @@ async def history(session: AsyncSession, campaign_id: int) -> list[AuditEntry]:
 
 
 async def author_ids(session: AsyncSession, campaign_id: int) -> set[int]:
-    """Users who created or edited the campaign: none of them may approve it."""
+    """Users who created, edited or submitted the campaign: none of them may approve it (a
+    submission vouches for the words, also those of a campaign written before every write
+    had a person behind it)."""
     rows = await session.execute(
         select(campaign_audit.c.actor_user_id).where(
             campaign_audit.c.campaign_id == campaign_id,
-            campaign_audit.c.action.in_(("create", "edit")),
+            campaign_audit.c.action.in_(("create", "edit", "submit")),
             campaign_audit.c.actor_user_id.is_not(None),
         )
     )

@@ -1,7 +1,13 @@
 """Campaign use cases: create, edit, the staff actions, and what the clock starts and ends.
 
 Every state change is a conditional UPDATE, an audit record and an outbox event in one
-transaction. Approval needs a second person: nobody who created or edited the campaign.
+transaction; content is written only into a draft (``WHERE state = 'draft'``). An edit and
+a staff action read the campaign with its row held, so an edit that comes after a submission
+or an approval always sees it and withdraws it first.
+
+Approval needs a second person (four eyes, ``campaign.campaigns.four_eyes``): nobody who
+wrote any of what people get. So every write of a campaign or template records a person, and a
+key acting for nobody may not make one.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from audiences.segments.repository import get_segment
 from campaign.campaigns import repository as repo
 from campaign.campaigns.approval import CheckReport
 from campaign.campaigns.audience import campaign_audience
+from campaign.campaigns.four_eyes import may_approve
 from campaign.campaigns.model import AuditEntry, Campaign, CampaignDraft
 from campaign.campaigns.runs import materialise_run, plan_channels
 from campaign.campaigns.states import (
@@ -42,6 +49,7 @@ from campaign.kernel.channel import Channel
 from campaign.kernel.clock import Clock
 from campaign.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from campaign.kernel.identity import SYSTEM, Identity, Permission
+from campaign.kernel.identity import require as require_permission
 from campaign.message_templates import repository as templates
 from campaign.store.engine import Database
 from campaign.store.tables import messages
@@ -98,7 +106,9 @@ class CampaignService:
         self._require(actor, Permission.CAMPAIGNS)
         now = self._clock.now()
         async with self._database.transaction() as session:
-            campaign = await self._get(session, actor, campaign_id)
+            # Held from here: a submission or approval racing this edit is either seen now
+            # (and withdrawn below) or waits until the edit is in (and sees it changed).
+            campaign = await self._get(session, actor, campaign_id, lock=True)
             draft = await self._validate(session, actor, draft)
             if campaign.state not in EDITABLE_CAMPAIGN_STATES:
                 raise Conflict(f"a {campaign.state} campaign cannot be edited")
@@ -111,7 +121,8 @@ class CampaignService:
                     now,
                     reason="edited after submission",
                 )
-            await repo.update_draft(session, campaign_id, draft, now)
+            if not await repo.update_draft(session, campaign_id, draft, now):
+                raise Conflict("the campaign changed meanwhile and is no longer a draft: try again")
             await repo.record_audit(session, campaign_id, "edit", actor, now)
             return await self._get(session, actor, campaign_id)
 
@@ -139,8 +150,8 @@ class CampaignService:
         checked, report = await self._report_for(actor, campaign_id, action)
         now = self._clock.now()
         async with self._database.transaction() as session:
-            campaign = await self._get(session, actor, campaign_id)
-            if checked is not None and checked.updated_at != campaign.updated_at:
+            campaign = await self._get(session, actor, campaign_id, lock=True)
+            if checked is not None and _changed(checked, campaign):
                 raise Conflict("the campaign changed while it was being checked: try again")
             extra = {}
             if action is CampaignAction.APPROVE:
@@ -186,7 +197,7 @@ class CampaignService:
             except IllegalTransition as exc:
                 raise Conflict(str(exc)) from exc
             if action is CampaignAction.APPROVE:  # the quick refusals before the long checks
-                await _may_approve(session, campaign, actor)
+                await may_approve(session, campaign, actor)
         return campaign, await self._approval_check(campaign)
 
     async def _check_approval(
@@ -197,7 +208,7 @@ class CampaignService:
         report: CheckReport | None,
         override: str | None,
     ) -> None:
-        await _may_approve(session, campaign, actor)
+        await may_approve(session, campaign, actor)
         if report is None:
             return
         submitted = (campaign.checks or {}).get("measures_digest")
@@ -425,33 +436,41 @@ class CampaignService:
         await _measures_checked(session, draft.measure_ids)
         return _quiet_override_checked(draft)
 
-    async def _get(self, session: AsyncSession, actor: Identity, campaign_id: int) -> Campaign:
-        return await visible_campaign(session, actor, campaign_id)
+    async def _get(
+        self, session: AsyncSession, actor: Identity, campaign_id: int, *, lock: bool = False
+    ) -> Campaign:
+        return await visible_campaign(session, actor, campaign_id, lock=lock)
 
     @staticmethod
     def _require(actor: Identity, permission: Permission) -> None:
         require(actor, permission)
 
 
-async def visible_campaign(session: AsyncSession, actor: Identity, campaign_id: int) -> Campaign:
-    """The campaign, if the actor may see it: a partner sees only its own (others: NotFound)."""
-    campaign = await repo.get_campaign(session, campaign_id)
+async def visible_campaign(
+    session: AsyncSession, actor: Identity, campaign_id: int, *, lock: bool = False
+) -> Campaign:
+    """The campaign, if the actor may see it: a partner sees only its own (others: NotFound).
+    With ``lock``, its row is held until the transaction ends."""
+    campaign = await repo.get_campaign(session, campaign_id, lock=lock)
     if campaign is None or (actor.is_partner and campaign.owner_partner_id != actor.partner_id):
         raise NotFound(f"no campaign {campaign_id}")
     return campaign
 
 
 def require(actor: Identity, permission: Permission) -> None:
-    """Forbidden unless the actor's role has ``permission``."""
-    if not actor.may(permission):
-        raise Forbidden(f"the {actor.role} role may not do this ({permission})")
+    """Forbidden unless the actor's role has ``permission`` and, for what four eyes must
+    know the author of, the actor is a person (campaign.kernel.identity.require)."""
+    require_permission(actor, permission)
 
 
-async def _may_approve(session: AsyncSession, campaign: Campaign, actor: Identity) -> None:
-    if actor.user_id is None:
-        raise Forbidden("approval needs a person: use a key that acts for a user")
-    if actor.user_id in await repo.author_ids(session, campaign.id):
-        raise Forbidden("an author of a campaign cannot approve it: ask a second person")
+def _changed(checked: Campaign, now: Campaign) -> bool:
+    """Whether the campaign is not what was checked (its content, not only its clock: two
+    writes may share a time)."""
+    return (
+        checked.updated_at != now.updated_at
+        or checked.state is not now.state
+        or checked.draft != now.draft
+    )
 
 
 async def _audience_checked(
@@ -477,7 +496,8 @@ async def _audience_checked(
             where="audience_query",
         )
     try:
-        audience_condition(draft.audience_query, await load_registry_in(session))
+        registry = await load_registry(session, actor.partner_id)
+        audience_condition(draft.audience_query, dict(registry))
     except SegmentError as exc:
         raise InvalidInput(str(exc), where="audience_query") from exc
     return draft
@@ -516,10 +536,6 @@ def _quiet_override_checked(draft: CampaignDraft) -> CampaignDraft:
             where="quiet_hours_override",
         )
     return replace(draft, quiet_hours_override=reason)
-
-
-async def load_registry_in(session: AsyncSession) -> dict[str, object]:
-    return dict(await load_registry(session))
 
 
 async def _has_open_messages(

@@ -74,6 +74,20 @@ def users_create(email: str, role: str, partner: str | None) -> None:
     click.echo(f"user {user_id} created: {email} ({role})")
 
 
+@users.command("set-role")
+@click.option("--email", required=True)
+@click.option("--role", type=_ROLES, required=True)
+@click.option("--partner", help="Partner slug (for the partner role); the partner must exist.")
+def users_set_role(email: str, role: str, partner: str | None) -> None:
+    """Give a user another role; the user's API keys act with it from their next request."""
+
+    async def body(services: Services) -> None:
+        await services.accounts.set_role(operator(), email, Role(role), partner_slug=partner)
+
+    with_services(body)
+    click.echo(f"user {email} is now {role}")
+
+
 @click.group("api-keys")
 def api_keys() -> None:
     """API keys (shown once, stored hashed)."""
@@ -85,12 +99,24 @@ def api_keys() -> None:
 @click.option("--user", "user_email", help="The user the key acts for.")
 @click.option("--partner", help="Partner slug (for the partner role); the partner must exist.")
 @click.option(
+    "--expires-in",
+    "expires_in",
+    type=int,
+    metavar="DAYS",
+    help="Refuse the key after this many days (1 to 3650); without it, until revoked.",
+)
+@click.option(
     "--keep-in",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Keep the key in this file (readable by you only) and reuse it while it still works.",
 )
 def api_keys_create(
-    role: str, name: str, user_email: str | None, partner: str | None, keep_in: Path | None
+    role: str,
+    name: str,
+    user_email: str | None,
+    partner: str | None,
+    expires_in: int | None,
+    keep_in: Path | None,
 ) -> None:
     """Create an API key; the key itself is printed alone on the last line."""
     wanted = Role(role)
@@ -101,7 +127,11 @@ def api_keys_create(
         if kept is not None and await _still_acts(services, kept, wanted, user_email, partner):
             return kept, True
         secret = await accounts.create_api_key(
-            role=wanted, name=name, user_email=user_email, partner_slug=partner
+            role=wanted,
+            name=name,
+            user_email=user_email,
+            partner_slug=partner,
+            expires_in_days=expires_in,
         )
         return secret, False
 
@@ -152,7 +182,8 @@ def keep_key(path: Path, secret: str) -> None:
 
 @api_keys.command("list")
 def api_keys_list() -> None:
-    """Every key, newest first: prefix, name, role, user, partner, created, last used, revoked."""
+    """Every key, newest first: prefix, name, role, user, partner, created, last used, revoked,
+    expires."""
 
     async def body(services: Services) -> list[ApiKeyInfo]:
         return await services.accounts.api_keys(operator())
@@ -161,7 +192,18 @@ def api_keys_list() -> None:
     if not found:
         click.echo("no API keys yet")
         return
-    header = ("id", "prefix", "name", "role", "user", "partner", "created", "last used", "revoked")
+    header = (
+        "id",
+        "prefix",
+        "name",
+        "role",
+        "user",
+        "partner",
+        "created",
+        "last used",
+        "revoked",
+        "expires",
+    )
     echo_table(header, [_key_row(k) for k in found])
 
 
@@ -176,6 +218,7 @@ def _key_row(key: ApiKeyInfo) -> tuple[str, ...]:
         moment(key.created_at),
         moment(key.last_used_at),
         moment(key.revoked_at),
+        moment(key.expires_at),
     )
 
 

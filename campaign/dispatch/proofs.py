@@ -8,12 +8,13 @@ few real recipients chosen to include the longest names and the costliest charac
 language's sample person. What the words need but nobody gave (a measure without a contact
 point: "Bel .") is a blocking finding; what the approver should weigh (nobody reached, a
 language served by another's text, eligibility narrowing the audience, a start in the past,
-quiet hours overridden) is a warning.
+quiet hours overridden) is a warning. Filling the proofs in and checking their words run in the
+``Workshop``: off the event loop, with a time limit.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,10 +39,12 @@ from campaign.dispatch.composer import (
     ProofSubject,
     Recipient,
 )
+from campaign.kernel import limits
 from campaign.kernel.channel import Channel
 from campaign.kernel.clock import Clock
 from campaign.kernel.errors import Forbidden, InvalidInput, NotFound
 from campaign.kernel.identity import Identity, Permission
+from campaign.kernel.work import Workshop
 from campaign.message_templates import repository as templates
 from campaign.messages.checks import check_message
 from campaign.messages.library import VariantSource
@@ -51,7 +54,7 @@ from campaign.messages.variables import used_values
 from campaign.store.engine import Database
 from campaign.store.tables import contacts, messages
 
-MAX_PROOFS = 20  # per variant, for the preview's ``limit``
+MAX_PROOFS = limits.PROOFS_MAX  # per variant, for the preview's ``limit``
 # A proof link of a campaign that is over shows nothing: it was for reading before the run.
 _OVER = frozenset({CampaignState.COMPLETED, CampaignState.CANCELLED, CampaignState.MISSED})
 _PERSON_VALUES = ("first_name", "municipality")
@@ -102,12 +105,18 @@ class _Prepared:
 
 class Proofs:
     def __init__(
-        self, database: Database, clock: Clock, composer: Composer, costs: CostEstimator
+        self,
+        database: Database,
+        clock: Clock,
+        composer: Composer,
+        costs: CostEstimator,
+        work: Workshop,
     ) -> None:
         self._database = database
         self._clock = clock
         self._composer = composer
         self._costs = costs
+        self._work = work
 
     async def for_staff(
         self, actor: Identity, campaign_id: int, wanted: ProofRequest | None = None
@@ -164,7 +173,7 @@ class Proofs:
         """The campaign, for staff who may read messages made for real people (they carry
         names): editors, approvers, admins, and a partner its own campaigns."""
         if not (actor.may(Permission.CAMPAIGNS) or actor.may(Permission.APPROVE)):
-            if not actor.is_partner:
+            if not actor.reads_personal_data:  # a partner reads its own; a viewer, never
                 raise Forbidden(
                     f"the {actor.role} role may not read messages made for real recipients"
                 )
@@ -252,6 +261,24 @@ class Proofs:
         people = await self._composer.recipients_of(
             prepared.content.catalogue, [s.contact_id for s in samples]
         )
+        return await self._work.run(
+            self._filled_in,
+            prepared,
+            variants,
+            samples,
+            people,
+            staff_language,
+            what="filling in the campaign's messages",
+        )
+
+    def _filled_in(
+        self,
+        prepared: _Prepared,
+        variants: Sequence[tuple[Channel, str]],
+        samples: Sequence[SampleRecipient],
+        people: Mapping[int, Recipient],
+        staff_language: str,
+    ) -> list[Proof]:
         everyone = frozenset(entry.measure_id for entry in prepared.content.catalogue)
         proofs = []
         for channel, language in variants:

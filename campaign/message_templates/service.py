@@ -2,7 +2,9 @@
 
 A version whose variant uses an undefined variable, does not parse, or reaches for Python
 internals is refused at save time with the variant, the line and the reason, so nothing
-fails at send time.
+fails at send time. Checking and previewing fill the template in, in the ``Workshop`` (off the
+event loop, with a time limit). A version keeps who wrote it: they cannot approve a campaign
+that sends it (four eyes), so a key acting for nobody may not write templates.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from sqlalchemy import select
 from campaign.kernel.channel import Channel
 from campaign.kernel.clock import Clock
 from campaign.kernel.errors import Forbidden, InvalidInput, NotFound
-from campaign.kernel.identity import Identity, Permission
+from campaign.kernel.identity import Identity, Permission, require
+from campaign.kernel.work import Workshop
 from campaign.message_templates import repository as repo
 from campaign.messages.checks import check_message
 from campaign.messages.language import SUPPORTED_LANGUAGES
@@ -29,10 +32,13 @@ from campaign.store.tables import template_versions, templates
 
 
 class TemplateService:
-    def __init__(self, database: Database, clock: Clock, renderer: Renderer) -> None:
+    def __init__(
+        self, database: Database, clock: Clock, renderer: Renderer, work: Workshop
+    ) -> None:
         self._database = database
         self._clock = clock
         self._renderer = renderer
+        self._work = work
 
     async def catalogue(self) -> list[dict[str, Any]]:
         async with self._database.read_session() as session:
@@ -78,7 +84,8 @@ class TemplateService:
         """Keep ``variants`` as the next version of ``slug``, or say what is wrong."""
         if not actor.may(Permission.TEMPLATES):
             raise Forbidden(f"the {actor.role} role may not write templates")
-        self.check(variants)
+        require(actor, Permission.TEMPLATES)  # and a person: a key acting for nobody may not
+        await self._work.run(self.check, variants, what="checking the template", where="variants")
         source = TemplateSource(slug, name, "", tuple(variants))
         async with self._database.transaction() as session:
             version_id = await repo.save_version(
@@ -126,6 +133,17 @@ class TemplateService:
             variants = await repo.load_variants(session, version_id)
         given = dict(context or {})
         _check_given_measure(given)
+        return await self._work.run(
+            self._preview_all, variants, given, measure, staff_language, what="the preview"
+        )
+
+    def _preview_all(
+        self,
+        variants: Sequence[VariantSource],
+        given: Mapping[str, Any],
+        measure: Mapping[str, Mapping[str, str]] | None,
+        staff_language: str,
+    ) -> list[dict[str, Any]]:
         return [
             self._preview_one(v, _preview_values(v.language, given, measure), staff_language)
             for v in variants

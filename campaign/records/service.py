@@ -38,6 +38,7 @@ from campaign.kernel.channel import Channel
 from campaign.kernel.clock import Clock
 from campaign.kernel.errors import Forbidden, NotFound
 from campaign.kernel.identity import Identity, Permission
+from campaign.kernel.work import Workshop
 from campaign.messages.language import SUPPORTED_LANGUAGES
 from campaign.store.engine import Database
 from campaign.store.tables import messages
@@ -98,12 +99,14 @@ class ContactRecords:
         *,
         default_region: str,
         default_time_zone: str,
+        work: Workshop | None = None,
     ) -> None:
         self.database = database
         self.clock = clock
         self.address_keys = address_keys
         self.default_region = default_region
         self.default_time_zone = default_time_zone
+        self.work = work  # where a file is read and checked, off the event loop
 
     async def import_file(
         self,
@@ -130,6 +133,7 @@ class ContactRecords:
             dry_run=dry_run,
             mapping=mapping,
             progress=progress,
+            work=self.work,
         )
 
     async def list_contacts(
@@ -139,7 +143,7 @@ class ContactRecords:
         by id after ``after_id``; erased contacts are left out."""
         _may_manage(identity)
         async with self.database.read_session() as session:
-            condition = await query_condition(session, query)
+            condition = await query_condition(session, query, _scope(identity))
             rows = await contact_page(
                 session, condition, _scope(identity), after_id=after_id, limit=limit
             )
@@ -159,8 +163,8 @@ class ContactRecords:
         _may_manage(identity)
         scope = _scope(identity)
         async with self.database.read_session() as session:
-            condition = await query_condition(session, query)
-            attributes = [f.name for f in await list_fields(session) if not f.built_in]
+            condition = await query_condition(session, query, scope)
+            attributes = [f.name for f in await list_fields(session, scope) if not f.built_in]
             rows = await contact_page(session, condition, scope, after_id=0, limit=EXPORT_PAGE)
         async with self.database.transaction() as session:
             await audit.record_many(

@@ -3,7 +3,8 @@
 SQLite is made correct, not only convenient: WAL with a busy timeout, and every write
 transaction opens with ``BEGIN IMMEDIATE`` so two writers serialise at the start instead of
 failing at commit. A read-only session (``read_session``) opens ``BEGIN DEFERRED`` and never
-blocks a writer.
+blocks a writer. The database file is made 0600 before SQLite opens it, and SQLite gives its
+``-wal``, ``-shm`` and ``-journal`` files the database file's mode (decision 0034).
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from __future__ import annotations
 import functools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -23,18 +25,45 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from campaign.kernel.files import create_private, keep_private
+from campaign.store.refusals import refusals
+
 _READ_ONLY = "campaign_read_only"
 
 
 def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
-    """An engine for ``url`` with our SQLite discipline applied."""
+    """An engine for ``url`` with our SQLite discipline applied. Errors never carry the
+    statement's parameters (people's data) into a log: ``hide_parameters``."""
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+        _private_database_file(url)
+        engine = create_async_engine(
+            url, echo=echo, connect_args={"timeout": 30}, hide_parameters=True
+        )
         _apply_sqlite_discipline(engine)
         return engine
     return create_async_engine(
-        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+        url,
+        echo=echo,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        hide_parameters=True,
     )
+
+
+def _private_database_file(url: str) -> None:
+    """The SQLite file of ``url`` readable by its owner only, made so before SQLite makes it."""
+    name = make_url(url).database
+    if not name or name == ":memory:" or name.startswith("file:"):
+        return
+    path = Path(name)
+    try:
+        if create_private(path):
+            return
+    except FileNotFoundError:  # no such folder: SQLite says so when it connects
+        return
+    for suffix in ("", "-wal", "-shm", "-journal"):  # as an older version may have left them
+        keep_private(path.with_name(path.name + suffix))
 
 
 def _apply_sqlite_discipline(engine: AsyncEngine) -> None:
@@ -93,21 +122,25 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A write transaction, committed on success and rolled back on error."""
-        async with self._writer() as session, session.begin():
-            yield session
+        """A write transaction, committed on success and rolled back on error; what the
+        database refuses of its input is a DomainError (campaign.store.refusals)."""
+        with refusals():
+            async with self._writer() as session, session.begin():
+                yield session
 
     @asynccontextmanager
     async def read_session(self) -> AsyncIterator[AsyncSession]:
         """A read-only transaction that never takes SQLite's write lock."""
-        async with self._reader() as session, session.begin():
-            yield session
+        with refusals():
+            async with self._reader() as session, session.begin():
+                yield session
 
     @asynccontextmanager
     async def connect(self) -> AsyncIterator[AsyncConnection]:
         """A write transaction at the Core level, for bulk statements."""
-        async with self.engine.begin() as connection:
-            yield connection
+        with refusals():
+            async with self.engine.begin() as connection:
+                yield connection
 
     async def refresh_statistics(self, table: str) -> None:
         """Have the planner count ``table`` again (after a bulk insert), so plans made next fit

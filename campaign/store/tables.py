@@ -83,6 +83,8 @@ api_keys = Table(
     _created(),
     Column("last_used_at", UTCDateTime(), nullable=True),
     Column("revoked_at", UTCDateTime(), nullable=True),
+    # Refused from this moment on; None: until revoked (migration 0011).
+    Column("expires_at", UTCDateTime(), nullable=True),
 )
 
 contacts = Table(
@@ -161,6 +163,17 @@ fields = Table(
     Column("labels", JSONDocument(), nullable=False),
 )
 
+# A partner's own attributes: visible to that partner only, capped per partner (migration 0011,
+# docs/decisions/0033). The shared registry above is the authority's, read by everyone.
+partner_fields = Table(
+    "partner_fields",
+    metadata,
+    Column("partner_id", Id, ForeignKey("partners.id"), primary_key=True),
+    Column("name", String(64), primary_key=True),
+    Column("type", String(16), nullable=False),
+    Column("labels", JSONDocument(), nullable=False),
+)
+
 segments = Table(
     "segments",
     metadata,
@@ -191,6 +204,15 @@ measures = Table(
     Column("translations", JSONDocument(), nullable=False),
     _created(),
     Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+# Everyone who wrote a measure's words (created or edited it): none of them may approve a
+# campaign that carries it (four eyes; migration 0011).
+measure_authors = Table(
+    "measure_authors",
+    metadata,
+    Column("measure_id", Id, ForeignKey("measures.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", Id, ForeignKey("users.id"), primary_key=True),
 )
 
 templates = Table(

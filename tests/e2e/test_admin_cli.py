@@ -81,7 +81,8 @@ def test_a_kept_key_is_reused_while_it_works_and_keys_are_listed_and_revoked(
     assert "still works as viewer; reusing it" in again and _last_line(again) == first
 
     listed = _cli(tmp_path, "api-keys", "list").splitlines()
-    assert listed[0].split() == "id prefix name role user partner created last used revoked".split()
+    header = "id prefix name role user partner created last used revoked expires"
+    assert listed[0].split() == header.split()
     assert len(listed) == 2 and " make-run " in listed[1] and first[:12] in listed[1]
     assert first[12:] not in "\n".join(listed)
 

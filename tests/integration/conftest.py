@@ -13,7 +13,7 @@ from campaign.settings import load_settings
 from campaign.store.engine import Database
 from campaign.web.app import create_app
 from tests.api_client import Api, ClientFactory
-from tests.factories import TEST_SECRET
+from tests.factories import TEST_SECRET, user_row
 
 
 def _url(database: Database) -> str:
@@ -30,7 +30,9 @@ async def api(
     keys: dict[str, str] = {}
     for role in (Role.EDITOR, Role.APPROVER, Role.VIEWER):
         email = f"{role}@example.org"
-        await accounts.create_user(email, role, "a long password")
+        # Straight into the table: hashing a password (scrypt, 2^17) costs ~0.4 s, and no
+        # HTTP test signs in with one (tests/integration/test_passwords.py covers hashing).
+        await user_row(database, clock, email, role.value)
         keys[role.value] = await accounts.create_api_key(role=role, name=role, user_email=email)
     keys["userless"] = await accounts.create_api_key(role=Role.APPROVER, name="robot")
     await accounts.create_partner("ngo", "NGO")

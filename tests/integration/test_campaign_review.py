@@ -11,10 +11,11 @@ from sqlalchemy import select
 from yarl import URL
 
 from audiences.contacts.model import FieldType
+from campaign.campaigns.states import CampaignState
 from campaign.kernel.identity import Identity, Role
 from campaign.store.tables import campaign_runs, messages
 from tests.api_client import Api
-from tests.factories import contact, register
+from tests.factories import campaign_row, contact, contact_partner_link, partner_row, register
 
 _BODIES = {
     "nl": "Dag {{ first_name }}. {{ measure.title }}: {{ measure.summary }} "
@@ -503,3 +504,25 @@ _EDITABLE = (
     "channels",
     "measure_ids",
 )
+
+
+async def test_a_partners_campaign_writes_only_to_the_partners_people(api: Api) -> None:
+    db, clock = api.services.database, api.services.clock
+    theirs = await contact(db, clock, phone="+32470000001", first_name="Theirs")
+    await contact(db, clock, phone="+32470000002", first_name="Authority's")
+    partner = await partner_row(db, clock, "other")
+    await contact_partner_link(db, theirs, partner)
+    cid = await campaign_row(
+        db,
+        clock,
+        state=CampaignState.SCHEDULED,
+        owner_partner_id=partner,
+        channels=["sms"],
+        template_version_id=await _template(api, ("nl",)),
+    )
+
+    assert await api.services.campaigns.start_due() == [cid]
+
+    async with db.read_session() as session:
+        reached = list((await session.execute(select(messages.c.contact_id))).scalars())
+    assert reached == [theirs]

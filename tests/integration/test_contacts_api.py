@@ -282,7 +282,7 @@ async def test_previews_of_the_realistic_export_match_counts_worked_out_by_hand(
     ]
     for query, wanted in queries:
         status, preview = await api.call(
-            "POST", "/api/v1/segments/preview", "viewer", json={"query": query}
+            "POST", "/api/v1/segments/preview", "editor", json={"query": query}
         )
         assert status == 200, preview
         matched, reachable, excluded = _sms_by_hand(rows, wanted)

@@ -97,7 +97,7 @@ async def test_bad_requests_say_what_is_wrong(api: Api) -> None:
         ("POST", "/api/v1/fields", {"name": "x", "type": "colour"}, 422, "type"),
         ("PATCH", "/api/v1/fields/age", {"labels": {"xx": "Age"}}, 422, "labels.xx"),
         ("PATCH", "/api/v1/fields/age", {"labels": {"nl": "   "}}, 422, "empty"),
-        ("PATCH", "/api/v1/fields/age", {"labels": {"nl": "Leef\x00tijd"}}, 422, "one line"),
+        ("PATCH", "/api/v1/fields/age", {"labels": {"nl": "Leef\x00tijd"}}, 422, "NUL"),
         ("POST", "/api/v1/fields", {"name": "consent_source", "type": "text"}, 409, "built-in"),
         ("PATCH", "/api/v1/fields/language", {"labels": {"nl": "Taal"}}, 409, "built-in"),
         ("PATCH", "/api/v1/fields/nothing", {"labels": {"nl": "Niets"}}, 404, "nothing"),

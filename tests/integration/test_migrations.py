@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.engine import Connection
 
 from campaign.store.engine import Database, create_engine
@@ -306,3 +306,27 @@ async def test_upgrading_pins_the_measures_of_campaigns_already_approved(
             },
         }
     ]
+
+
+async def test_upgrading_clears_spend_caps_that_are_not_numbers(
+    empty_url: str, empty_database: Database, tmp_path: Path
+) -> None:
+    scripts = tmp_path / "migrations"
+
+    def later(_: str, names: list[str]) -> set[str]:  # 0012 and every revision after it
+        return {n for n in names if n[:4].isdigit() and int(n[:4]) >= 12}
+
+    shutil.copytree(MIGRATIONS, scripts, ignore=later)
+    await upgrade(empty_url, scripts)
+    await _an_approved_and_a_draft_campaign(empty_database)
+    async with empty_database.transaction() as session:
+        await session.execute(
+            update(campaigns).where(campaigns.c.id == 1).values(spend_cap=float("inf"))
+        )
+        await session.execute(update(campaigns).where(campaigns.c.id == 2).values(spend_cap=5.0))
+
+    await upgrade(empty_url)
+
+    async with empty_database.read_session() as session:
+        caps = dict((await session.execute(select(campaigns.c.id, campaigns.c.spend_cap))).all())
+    assert caps == {1: None, 2: 5.0}

@@ -64,7 +64,7 @@ async def test_a_bad_query_is_a_422_that_points_at_line_and_column(api: Api) -> 
 async def test_preview_has_the_contract_shape(api: Api) -> None:
     await _people(api)
     status, body, _ = await api.call(
-        "POST", "/api/v1/segments/preview", json={"query": "age >= 65"}, key="viewer"
+        "POST", "/api/v1/segments/preview", json={"query": "age >= 65"}, key="editor"
     )
     assert status == 200, body
     assert set(body) == {"matched", "reachable", "excluded", "sample"}

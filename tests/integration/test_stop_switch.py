@@ -96,10 +96,11 @@ async def test_stopping_twice_keeps_the_first_stop(services: Services, clock: Ma
 
 async def test_only_admins_turn_it_and_a_stop_needs_a_reason(services: Services) -> None:
     for role in (Role.EDITOR, Role.APPROVER, Role.VIEWER, Role.PARTNER):
+        someone = Identity(role, "someone", partner_id=1 if role is Role.PARTNER else None)
         with pytest.raises(Forbidden, match="admins only"):
-            await services.switch.stop(Identity(role, "someone"), "wrong amount")
+            await services.switch.stop(someone, "wrong amount")
         with pytest.raises(Forbidden):
-            await services.switch.resume(Identity(role, "someone"))
+            await services.switch.resume(someone)
     for reason in (None, "", "   "):
         with pytest.raises(InvalidInput) as refused:
             await services.switch.stop(ADMIN, reason)

@@ -56,3 +56,30 @@ async def test_a_download_the_reader_abandons_is_logged_quietly(
     gone = [r for r in caplog.records if "went away" in r.getMessage()]
     assert [r.levelno for r in gone] == [logging.INFO]
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_head_answers_the_headers_without_the_file() -> None:
+    async def download(request: web.Request) -> web.StreamResponse:
+        return await stream_csv(request, _endless(), "messages.csv", ";")
+
+    app = web.Application()
+    app.router.add_get("/messages.csv", download)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        host, port = runner.addresses[0][:2]
+        reader, writer = await asyncio.open_connection(host, port)
+        # Two requests on one connection: the second is answered only if the first sent no body.
+        writer.write(
+            b"HEAD /messages.csv HTTP/1.1\r\nHost: test\r\n\r\n"
+            b"HEAD /messages.csv HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n"
+        )
+        await writer.drain()
+        answer = await reader.read()
+        writer.close()
+    finally:
+        await runner.cleanup()
+    assert answer.count(b"HTTP/1.1 200 OK") == 2
+    assert b"message_id" not in answer

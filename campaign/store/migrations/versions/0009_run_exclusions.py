@@ -2,7 +2,7 @@
 
 Revision ID: 0009
 Revises: 0008
-Create Date: 2026-12-03 09:00:00.000000
+Create Date: 2026-12-02 09:00:00.000000
 """
 
 from __future__ import annotations
