@@ -2,8 +2,8 @@
 what the results per person add up to (decision 0027): why messages did not reach people, who
 the runs left out, what was spent, when the campaign started and completed.
 
-Three queries whatever the campaigns' sizes and however many campaigns a list shows (decision
-0034): one grouped over their messages, one over their runs, one grouped over their exclusions.
+One query whatever the campaigns' sizes and however many campaigns a list shows (decision 0034):
+their messages, their runs and their exclusions, each grouped, in one UNION ALL.
 """
 
 from __future__ import annotations
@@ -13,8 +13,19 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, literal, null, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import (
+    Boolean,
+    Float,
+    Integer,
+    String,
+    case,
+    func,
+    literal,
+    null,
+    select,
+    type_coerce,
+    union_all,
+)
 
 from campaign.delivery.reasons import NOT_REACHED, reason_kind
 from campaign.store.engine import Database
@@ -91,23 +102,82 @@ async def campaign_stats(database: Database, campaign_id: int) -> dict[str, Any]
 async def campaigns_stats(
     database: Database, campaign_ids: Sequence[int]
 ) -> dict[int, dict[str, Any]]:
-    """``campaign_stats`` of each campaign, by id, in the same three queries however many."""
+    """``campaign_stats`` of each campaign, by id, in one query however many there are."""
     tallies = {campaign_id: _Tally() for campaign_id in campaign_ids}
     if not tallies:
         return {}
-    ids = list(tallies)
     async with database.read_session() as session:
-        for campaign_id, *group in await _message_groups(session, ids):
-            tallies[int(campaign_id)].add_messages(*group)
-        for campaign_id, started, completed in await _run_times(session, ids):
-            tallies[campaign_id].started_at = started
-            tallies[campaign_id].completed_at = completed
-        for campaign_id, reason, count in await _excluded(session, ids):
-            tallies[int(campaign_id)].excluded[reason] = int(count)
+        rows = await session.execute(_all_parts(list(tallies)))
+    for row in rows:
+        tally = tallies[int(row.campaign_id)]
+        if row.part == _MESSAGES:
+            tally.add_messages(
+                row.channel,
+                row.language,
+                row.state,
+                bool(row.fell_back),
+                row.kind,
+                int(row.n),
+                row.spent,
+            )
+        elif row.part == _RUNS:
+            tally.started_at = row.started
+            tally.completed_at = row.completed if row.completed_runs == row.n else None
+        else:
+            tally.excluded[row.kind] = int(row.n)
     return {campaign_id: tally.as_json() for campaign_id, tally in tallies.items()}
 
 
-async def _message_groups(session: AsyncSession, campaign_ids: list[int]) -> list[Any]:
+# Which of the three groupings a row of ``_all_parts`` comes from.
+_MESSAGES, _RUNS, _EXCLUSIONS = "m", "r", "x"
+
+
+def _all_parts(campaign_ids: list[int]) -> Any:
+    """One UNION ALL of three groupings, in one shape: the campaigns' messages by channel,
+    language, state, fallback and reason kind (with their count and cost spent); their runs
+    (first start, last completion, how many and how many completed); their exclusions by
+    reason. Columns a grouping does not have are NULL, typed as the others' so each database
+    reads them alike."""
+    started = campaign_runs.c.started_at.type
+    text_null = type_coerce(null(), String())
+    return union_all(
+        _message_groups(campaign_ids),
+        select(
+            literal(_RUNS).label("part"),
+            campaign_runs.c.campaign_id,
+            text_null,
+            text_null,
+            text_null,
+            type_coerce(null(), Boolean()),
+            text_null,
+            func.count(),
+            type_coerce(null(), Float()),
+            func.min(campaign_runs.c.started_at),
+            func.max(campaign_runs.c.completed_at),
+            func.count(campaign_runs.c.completed_at),
+        )
+        .where(campaign_runs.c.campaign_id.in_(campaign_ids))
+        .group_by(campaign_runs.c.campaign_id),
+        select(
+            literal(_EXCLUSIONS).label("part"),
+            run_exclusions.c.campaign_id,
+            text_null,
+            text_null,
+            text_null,
+            type_coerce(null(), Boolean()),
+            run_exclusions.c.reason,
+            func.count(),
+            type_coerce(null(), Float()),
+            type_coerce(null(), started),
+            type_coerce(null(), started),
+            type_coerce(null(), Integer()),
+        )
+        .where(run_exclusions.c.campaign_id.in_(campaign_ids))
+        .group_by(run_exclusions.c.campaign_id, run_exclusions.c.reason),
+    )
+
+
+def _message_groups(campaign_ids: list[int]) -> Any:
     """(campaign, channel, language, state, is a fallback, reason kind, count, cost spent)
     groups.
 
@@ -122,7 +192,7 @@ async def _message_groups(session: AsyncSession, campaign_ids: list[int]) -> lis
             func.coalesce(reason_kind(), literal("")),
         ),
         else_=null(),
-    ).label("kind")
+    )
     spent = func.sum(case((messages.c.sent_at.is_not(None), messages.c.cost), else_=0.0))
     columns = (
         messages.c.campaign_id,
@@ -132,44 +202,25 @@ async def _message_groups(session: AsyncSession, campaign_ids: list[int]) -> lis
         fell_back,
         kind,
     )
-    result = await session.execute(
-        select(*columns, func.count(), spent)
+    moment = campaign_runs.c.started_at.type
+    return (
+        select(
+            literal(_MESSAGES).label("part"),
+            messages.c.campaign_id.label("campaign_id"),
+            messages.c.channel.label("channel"),
+            messages.c.language.label("language"),
+            messages.c.state.label("state"),
+            fell_back.label("fell_back"),
+            kind.label("kind"),
+            func.count().label("n"),
+            spent.label("spent"),
+            type_coerce(null(), moment).label("started"),
+            type_coerce(null(), moment).label("completed"),
+            type_coerce(null(), Integer()).label("completed_runs"),
+        )
         .where(messages.c.campaign_id.in_(campaign_ids))
         .group_by(*columns)
     )
-    return list(result.all())
-
-
-async def _run_times(
-    session: AsyncSession, campaign_ids: list[int]
-) -> list[tuple[int, datetime | None, datetime | None]]:
-    """(campaign, when its first run started, when its last completed once every run has),
-    for the campaigns that have runs."""
-    rows = await session.execute(
-        select(
-            campaign_runs.c.campaign_id,
-            func.min(campaign_runs.c.started_at),
-            func.max(campaign_runs.c.completed_at),
-            func.count(),
-            func.count(campaign_runs.c.completed_at),
-        )
-        .where(campaign_runs.c.campaign_id.in_(campaign_ids))
-        .group_by(campaign_runs.c.campaign_id)
-    )
-    return [
-        (int(campaign_id), started, completed if completed_runs == runs else None)
-        for campaign_id, started, completed, runs, completed_runs in rows
-    ]
-
-
-async def _excluded(session: AsyncSession, campaign_ids: list[int]) -> list[Any]:
-    """(campaign, reason, how many people the campaign's runs left out for it)."""
-    rows = await session.execute(
-        select(run_exclusions.c.campaign_id, run_exclusions.c.reason, func.count())
-        .where(run_exclusions.c.campaign_id.in_(campaign_ids))
-        .group_by(run_exclusions.c.campaign_id, run_exclusions.c.reason)
-    )
-    return list(rows.all())
 
 
 def _plain(bucket: dict[str, Any]) -> dict[str, Any]:

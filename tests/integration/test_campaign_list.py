@@ -83,6 +83,8 @@ async def test_a_page_of_campaigns_reads_their_stats_in_the_same_statements_what
 
     assert len(page["items"]) == CAMPAIGNS
     assert len(many) == len(one)
+    # The page's stats (messages, runs, exclusions) are one statement.
+    assert len([sql for sql in many if "run_exclusions" in sql]) == 1
     found = {
         item["id"]: (item["stats"]["total"], item["stats"]["excluded"]["total"])
         for item in page["items"]
