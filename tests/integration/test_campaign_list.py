@@ -3,11 +3,9 @@ whether the page holds one campaign or many (on SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event, insert, select
+from sqlalchemy import insert, select
 
 from campaign.campaigns.states import CampaignState
 from campaign.kernel.clock import ManualClock
@@ -15,24 +13,9 @@ from campaign.store.engine import Database
 from campaign.store.tables import campaign_runs, run_exclusions
 from tests.api_client import Api
 from tests.factories import campaign_row, contact, queued_messages
+from tests.statements import statements
 
 CAMPAIGNS = 12
-
-
-@contextmanager
-def _statements(database: Database) -> Iterator[list[str]]:
-    """The SQL statements the service's engine runs meanwhile."""
-    seen: list[str] = []
-
-    def record(*args: Any) -> None:
-        seen.append(args[2])
-
-    engine = database.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 async def _exclude(database: Database, campaign_id: int, contact_ids: list[int]) -> None:
@@ -76,9 +59,9 @@ async def test_a_page_of_campaigns_reads_their_stats_in_the_same_statements_what
     made = await _campaigns(api)
     database = api.services.database
     await _get(api, "/api/v1/campaigns?limit=1")  # the key is looked up and marked used once
-    with _statements(database) as one:
+    with statements(database) as one:
         await _get(api, "/api/v1/campaigns?limit=1")
-    with _statements(database) as many:
+    with statements(database) as many:
         page = await _get(api, "/api/v1/campaigns?limit=50")
 
     assert len(page["items"]) == CAMPAIGNS

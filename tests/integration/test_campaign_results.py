@@ -11,13 +11,11 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from audiences.segments import audience_condition
 from campaign.campaigns.runs import materialise_run
@@ -25,11 +23,11 @@ from campaign.channels.sandbox import SandboxProvider
 from campaign.kernel.clock import ManualClock
 from campaign.kernel.identity import Role
 from campaign.services import Services
-from campaign.store.engine import Database
 from campaign.store.results import inserted_id
 from campaign.store.tables import campaign_runs, contacts, run_exclusions
 from tests.api_client import Api
 from tests.factories import campaign_row, contact, sms_and_email_template, suppression_row
+from tests.statements import statements
 
 # A staff member's address a spreadsheet would run as a formula: = | ' / ! are all allowed in
 # the local part of an email address.
@@ -278,29 +276,13 @@ async def test_the_list_filters_by_language_and_reason_and_gives_each_message_it
     assert status == 422 and problem["where"] == "language"
 
 
-@contextmanager
-def _statements(database: Database) -> Iterator[list[str]]:
-    """The SQL statements the service's engine runs meanwhile."""
-    seen: list[str] = []
-
-    def record(*args: Any) -> None:
-        seen.append(args[2])
-
-    engine = database.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-
-
 async def test_a_page_reads_its_events_in_one_query_whatever_its_size(api: Api) -> None:
     run = await _run_campaign(api)
     base = f"/api/v1/campaigns/{run.campaign_id}/messages"
     await _get(api, f"{base}?limit=1")  # the key is looked up and marked used once
-    with _statements(api.services.database) as one:
+    with statements(api.services.database) as one:
         await _get(api, f"{base}?limit=1")
-    with _statements(api.services.database) as five:
+    with statements(api.services.database) as five:
         page = await _get(api, f"{base}?limit=5")
     assert len(page["items"]) == 5 and all(m["events"] for m in page["items"])
     assert len(five) == len(one)
