@@ -24,12 +24,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from audiences.contacts.field_labels import built_in_labels
 from audiences.contacts.model import BUILT_IN_FIELDS, FieldInfo, FieldType
 from audiences.segments.compiler import PARTNER
+from campaign.kernel import limits
 from campaign.store.results import affected
 from campaign.store.tables import contacts, fields, partner_fields, partners
 
-# How many fields of its own a partner may have: room for any real file, not for a file that
-# floods the registry (a partner's import once added 10,000 names everyone saw).
-PARTNER_FIELD_CAP = 200
+PARTNER_FIELD_CAP = limits.PARTNER_FIELDS_MAX
 
 
 class FieldsRefused(ValueError):

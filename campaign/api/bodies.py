@@ -27,17 +27,20 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, Validation
 from campaign.kernel.calendar import EARLIEST_YEAR, LATEST_YEAR, in_calendar
 from campaign.kernel.channel import Channel
 from campaign.kernel.errors import InvalidInput, NotFound, TooLarge, UnsupportedMediaType
-from campaign.kernel.limits import BODY_MAX_BYTES, JSON_BODY_MAX_BYTES
+from campaign.kernel.limits import (
+    BODY_MAX_BYTES,
+    FORM_BODY_MAX_BYTES,
+    JSON_BODY_MAX_BYTES,
+    JSON_DEPTH_MAX,
+)
 
 M = TypeVar("M", bound=BaseModel)
 
 MIB = 1024 * 1024
 JSON_BODY_LIMIT = JSON_BODY_MAX_BYTES
 FILE_BODY_LIMIT = BODY_MAX_BYTES  # a contact file (CSV or XLSX) arrives as the body
-FORM_BODY_LIMIT = 64 * 1024  # a provider's webhook: a few short fields and a 1,600-character SMS
-# Objects and lists inside each other: the deepest body (a preview's context) nests four deep;
-# deeper only costs whoever walks it, and Python's parser gives up near a thousand.
-JSON_DEPTH_LIMIT = 32
+FORM_BODY_LIMIT = FORM_BODY_MAX_BYTES
+JSON_DEPTH_LIMIT = JSON_DEPTH_MAX
 BIGGEST_ID = 2**63 - 1  # a BIGINT; SQLite's INTEGER holds the same
 SMALLEST_INT = -(2**63)
 _READ_CHUNK = 64 * 1024

@@ -168,3 +168,13 @@ CAMPAIGN_CHECK_TIME_LIMIT = 120.0
 IMPORT_READ_TIME_LIMIT = 600.0
 # One batch of a contact file read and checked (5,000 rows, about a second).
 IMPORT_BATCH_TIME_LIMIT = 60.0
+
+# A provider's webhook form: a few short fields and a 1,600-character SMS (413 before reading).
+FORM_BODY_MAX_BYTES = 64 * 1024
+# Objects and lists inside each other in a JSON body: the deepest body (a preview's context)
+# nests four deep; deeper only costs whoever walks it, and Python's parser gives up near a
+# thousand.
+JSON_DEPTH_MAX = 32
+# How many fields of its own a partner may have: room for any real file, not for a file that
+# floods the registry (a partner's import once added 10,000 names everyone saw).
+PARTNER_FIELDS_MAX = 200

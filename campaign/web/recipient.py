@@ -19,13 +19,14 @@ from typing import Any
 
 from aiohttp import web
 
+from campaign.kernel import limits
 from campaign.kernel.security import InvalidToken
 from campaign.messages.language import direction
 from campaign.services import SERVICES
 from campaign.web.headers import CSP, MAILED_COPY_POLICY
 from campaign.web.recipient_texts import TEXTS, texts
 
-_FORM_LIMIT = 64 * 1024  # a one-click POST is one field (RFC 8058); the page's form no more
+_FORM_LIMIT = limits.FORM_BODY_MAX_BYTES  # a one-click POST is one field (RFC 8058)
 
 
 def _token_subject(request: web.Request, purpose: str) -> int | None:
