@@ -24,7 +24,6 @@ import io
 import json
 import multiprocessing
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -40,6 +39,7 @@ from pathlib import Path
 
 import aiohttp
 
+from bench.common import free_port
 from bench.report import Section, median_line, publish, stamp
 from campaign.kernel import limits
 from tests.workbooks import contact_sheet
@@ -71,12 +71,6 @@ class Served:
     process: subprocess.Popen[bytes]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _cli(env: dict[str, str], *args: str, stdin: str = "") -> str:
     done = subprocess.run(
         [sys.executable, "-m", "campaign", *args],
@@ -93,7 +87,7 @@ def _cli(env: dict[str, str], *args: str, stdin: str = "") -> str:
 @contextmanager
 def _serving(folder: Path) -> Iterator[Served]:
     """``campaign run`` on a fresh SQLite file, with an admin's key."""
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CAMPAIGN_", "TWILIO_"))}
     env |= {
         "CAMPAIGN_DATABASE_URL": f"sqlite+aiosqlite:///{folder / 'campaign.db'}",

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import asyncpg
 from sqlalchemy import insert, select
@@ -38,17 +39,13 @@ _LANGUAGES = ("nl", "fr", "de", "en")
 _PLACES = (("Gent", "Vlaanderen"), ("Liège", "Wallonie"), ("Brussel", "Brussel"))
 _NAMES = ("An", "Jan", "Marie", "Luc", "Jürgen", "Zoë", "Fatima", "Ayşe")
 _CHUNK = 50_000
+PROFILE_COLUMNS = ("language", "first_name", "time_zone", "municipality", "region", "attributes")
 _CONTACT_COLUMNS = (
     "id",
     "external_id",
     "phone",
     "phone_key",
-    "language",
-    "first_name",
-    "time_zone",
-    "municipality",
-    "region",
-    "attributes",
+    *PROFILE_COLUMNS,
     "consent_sms",
     "consent_sms_source",
     "consent_sms_at",
@@ -56,6 +53,8 @@ _CONTACT_COLUMNS = (
     "created_at",
     "updated_at",
 )
+
+ContactRows = Callable[[int, int], Iterator[tuple[object, ...]]]  # contacts first..last-1
 
 
 def raw_url(url: str) -> str:
@@ -99,8 +98,12 @@ async def prepare(url: str, contacts: int, rate: float, sms_rate: float) -> Stag
     """Contacts, content and one approved SMS campaign, due now but not yet started."""
     services = services_for(url, sms_rate)
     started = time.perf_counter()
-    await _copy_contacts(url, services, contacts)
-    campaign_id = await _campaign(services, rate)
+    rows = partial(_contact_rows, services)
+    await copy_contacts(url, contacts, rows, _CONTACT_COLUMNS)
+    content = await content_of(services)
+    campaign_id = await approved_campaign(
+        services, content, name="Bench: dispatch", channel="sms", rate=rate
+    )
     return Stage(url, services, campaign_id, contacts, time.perf_counter() - started)
 
 
@@ -120,24 +123,26 @@ async def materialise(stage: Stage) -> tuple[int, float]:
     return int(run_id), took
 
 
+def profile(i: int) -> tuple[object, ...]:
+    """The ``i``-th contact's values for ``PROFILE_COLUMNS``: four languages, three places,
+    names with letters beyond ASCII, a third temporarily unemployed."""
+    municipality, region = _PLACES[i % len(_PLACES)]
+    attributes = json.dumps({"temporary_unemployed": i % 3 == 0})
+    language, name = _LANGUAGES[i % len(_LANGUAGES)], _NAMES[i % len(_NAMES)]
+    return (language, name, "Europe/Brussels", municipality, region, attributes)
+
+
 def _contact_rows(services: Services, first: int, last: int) -> Iterator[tuple[object, ...]]:
     now = datetime.now(UTC)
     key = services.address_keys.key
     for i in range(first, last):
         phone = f"+3247{i:07d}"  # never one of the sandbox's simulator numbers (+32499…)
-        municipality, region = _PLACES[i % len(_PLACES)]
-        attributes = json.dumps({"temporary_unemployed": i % 3 == 0})
         yield (
             i,
             f"b{i}",
             phone,
             key("sms", phone),
-            _LANGUAGES[i % len(_LANGUAGES)],
-            _NAMES[i % len(_NAMES)],
-            "Europe/Brussels",
-            municipality,
-            region,
-            attributes,
+            *profile(i),
             True,
             "bench",
             now,
@@ -147,15 +152,14 @@ def _contact_rows(services: Services, first: int, last: int) -> Iterator[tuple[o
         )
 
 
-async def _copy_contacts(url: str, services: Services, count: int) -> None:
+async def copy_contacts(url: str, count: int, rows: ContactRows, columns: Sequence[str]) -> None:
+    """``count`` contacts, ``rows`` giving their values for ``columns``, copied in chunks."""
     conn = await asyncpg.connect(raw_url(url))
     try:
         async with conn.transaction():
             for first in range(1, count + 1, _CHUNK):
-                rows = list(_contact_rows(services, first, min(first + _CHUNK, count + 1)))
-                await conn.copy_records_to_table(
-                    "contacts", records=rows, columns=list(_CONTACT_COLUMNS)
-                )
+                chunk = list(rows(first, min(first + _CHUNK, count + 1)))
+                await conn.copy_records_to_table("contacts", records=chunk, columns=list(columns))
             await conn.execute("SELECT setval('contacts_id_seq', $1)", count)
             await conn.execute(
                 "INSERT INTO fields (name, type, labels) "
@@ -166,7 +170,7 @@ async def _copy_contacts(url: str, services: Services, count: int) -> None:
         await conn.close()
 
 
-async def _content(services: Services) -> tuple[int, int]:
+async def content_of(services: Services) -> tuple[int, int]:
     """The demo's measure and the library's ``new-measure`` template: (measure, version)."""
     now = services.clock.now()
     async with services.database.transaction() as session:
@@ -180,22 +184,25 @@ async def _content(services: Services) -> tuple[int, int]:
     return int(measure_id), version_id
 
 
-async def _campaign(services: Services, rate: float) -> int:
-    """Created and submitted by an editor, approved by a second person: scheduled, due now."""
-    measure_id, version_id = await _content(services)
-    editor_id = await services.accounts.create_user("editor@bench.example.org", Role.EDITOR, "x")
-    approver_id = await services.accounts.create_user(
-        "approver@bench.example.org", Role.APPROVER, "x"
-    )
-    editor = Identity(Role.EDITOR, "editor@bench.example.org", user_id=editor_id)
-    approver = Identity(Role.APPROVER, "approver@bench.example.org", user_id=approver_id)
+async def _person(services: Services, role: Role) -> Identity:
+    mail = f"{role.value}@bench.example.org"
+    return Identity(role, mail, user_id=await services.accounts.create_user(mail, role, "x"))
+
+
+async def approved_campaign(
+    services: Services, content: tuple[int, int], *, name: str, channel: str, rate: float
+) -> int:
+    """Created and submitted by an editor, approved by a second person: scheduled, due now.
+    ``content``: the measure and the template version it sends."""
+    measure_id, version_id = content
+    editor, approver = [await _person(services, role) for role in (Role.EDITOR, Role.APPROVER)]
     now = services.clock.now()
     draft = CampaignDraft(
-        name="Bench: dispatch",
+        name=name,
         template_version_id=version_id,
         audience_query="region IS SET",
         starts_at=now,
-        channels=("sms",),
+        channels=(channel,),
         window_ends_at=now + timedelta(days=2),
         quiet_hours=None,
         quiet_hours_override="benchmark: measured at whatever hour it runs",

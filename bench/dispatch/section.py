@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from bench.dispatch.runner import CeilingResult, Options, RunResult
+from bench.dispatch.watch import Watched
 from bench.report import Section, stamp
 
 Results = dict[tuple[int, float], list[RunResult]]  # (size, campaign rate) -> its runs
@@ -29,12 +30,29 @@ def table_row(
     return f"| {label} | {target} | {format(statistics.median(values), fmt)} | {runs} |"
 
 
-def _mib(kib: int) -> float:
+def mib(kib: int) -> float:
     return kib / 1024
 
 
-def _rss_at(percent: int) -> Figure:
-    return lambda r: _mib(r.watched.rss_at[percent]) if percent in r.watched.rss_at else None
+def memory_rows(
+    of: Callable[[Callable[[Watched], float | None]], Callable[[R], float | None]],
+) -> list[tuple[str, str, Callable[[R], float | None], str]]:
+    """The worker's memory rows, as every process bench reports them; ``of`` turns a figure of
+    what was watched into a figure of a run."""
+
+    def rss_at(percent: int) -> Callable[[Watched], float | None]:
+        return lambda w: mib(w.rss_at[percent]) if percent in w.rss_at else None
+
+    return [
+        ("worker RSS idle before the run, MiB", "", of(lambda w: mib(w.baseline_rss_kib)), ".0f"),
+        ("worker RSS when 50% were sent, MiB", "flat", of(rss_at(50)), ".0f"),
+        ("worker RSS when 90% were sent, MiB", "flat", of(rss_at(90)), ".0f"),
+        ("worker peak RSS (VmHWM), MiB", "≤150", of(lambda w: mib(w.peak_rss_kib)), ".0f"),
+    ]
+
+
+def _watched(figure: Callable[[Watched], float | None]) -> Figure:
+    return lambda r: figure(r.watched)
 
 
 def _worker(name: str) -> Figure:
@@ -111,15 +129,7 @@ def _rows(big: bool, options: Options) -> list[Row]:
             lambda r: r.ceilings[0].queue_seconds if r.ceilings else None,
             ".1f",
         ),
-        (
-            "worker RSS idle before the run, MiB",
-            "",
-            lambda r: _mib(r.watched.baseline_rss_kib),
-            ".0f",
-        ),
-        ("worker RSS when 50% were sent, MiB", "flat", _rss_at(50), ".0f"),
-        ("worker RSS when 90% were sent, MiB", "flat", _rss_at(90), ".0f"),
-        ("worker peak RSS (VmHWM), MiB", "≤150", lambda r: _mib(r.watched.peak_rss_kib), ".0f"),
+        *memory_rows(_watched),
         ("receipts written (events into `delivered`)", "= messages", _worker("receipts"), ",.0f"),
         ("receipts lost (messages not `delivered`)", "0", _worker("lost_receipts"), ",.0f"),
         ("messages without `sent_at`", "0", _worker("without_sent_at"), ",.0f"),

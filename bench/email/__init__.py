@@ -26,7 +26,9 @@ import asyncio
 import os
 from pathlib import Path
 
-from bench.dispatch import POSTGRES_URL, parse_sizes
+from bench import common
+from bench.common import sizes_of
+from bench.dispatch import POSTGRES_URL
 from bench.dispatch.watch import WorkerSettings
 from bench.email.drain import EmailSettings, Phase
 from bench.email.runner import Alone, Options, RunResult, measure
@@ -77,14 +79,7 @@ def default_options(
 
 
 async def run_sizes(sizes: list[tuple[int, int]], options: Options) -> Results:
-    results: Results = {}
-    for size, runs in sizes:
-        for index in range(runs):
-            print(f"email: {size:,} recipients, run {index + 1} of {runs}")
-            result = await measure(size, options, f"{size}-{index + 1}")
-            results.setdefault(size, []).append(result)
-            _print(result)
-    return results
+    return await common.run_sizes("email", sizes, options, measure, _print)
 
 
 def _print(result: RunResult) -> None:
@@ -136,11 +131,6 @@ def _print_alone(kind: str, alone: Alone) -> None:
         f"{alone.seconds:.1f} s, failed {alone.failed}); its CPU {alone.cpu / alone.seconds:.0%}, "
         f"the sink's {alone.sink_cpu / alone.seconds:.0%}; the sink took {alone.count.mails:,}"
     )
-
-
-def sizes_of(text: str) -> list[tuple[int, int]]:
-    """``100000x3,5000`` -> [(100000, 3), (5000, 1)] (bench/dispatch's syntax, without rates)."""
-    return [(size, runs) for size, runs, _ in parse_sizes(text)]
 
 
 def run() -> Section:

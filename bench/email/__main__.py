@@ -13,7 +13,7 @@ import argparse
 import asyncio
 from pathlib import Path
 
-from bench.dispatch import POSTGRES_URL
+from bench.common import add_run_arguments
 from bench.email import DEFAULT_SIZES, EMAIL_RATE, default_options, run_sizes, sizes_of
 from bench.email.section import section
 from bench.email.sinks import KINDS
@@ -38,10 +38,7 @@ def _arguments() -> argparse.Namespace:
     add("--bounces", type=int, default=20_000, help="DSNs to apply; 0: none (%(default)s)")
     add("--bounce-concurrency", type=int, default=100, help="DSNs at once (%(default)s)")
     add("--profile", type=Path, help="run the worker under cProfile, its output in this folder")
-    add("--postgres-url", default=POSTGRES_URL, help="an existing database on the server")
-    add("--keep-database", action="store_true", help="leave each run's databases to look at")
-    add("--keep-logs", action="store_true", help="keep every run's logs, even when clean")
-    add("--write", action="store_true", help="rewrite the section of docs/benchmarks.md")
+    add_run_arguments(parser)
     return parser.parse_args()
 
 

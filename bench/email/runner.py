@@ -8,11 +8,9 @@ the first sink's database, once its messages are all ``sent``.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import shutil
-import sys
 import tempfile
 import uuid
 from dataclasses import dataclass, field
@@ -21,6 +19,7 @@ from typing import Any
 
 import asyncpg
 
+from bench.common import run_helper
 from bench.dispatch import scenario
 from bench.dispatch.runner import revision
 from bench.dispatch.watch import WorkerSettings, cpu_seconds
@@ -28,7 +27,6 @@ from bench.email.bounces import BounceRun, measure_bounces
 from bench.email.drain import EmailSettings, Phase, drain
 from bench.email.sinks import KINDS, SinkCount, running_sink, unavailable
 from bench.email.stage import BOUNCE_DOMAIN, EMAIL_FROM, prepare
-from bench.twilio.processes import ROOT
 from campaign.channels.smtp.mail import MailWriter
 from campaign.channels.smtp.marks import MailMarks
 
@@ -216,7 +214,9 @@ async def _alone_run(result: RunResult, kind: str, mode: str, arguments: list[st
     async with running_sink(kind, result.folder, f"sink-{kind}-{mode}") as sink:
         before = cpu_seconds(sink.process.pid)
         command = ["--port", str(sink.port), "--count", str(result.size), *arguments]
-        out = await _helper(mode, command, result.folder / f"{mode}-{kind}.log")
+        out = await run_helper(
+            "bench.email.ceiling", [mode, *command], result.folder / f"{mode}-{kind}.log"
+        )
         sink_cpu = cpu_seconds(sink.process.pid) - before
         count = sink.stop()
     return Alone(
@@ -228,28 +228,3 @@ async def _alone_run(result: RunResult, kind: str, mode: str, arguments: list[st
         sink_cpu,
         count,
     )
-
-
-async def _helper(mode: str, arguments: list[str], log: Path) -> dict[str, Any]:
-    """``python -m bench.email.ceiling MODE ARGUMENTS``: its last line, as JSON."""
-    with log.open("wb") as err:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bench.email.ceiling",
-            mode,
-            *arguments,
-            cwd=ROOT,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=err,
-        )
-        try:
-            out, _ = await process.communicate()
-        finally:
-            if process.returncode is None:
-                process.kill()
-                await process.wait()
-    if process.returncode != 0:
-        raise RuntimeError(f"bench.email.ceiling {mode} exited with {process.returncode}; {log}")
-    found: dict[str, Any] = json.loads(out.decode().strip().splitlines()[-1])
-    return found

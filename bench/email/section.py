@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bench.dispatch.section import table_row
+from bench.dispatch.section import memory_rows, table_row
 from bench.email.bounces import BounceRun
 from bench.email.drain import Phase
 from bench.email.introduction import introduction
@@ -17,10 +17,6 @@ Figure = Callable[[RunResult], float | None]
 Row = tuple[str, str, Figure, str]  # label, target, figure, format
 
 TITLE = "Email: one worker, SMTP to a local sink"
-
-
-def _mib(kib: int) -> float:
-    return kib / 1024
 
 
 def _sink(kind: str, figure: Callable[[SinkRun], float | None]) -> Figure:
@@ -60,10 +56,6 @@ def _over(kind: str, which: str) -> Figure:
 
 def _figure(name: str) -> Callable[[Phase], float | None]:
     return lambda p: None if p.figures is None else float(getattr(p.figures, name))
-
-
-def _rss_at(percent: int) -> Callable[[Phase], float | None]:
-    return lambda p: _mib(p.watched.rss_at[percent]) if percent in p.watched.rss_at else None
 
 
 def _speed_rows(kind: str, options: Options) -> list[Row]:
@@ -151,22 +143,7 @@ def _sink_cpu(alone: Alone) -> float:
 
 
 def _memory_rows(kind: str) -> list[Row]:
-    return [
-        (
-            "worker RSS idle before the run, MiB",
-            "",
-            _worker(kind, lambda p: _mib(p.watched.baseline_rss_kib)),
-            ".0f",
-        ),
-        ("worker RSS when 50% were sent, MiB", "flat", _worker(kind, _rss_at(50)), ".0f"),
-        ("worker RSS when 90% were sent, MiB", "flat", _worker(kind, _rss_at(90)), ".0f"),
-        (
-            "worker peak RSS (VmHWM), MiB",
-            "≤150",
-            _worker(kind, lambda p: _mib(p.watched.peak_rss_kib)),
-            ".0f",
-        ),
-    ]
+    return memory_rows(lambda figure: _worker(kind, lambda p: figure(p.watched)))
 
 
 def _count(figure: Callable[[Phase], int | None]) -> Callable[[Phase], float | None]:

@@ -24,7 +24,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.twilio.processes import ROOT, free_port
+from bench.common import ROOT, free_port
 
 AIOSMTPD = "aiosmtpd"
 SMTP_SINK = "smtp-sink"

@@ -26,7 +26,9 @@ from __future__ import annotations
 import asyncio
 import os
 
-from bench.dispatch import POSTGRES_URL, parse_sizes
+from bench import common
+from bench.common import sizes_of
+from bench.dispatch import POSTGRES_URL
 from bench.dispatch.watch import WorkerSettings
 from bench.report import Section
 from bench.twilio.runner import Options, RunResult, measure
@@ -69,14 +71,7 @@ def default_options(
 
 
 async def run_sizes(sizes: list[tuple[int, int]], options: Options) -> Results:
-    results: Results = {}
-    for size, runs in sizes:
-        for index in range(runs):
-            print(f"twilio: {size:,} recipients, run {index + 1} of {runs}")
-            result = await measure(size, options, f"{size}-{index + 1}")
-            results.setdefault(size, []).append(result)
-            _print(result)
-    return results
+    return await common.run_sizes("twilio", sizes, options, measure, _print)
 
 
 def _print(result: RunResult) -> None:
@@ -130,11 +125,6 @@ def _print(result: RunResult) -> None:
 
 def _rate(value: float | None) -> str:
     return "n/a" if value is None else f"{value:,.0f}"
-
-
-def sizes_of(text: str) -> list[tuple[int, int]]:
-    """``100000x3,5000`` -> [(100000, 3), (5000, 1)] (bench/dispatch's syntax, without rates)."""
-    return [(size, runs) for size, runs, _ in parse_sizes(text)]
 
 
 def run() -> Section:

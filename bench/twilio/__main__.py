@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from bench.dispatch import POSTGRES_URL
+from bench.common import add_run_arguments
 from bench.report import publish
 from bench.twilio import DEFAULT_SIZES, default_options, run_sizes, sizes_of
 from bench.twilio.section import section
@@ -35,10 +35,7 @@ def _arguments() -> argparse.Namespace:
     add("--burst", type=int, default=50_000, help="callbacks in the burst; 0: none (%(default)s)")
     add("--no-burst", dest="burst", action="store_const", const=0, help="no burst")
     add("--burst-concurrency", type=int, default=300, help="its posts in flight (%(default)s)")
-    add("--postgres-url", default=POSTGRES_URL, help="an existing database on the server")
-    add("--keep-database", action="store_true", help="leave each run's databases to look at")
-    add("--keep-logs", action="store_true", help="keep every run's logs, even when clean")
-    add("--write", action="store_true", help="rewrite the section of docs/benchmarks.md")
+    add_run_arguments(parser)
     return parser.parse_args()
 
 

@@ -16,9 +16,10 @@ from pathlib import Path
 
 import asyncpg
 
+from bench.common import free_port, run_helper
 from bench.dispatch import scenario
 from bench.dispatch.watch import Watched, WorkerSettings, cpu_seconds, memory_kib, read_log
-from bench.twilio.processes import free_port, run_helper, serve, twilio_env
+from bench.twilio.processes import serve, twilio_env
 
 _ROWS = "SELECT count(*), count(*) FILTER (WHERE applied_at IS NULL) FROM provider_callbacks"
 _OUTCOMES = "SELECT coalesce(outcome, '(not applied)'), count(*) FROM provider_callbacks GROUP BY 1"
@@ -93,7 +94,7 @@ async def burst(
             "--concurrency",
             str(concurrency),
         ]
-        out = await run_helper("burst", arguments, folder / "burst.log")
+        out = await run_helper("bench.twilio.burst", arguments, folder / "burst.log")
         result.posted, result.answers = int(out["posted"]), dict(out["answers"])
         result.seconds_answered, result.generator_cpu = float(out["seconds"]), float(out["cpu"])
         await _until_applied(conn, result, float(out["started"]))

@@ -1,5 +1,6 @@
-"""The processes a run starts beside the worker: the fake Twilio, ``campaign serve`` (the
-callback receiver), and the bench's own helpers (``library.py``, ``burst.py``).
+"""The processes a run starts beside the worker: the fake Twilio and ``campaign serve`` (the
+callback receiver); the bench's own helpers (``library.py``, ``burst.py``) are run by
+bench/common.py's ``run_helper``.
 
 Each is started by the bench, in a process of its own, and stopped by it (SIGTERM, then SIGKILL
 a minute later) whatever happens: ``running`` is the context manager every run uses.
@@ -8,8 +9,6 @@ a minute later) whatever happens: ``running`` is the context manager every run u
 from __future__ import annotations
 
 import asyncio
-import json
-import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
@@ -20,9 +19,9 @@ from typing import Any
 
 import aiohttp
 
+from bench.common import ROOT
 from bench.dispatch.watch import WorkerSettings, start_worker, stop_worker, worker_command
 
-ROOT = Path(__file__).resolve().parents[2]  # the checkout: ``tests`` and ``bench`` import
 ACCOUNT_SID = "AC" + "b3" * 16
 AUTH_TOKEN = "bench-twilio-token-" + "0" * 13
 SENDER = "+32460000001"
@@ -33,13 +32,6 @@ _SERVING = "serving on http://"
 class Fake:
     process: subprocess.Popen[bytes]
     base_url: str
-
-
-def free_port() -> int:
-    """A port nobody listens on now (the process given it binds it a moment later)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @contextmanager
@@ -144,27 +136,3 @@ async def sample_create(session: aiohttp.ClientSession, fake: Fake) -> dict[str,
         response.raise_for_status()
         page: dict[str, Any] = await response.json()
     return dict(page["messages"][0]) if page["messages"] else None
-
-
-async def run_helper(module: str, arguments: list[str], log: Path) -> dict[str, Any]:
-    """``python -m bench.twilio.MODULE ARGUMENTS``: its last line of output, as JSON."""
-    with log.open("wb") as err:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            f"bench.twilio.{module}",
-            *arguments,
-            cwd=ROOT,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=err,
-        )
-        try:
-            out, _ = await process.communicate()
-        finally:
-            if process.returncode is None:
-                process.kill()
-                await process.wait()
-    if process.returncode != 0:
-        raise RuntimeError(f"bench.twilio.{module} exited with {process.returncode}; see {log}")
-    result: dict[str, Any] = json.loads(out.decode().strip().splitlines()[-1])
-    return result

@@ -17,6 +17,7 @@ from pathlib import Path
 import aiohttp
 import asyncpg
 
+from bench.common import free_port, run_helper
 from bench.dispatch import scenario
 from bench.dispatch.runner import revision
 from bench.dispatch.watch import WorkerSettings, cpu_seconds
@@ -26,8 +27,6 @@ from bench.twilio.processes import (
     Fake,
     fake_state,
     fake_twilio,
-    free_port,
-    run_helper,
     sample_create,
     serve,
     twilio_env,
@@ -158,7 +157,7 @@ async def _library_run(
     before = cpu_seconds(fake.process.pid)
     arguments = [mode, "--base", fake.base_url, "--count", str(count), "--body", body]
     arguments += ["--concurrency", str(in_flight)]
-    out = await run_helper("library", arguments, result.folder / f"library-{mode}.log")
+    out = await run_helper("bench.twilio.library", arguments, result.folder / f"library-{mode}.log")
     return LibraryRun(
         in_flight,
         int(out["created"]),

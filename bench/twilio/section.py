@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bench.dispatch.section import table_row
+from bench.dispatch.section import memory_rows, mib, table_row
 from bench.report import Section, stamp
 from bench.twilio.drain import Phase
 from bench.twilio.ingest import BurstRun
@@ -16,10 +16,6 @@ Figure = Callable[[RunResult], float | None]
 Row = tuple[str, str, Figure, str]  # label, target, figure, format
 
 TITLE = "Twilio: one worker, SMS through the twilio library, fake answering after 100 ms"
-
-
-def _mib(kib: int) -> float:
-    return kib / 1024
 
 
 def _phase(which: str, figure: Callable[[Phase], float | None]) -> Figure:
@@ -71,25 +67,7 @@ def _fake(key: str) -> Callable[[Phase], float | None]:
 
 
 def _memory_rows(which: str) -> list[Row]:
-    def at(percent: int) -> Callable[[Phase], float | None]:
-        return lambda p: _mib(p.watched.rss_at[percent]) if percent in p.watched.rss_at else None
-
-    return [
-        (
-            "worker RSS idle before the run, MiB",
-            "",
-            _phase(which, lambda p: _mib(p.watched.baseline_rss_kib)),
-            ".0f",
-        ),
-        ("worker RSS when 50% were sent, MiB", "flat", _phase(which, at(50)), ".0f"),
-        ("worker RSS when 90% were sent, MiB", "flat", _phase(which, at(90)), ".0f"),
-        (
-            "worker peak RSS (VmHWM), MiB",
-            "≤150",
-            _phase(which, lambda p: _mib(p.watched.peak_rss_kib)),
-            ".0f",
-        ),
-    ]
+    return memory_rows(lambda figure: _phase(which, lambda p: figure(p.watched)))
 
 
 def _correctness_rows(which: str) -> list[Row]:
@@ -228,7 +206,7 @@ def _callback_rows() -> list[Row]:
         (
             "`campaign serve` peak RSS, MiB",
             "",
-            _phase(cb, lambda p: _mib(p.serve_peak_rss_kib)),
+            _phase(cb, lambda p: mib(p.serve_peak_rss_kib)),
             ".0f",
         ),
         (
@@ -276,7 +254,7 @@ def _burst_rows(options: Options) -> list[Row]:
         ("messages now `delivered`", "", _burst(lambda b: float(b.delivered)), ",.0f"),
         ("`campaign serve` CPU, share of one core", "", _burst(lambda b: b.serve_cpu_share), ".2f"),
         ("the burst's own process CPU, share of one core", "", _burst(_generator_share), ".2f"),
-        ("`campaign serve` peak RSS, MiB", "", _burst(lambda b: _mib(b.serve_peak_rss_kib)), ".0f"),
+        ("`campaign serve` peak RSS, MiB", "", _burst(lambda b: mib(b.serve_peak_rss_kib)), ".0f"),
         (
             "`campaign serve` log: warnings, errors, tracebacks",
             "0",
