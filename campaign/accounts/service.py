@@ -241,7 +241,8 @@ class Accounts:
 
         ``note_use=False`` checks a key without counting it as used.
         """
-        if not secret.startswith(API_KEY_PREFIX):
+        # Every key is ASCII: other text (a header's bytes that were not UTF-8) is no key.
+        if not (secret.isascii() and secret.startswith(API_KEY_PREFIX)):
             return None
         async with self._database.read_session() as session:
             key = await repository.active_key(session, api_key_digest(secret))

@@ -15,7 +15,7 @@ from aiohttp import web
 from campaign.api.answers import json_response
 from campaign.api.bodies import path_id
 from campaign.api.context import identity, services
-from campaign.api.docparts import ERRORS, json_answer, ref
+from campaign.api.docparts import ERRORS, id_in_path, json_answer, ref
 from campaign.kernel.identity import Role
 
 
@@ -30,8 +30,6 @@ async def revoke_api_key(request: web.Request) -> web.Response:
     return json_response(done.key.as_json() | {"changed": done.changed})
 
 
-_KEY_ID = {"name": "key_id", "in": "path", "required": True, "schema": {"type": "integer"}}
-
 OPENAPI_PATHS: dict[str, Any] = {
     "/api/v1/api-keys": {
         "get": {
@@ -41,7 +39,7 @@ OPENAPI_PATHS: dict[str, Any] = {
         }
     },
     "/api/v1/api-keys/{key_id}/revoke": {
-        "parameters": [_KEY_ID],
+        "parameters": [id_in_path("key_id")],
         "post": {
             "summary": "Revoke a key for good (admin): refused from the next request on. "
             "Revoking a revoked key keeps the first time and answers changed: false",

@@ -23,9 +23,7 @@ async def api_key_middleware(request: web.Request, handler: Handler) -> web.Stre
     scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         return _unauthorised("send an API key as 'Authorization: Bearer KEY'")
-    # Every key is ASCII; other text (or bytes that were not UTF-8) is no key, not a 500.
-    key = secret.strip()
-    found = await services(request).accounts.authenticate(key) if key.isascii() else None
+    found = await services(request).accounts.authenticate(secret.strip())
     if found is None:
         return _unauthorised("the API key is unknown or revoked, or it has expired")
     request[IDENTITY] = found

@@ -1,10 +1,10 @@
 """Reading requests: every way a body or parameter can be wrong is one clear 4xx naming it.
 
-Bodies are capped before they are read (413, ``where: body``): ``JSON_BODY_LIMIT`` for JSON and
-``FILE_BODY_LIMIT`` for a contact file (both from campaign.kernel.limits, where every limit is),
-``FORM_BODY_LIMIT`` for a webhook's form. Text must be UTF-8 (another declared charset: 415,
-``where: Content-Type``; bytes that are not UTF-8: 422).
-A JSON body must parse, nest at most ``JSON_DEPTH_LIMIT`` deep, hold no NUL character, no
+Bodies are capped before they are read (413, ``where: body``) by campaign.kernel.limits, where
+every limit is: ``JSON_BODY_MAX_BYTES`` for JSON, ``BODY_MAX_BYTES`` for a contact file (CSV or
+XLSX, which arrives as the body), ``FORM_BODY_MAX_BYTES`` for a webhook's form. Text must be
+UTF-8 (another declared charset: 415, ``where: Content-Type``; bytes that are not UTF-8: 422).
+A JSON body must parse, nest at most ``JSON_DEPTH_MAX`` deep, hold no NUL character, no
 integer beyond 64 bits and no number that is not finite (``NaN``, ``Infinity``, ``1e400``), each
 refused with ``where`` naming the member (``measure_ids.0``). Path ids are ASCII digits within
 63 bits, or the thing is not found (404); whole-number parameters are ASCII digits within their
@@ -27,20 +27,11 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, Validation
 from campaign.kernel.calendar import EARLIEST_YEAR, LATEST_YEAR, in_calendar
 from campaign.kernel.channel import Channel
 from campaign.kernel.errors import InvalidInput, NotFound, TooLarge, UnsupportedMediaType
-from campaign.kernel.limits import (
-    BODY_MAX_BYTES,
-    FORM_BODY_MAX_BYTES,
-    JSON_BODY_MAX_BYTES,
-    JSON_DEPTH_MAX,
-)
+from campaign.kernel.limits import FORM_BODY_MAX_BYTES, JSON_BODY_MAX_BYTES, JSON_DEPTH_MAX
 
 M = TypeVar("M", bound=BaseModel)
 
 MIB = 1024 * 1024
-JSON_BODY_LIMIT = JSON_BODY_MAX_BYTES
-FILE_BODY_LIMIT = BODY_MAX_BYTES  # a contact file (CSV or XLSX) arrives as the body
-FORM_BODY_LIMIT = FORM_BODY_MAX_BYTES
-JSON_DEPTH_LIMIT = JSON_DEPTH_MAX
 BIGGEST_ID = 2**63 - 1  # a BIGINT; SQLite's INTEGER holds the same
 SMALLEST_INT = -(2**63)
 _READ_CHUNK = 64 * 1024
@@ -90,7 +81,7 @@ def body_text(request: web.Request, data: bytes) -> str:
 
 
 async def read_json(request: web.Request, *, optional: bool = False) -> Any:
-    text = body_text(request, await read_body(request, JSON_BODY_LIMIT, what="a JSON body"))
+    text = body_text(request, await read_body(request, JSON_BODY_MAX_BYTES, what="a JSON body"))
     if not text.strip():
         if optional:
             return {}
@@ -133,7 +124,7 @@ def parse_json(text: str) -> Any:
         ) from exc
     except RecursionError as exc:
         raise InvalidInput(
-            f"the body nests deeper than {JSON_DEPTH_LIMIT} levels", where="body"
+            f"the body nests deeper than {JSON_DEPTH_MAX} levels", where="body"
         ) from exc
 
 
@@ -141,8 +132,8 @@ def check_json(data: Any) -> None:
     """InvalidInput naming the first member that nests too deep, holds NUL or a bad number."""
     for where, value, depth in _members(data):
         named = where or "body"
-        if depth > JSON_DEPTH_LIMIT:
-            raise InvalidInput(f"{named}: nests deeper than {JSON_DEPTH_LIMIT} levels", named)
+        if depth > JSON_DEPTH_MAX:
+            raise InvalidInput(f"{named}: nests deeper than {JSON_DEPTH_MAX} levels", named)
         if isinstance(value, str) and "\x00" in value:
             raise InvalidInput(
                 f"{named}: holds a NUL character (\\u0000), which no text here may contain", named
@@ -188,7 +179,7 @@ async def read_form(request: web.Request) -> MultiDictProxy[str]:
             f"expected a form (application/x-www-form-urlencoded), got {request.content_type}",
             where="Content-Type",
         )
-    text = body_text(request, await read_body(request, FORM_BODY_LIMIT, what="a form"))
+    text = body_text(request, await read_body(request, FORM_BODY_MAX_BYTES, what="a form"))
     try:
         pairs = parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict")
     except UnicodeDecodeError as exc:

@@ -9,14 +9,7 @@ from aiohttp import web
 
 from campaign.api.answers import json_response
 from campaign.api.bodies import campaign_id as path_campaign_id
-from campaign.api.bodies import int_param
-from campaign.api.campaign_messages import (
-    CURSOR,
-    MAX_PAGE,
-    decode_cursor,
-    encode_cursor,
-    listed,
-)
+from campaign.api.campaign_messages import PAGE_PARAMETERS, listed, next_cursor, page_window
 from campaign.api.context import identity, services
 from campaign.api.csv_answers import delimiter_of, stream_csv
 from campaign.api.docparts import CAMPAIGN_ID, CSV_ANSWER, DELIMITER, ERRORS, json_answer, ref
@@ -55,15 +48,15 @@ def exclusion_json(exclusion: Exclusion) -> dict[str, Any]:
 async def list_exclusions(request: web.Request) -> web.Response:
     campaign_id = path_campaign_id(request)
     reasons = _reasons(request)
-    limit = int_param(request, "limit", 100, low=1, high=MAX_PAGE)
-    cursor = request.query.get("cursor")
-    after = decode_cursor(cursor) if cursor else 0
+    limit, after = page_window(request)
     page = await services(request).campaign_messages.exclusions(
         identity(request), campaign_id, reasons=reasons, after_id=after, limit=limit
     )
-    following = encode_cursor(page.next_after) if page.next_after is not None else None
     return json_response(
-        {"items": [exclusion_json(e) for e in page.items], "next_cursor": following}
+        {
+            "items": [exclusion_json(e) for e in page.items],
+            "next_cursor": next_cursor(page.next_after),
+        }
     )
 
 
@@ -100,15 +93,7 @@ OPENAPI_PATHS: dict[str, Any] = {
                 "template has no text for the campaign's channels), changed_meanwhile. Pass "
                 "next_cursor as cursor for the next page. " + _READERS
             ),
-            "parameters": [
-                _REASON,
-                {
-                    "name": "limit",
-                    "in": "query",
-                    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE},
-                },
-                CURSOR,
-            ],
+            "parameters": [_REASON, *PAGE_PARAMETERS],
             "responses": {
                 "200": json_answer("ExclusionPage", "one page of people left out"),
                 **ERRORS,

@@ -82,11 +82,6 @@ def decode_cursor(cursor: str) -> int:
     return int(number)
 
 
-def _listed(request: web.Request, name: str) -> list[str]:
-    """A query parameter given several times or comma-separated, as one list."""
-    return listed(request, name)
-
-
 def listed(request: web.Request, name: str) -> list[str]:
     """A query parameter given several times or comma-separated, as one list of at most
     ``limits.QUERY_LIST_MAX`` values."""
@@ -100,16 +95,36 @@ def listed(request: web.Request, name: str) -> list[str]:
     return values
 
 
-# A page's cursor: what next_cursor said; only the request line bounds it.
-CURSOR: dict[str, Any] = {
-    "name": "cursor",
-    "in": "query",
-    "schema": {"type": "string", "maxLength": limits.REQUEST_LINE_MAX},
-}
+# A cursor page's ``limit`` and ``cursor`` (what next_cursor said; only the request line
+# bounds it), for every list paged by id.
+PAGE_PARAMETERS: list[dict[str, Any]] = [
+    {
+        "name": "limit",
+        "in": "query",
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE},
+    },
+    {
+        "name": "cursor",
+        "in": "query",
+        "schema": {"type": "string", "maxLength": limits.REQUEST_LINE_MAX},
+    },
+]
+
+
+def page_window(request: web.Request) -> tuple[int, int]:
+    """A cursor page's ``limit`` and the id it starts after (0 without a ``cursor``)."""
+    limit = int_param(request, "limit", 100, low=1, high=MAX_PAGE)
+    cursor = request.query.get("cursor")
+    return limit, decode_cursor(cursor) if cursor else 0
+
+
+def next_cursor(next_after: int | None) -> str | None:
+    """What a page answers as ``next_cursor``: null on the last page."""
+    return encode_cursor(next_after) if next_after is not None else None
 
 
 def _states(request: web.Request) -> set[MessageState]:
-    names = _listed(request, "state")
+    names = listed(request, "state")
     known = {s.value for s in MessageState}
     wrong = [n for n in names if n not in known]
     if wrong:
@@ -121,7 +136,7 @@ def _states(request: web.Request) -> set[MessageState]:
 
 
 def _languages(request: web.Request) -> set[str]:
-    names = _listed(request, "language")
+    names = listed(request, "language")
     wrong = [n for n in names if not _LANGUAGE_CODE.fullmatch(n)]
     if wrong:
         raise InvalidInput(
@@ -192,18 +207,15 @@ def message_json(record: MessageRecord) -> dict[str, Any]:
 async def list_messages(request: web.Request) -> web.Response:
     campaign_id = _id(request)
     which = message_filter(request)
-    limit = int_param(request, "limit", 100, low=1, high=MAX_PAGE)
-    cursor = request.query.get("cursor")
-    after = decode_cursor(cursor) if cursor else 0
+    limit, after = page_window(request)
     page = await services(request).campaign_messages.page(
         identity(request), campaign_id, which=which, after_id=after, limit=limit
     )
-    following = encode_cursor(page.next_after) if page.next_after is not None else None
     items = [
         message_json(r) | {"events": [event_json(e) for e in page.events.get(r.id, ())]}
         for r in page.items
     ]
-    return json_response({"items": items, "next_cursor": following})
+    return json_response({"items": items, "next_cursor": next_cursor(page.next_after)})
 
 
 async def messages_csv(request: web.Request) -> web.StreamResponse:
@@ -285,12 +297,7 @@ OPENAPI_PATHS: dict[str, Any] = {
             ),
             "parameters": [
                 *_FILTERS,
-                {
-                    "name": "limit",
-                    "in": "query",
-                    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE},
-                },
-                CURSOR,
+                *PAGE_PARAMETERS,
             ],
             "responses": {"200": json_answer("MessagePage", "one page of messages"), **ERRORS},
         },

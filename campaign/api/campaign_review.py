@@ -11,7 +11,7 @@ from campaign.api.answers import json_response
 from campaign.api.bodies import campaign_id as _id
 from campaign.api.bodies import channel_param, int_param, path_id
 from campaign.api.context import identity, services
-from campaign.api.docparts import CAMPAIGN_ID, ERRORS, json_answer
+from campaign.api.docparts import CAMPAIGN_ID, ERRORS, id_in_path, json_answer
 from campaign.api.messages import staff_language
 from campaign.campaigns.approval import ProofRequest
 from campaign.kernel import limits
@@ -87,7 +87,7 @@ OPENAPI_PATHS: dict[str, Any] = {
     "/api/v1/campaigns/{campaign_id}/messages/{message_id}/copy": {
         "parameters": [
             CAMPAIGN_ID,
-            {"name": "message_id", "in": "path", "required": True, "schema": {"type": "integer"}},
+            id_in_path("message_id"),
         ],
         "get": {
             "summary": "One message as its recipient gets it, with its /m/ and /u/ links",

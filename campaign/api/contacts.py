@@ -9,10 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from audiences.contacts.model import ImportReport
 from campaign.api.answers import json_response
-from campaign.api.bodies import FILE_BODY_LIMIT, int_param, path_id, read_body, read_model
+from campaign.api.bodies import int_param, path_id, read_body, read_model
 from campaign.api.context import identity, services
 from campaign.api.csv_answers import delimiter_of, stream_csv
-from campaign.api.docparts import CSV_ANSWER, DELIMITER, ERRORS, json_answer, ref
+from campaign.api.docparts import CSV_ANSWER, DELIMITER, ERRORS, id_in_path, json_answer, ref
 from campaign.kernel import limits
 from campaign.kernel.channel import Channel
 from campaign.kernel.errors import InvalidInput
@@ -71,7 +71,7 @@ def report_json(report: ImportReport) -> dict[str, Any]:
 
 
 async def import_contacts(request: web.Request) -> web.Response:
-    data = await read_body(request, FILE_BODY_LIMIT, what="a contact file")
+    data = await read_body(request, limits.BODY_MAX_BYTES, what="a contact file")
     if not data.strip():
         raise InvalidInput("the request body must be the CSV or XLSX file", where="body")
     report = await services(request).records.import_file(
@@ -126,7 +126,7 @@ def _id(request: web.Request) -> int:
     return path_id(request, "contact_id", "contact")
 
 
-_CONTACT_ID = {"name": "contact_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_CONTACT_ID = id_in_path("contact_id")
 _SCOPE = "A partner key acts only on contacts its partner owns or is linked to (others: 404)."
 
 OPENAPI_PATHS: dict[str, Any] = {

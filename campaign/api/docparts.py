@@ -22,13 +22,13 @@ def json_body(name: str) -> dict[str, Any]:
     return {"required": True, "content": {"application/json": {"schema": ref(name)}}}
 
 
+def id_in_path(name: str) -> dict[str, Any]:
+    """The path parameter ``name``: a record's integer id (``{campaign_id}``, ``{key_id}``)."""
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+
+
 # The path parameter of every /api/v1/campaigns/{campaign_id}/… route.
-CAMPAIGN_ID: dict[str, Any] = {
-    "name": "campaign_id",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "integer"},
-}
+CAMPAIGN_ID: dict[str, Any] = id_in_path("campaign_id")
 # The ``delimiter`` of a CSV answer (semicolon: what Belgian Excel reads).
 DELIMITER: dict[str, Any] = {
     "name": "delimiter",

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from campaign.api.answers import json_response
 from campaign.api.bodies import Moment, int_param, path_id, read_model
 from campaign.api.context import identity, services
-from campaign.api.docparts import ERRORS, json_answer, json_body, ref
+from campaign.api.docparts import ERRORS, id_in_path, json_answer, json_body, ref
 from campaign.kernel import limits
 from campaign.measures import Catalogue, Level, MeasureDraft, MeasureStatus, Texts
 
@@ -92,7 +92,7 @@ async def update_measure(request: web.Request) -> web.Response:
 
 
 _BODY = json_body("MeasureBody")
-_MEASURE_ID = {"name": "measure_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_MEASURE_ID = id_in_path("measure_id")
 
 OPENAPI_PATHS: dict[str, object] = {
     "/api/v1/measures": {

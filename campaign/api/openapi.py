@@ -22,7 +22,7 @@ from campaign.api import (
 )
 from campaign.api.answers import json_response
 from campaign.api.campaigns import ActionBody, CampaignBody
-from campaign.api.docparts import ERRORS, PROBLEM, json_answer
+from campaign.api.docparts import CAMPAIGN_ID, ERRORS, PROBLEM, json_answer, json_body
 from campaign.api.problems import INVALID_INPUT, KINDS, PROBLEM_BASE, REQUEST_ID_HEADER
 from campaign.campaigns.states import STAFF_ACTIONS, CampaignState
 
@@ -47,10 +47,6 @@ _ACTION_RULES = (
 )
 
 
-def _campaign_id() -> dict[str, Any]:
-    return {"name": "campaign_id", "in": "path", "required": True, "schema": {"type": "integer"}}
-
-
 def _paths() -> dict[str, Any]:
     paging = [
         {
@@ -60,14 +56,8 @@ def _paths() -> dict[str, Any]:
         },
         {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}},
     ]
-    body = {
-        "required": True,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CampaignBody"}}},
-    }
-    action_body = {
-        "required": False,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionBody"}}},
-    }
+    body = json_body("CampaignBody")
+    action_body = json_body("ActionBody") | {"required": False}
     actions = ", ".join(sorted(a.value for a in STAFF_ACTIONS))
     return {
         "/healthz": {
@@ -104,7 +94,7 @@ def _paths() -> dict[str, Any]:
             },
         },
         "/api/v1/campaigns/{campaign_id}": {
-            "parameters": [_campaign_id()],
+            "parameters": [CAMPAIGN_ID],
             "get": {
                 "summary": "One campaign with its stats",
                 "responses": {"200": json_answer("Campaign", "the campaign"), **ERRORS},
@@ -116,14 +106,14 @@ def _paths() -> dict[str, Any]:
             },
         },
         "/api/v1/campaigns/{campaign_id}/stats": {
-            "parameters": [_campaign_id()],
+            "parameters": [CAMPAIGN_ID],
             "get": {
                 "summary": "Every message counted once by status, channel and language",
                 "responses": {"200": json_answer("Stats", "stats"), **ERRORS},
             },
         },
         "/api/v1/campaigns/{campaign_id}/preview": {
-            "parameters": [_campaign_id()],
+            "parameters": [CAMPAIGN_ID],
             "get": {
                 "summary": "What the campaign would send now: recipients per channel and "
                 "language, who falls back to another language, and the SMS cost over the real "
@@ -133,7 +123,7 @@ def _paths() -> dict[str, Any]:
         },
         "/api/v1/campaigns/{campaign_id}/{action}": {
             "parameters": [
-                _campaign_id(),
+                CAMPAIGN_ID,
                 {
                     "name": "action",
                     "in": "path",

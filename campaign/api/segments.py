@@ -10,7 +10,7 @@ from audiences.segments.service import MAX_SAMPLE, Segments
 from campaign.api.answers import json_response
 from campaign.api.bodies import int_param, path_id, read_model
 from campaign.api.context import identity, services
-from campaign.api.docparts import ERRORS, json_answer, json_body, ref
+from campaign.api.docparts import ERRORS, id_in_path, json_answer, json_body, ref
 from campaign.kernel import limits
 
 
@@ -73,7 +73,7 @@ async def preview_segment(request: web.Request) -> web.Response:
     return json_response(result.as_json())
 
 
-_SEGMENT_ID = {"name": "segment_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_SEGMENT_ID = id_in_path("segment_id")
 _COUNTS = {"type": "object", "additionalProperties": {"type": "integer"}}
 
 OPENAPI_PATHS: dict[str, object] = {

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from campaign.api.answers import json_response
 from campaign.api.bodies import path_id, path_text, read_model
 from campaign.api.context import identity, services
+from campaign.api.docparts import ERRORS, id_in_path, json_body, ref
 from campaign.api.messages import staff_language
 from campaign.kernel import limits
 from campaign.kernel.errors import InvalidInput, NotFound
@@ -33,7 +34,7 @@ class VersionBody(BaseModel):
 
 # A preview's context: the values of the template contract (campaign/messages/render.py), each
 # a short text, a number, or a measure (an object of texts); ``measures`` a list of them.
-_Name = Annotated[str, Field(max_length=64)]
+_Name = Annotated[str, Field(max_length=limits.PREVIEW_CONTEXT_NAME_MAX)]
 _Text = Annotated[str, Field(max_length=limits.PREVIEW_CONTEXT_TEXT_MAX)]
 _Scalar = _Text | bool | int | float | None
 _Object = Annotated[dict[_Name, _Scalar], Field(max_length=limits.PREVIEW_CONTEXT_KEYS_MAX)]
@@ -123,16 +124,11 @@ async def preview_version(request: web.Request) -> web.Response:
     return json_response({"items": items})
 
 
-def _ref(name: str) -> dict[str, object]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
 def _json(description: str) -> dict[str, object]:
     return {"description": description, "content": {"application/json": {"schema": {}}}}
 
 
-_ERRORS = {c: {"$ref": "#/components/responses/Problem"} for c in ("401", "403", "404", "422")}
-_VERSION_ID = {"name": "version_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_VERSION_ID = id_in_path("version_id")
 _SLUG = {
     "name": "slug",
     "in": "path",
@@ -144,7 +140,7 @@ OPENAPI_PATHS: dict[str, object] = {
     "/api/v1/templates": {
         "get": {
             "summary": "Every template with its versions",
-            "responses": {"200": _json("templates"), **_ERRORS},
+            "responses": {"200": _json("templates"), **ERRORS},
         }
     },
     "/api/v1/templates/{slug}/versions": {
@@ -152,18 +148,15 @@ OPENAPI_PATHS: dict[str, object] = {
         "post": {
             "summary": "Save a new version; refused with the variant, line and reason if a "
             "variant uses an undefined variable, does not parse or reaches for internals",
-            "requestBody": {
-                "required": True,
-                "content": {"application/json": {"schema": _ref("VersionBody")}},
-            },
-            "responses": {"201": _json("the saved version"), **_ERRORS},
+            "requestBody": json_body("VersionBody"),
+            "responses": {"201": _json("the saved version"), **ERRORS},
         },
     },
     "/api/v1/template-versions/{version_id}": {
         "parameters": [_VERSION_ID],
         "get": {
             "summary": "One version and its variants",
-            "responses": {"200": _json("the version"), **_ERRORS},
+            "responses": {"200": _json("the version"), **ERRORS},
         },
     },
     "/api/v1/template-versions/{version_id}/preview": {
@@ -175,9 +168,9 @@ OPENAPI_PATHS: dict[str, object] = {
             "missing_values (measure fields the words use that are empty)",
             "requestBody": {
                 "required": False,
-                "content": {"application/json": {"schema": _ref("TemplatePreviewBody")}},
+                "content": {"application/json": {"schema": ref("TemplatePreviewBody")}},
             },
-            "responses": {"200": _json("rendered variants"), **_ERRORS},
+            "responses": {"200": _json("rendered variants"), **ERRORS},
         },
     },
 }

@@ -74,14 +74,6 @@ def _spare_channel(channels: set[Channel], chosen: Any) -> ColumnElement[bool]:
     )
 
 
-def _placeholder_links() -> tuple[str, str, str]:
-    return (
-        "https://x.example/m/" + "t" * 90,
-        "https://x.example/u/" + "t" * 90,
-        "https://x.example/s/" + "t" * 30,
-    )
-
-
 class CostEstimator:
     def __init__(
         self,
@@ -91,14 +83,13 @@ class CostEstimator:
         price: float,
         alphanumeric: bool,
         work: Workshop,
-        links: Callable[[], tuple[str, str, str]] = _placeholder_links,
+        links: Callable[[], tuple[str, str, str]],
     ) -> None:
         self._database = database
         self._renderer = renderer
         self._work = work
         # (web copy, unsubscribe, stop) links as long as any message's (the composer's).
         self._links = links
-        self._context_links = links()
         self._price = price
         self._alphanumeric = alphanumeric
 
@@ -107,12 +98,12 @@ class CostEstimator:
             groups = await _groups(session, campaign)
             variants = await templates.load_variants(session, campaign.draft.template_version_id)
             texts = await measure_texts(session, campaign)
-        self._context_links = self._links()  # signed once per estimate, not once per group
         summary = await self._work.run(
             self._estimate,
             groups,
             variants,
             texts,
+            self._links(),  # signed once per estimate, not once per group
             campaign.draft.sms_segment_cap,
             what="the campaign's estimate",
             limit=limits.CAMPAIGN_CHECK_TIME_LIMIT,
@@ -121,16 +112,22 @@ class CostEstimator:
         return summary
 
     def _estimate(
-        self, groups: list[Any], variants: list[Any], texts: dict[str, Any], cap: int | None
+        self,
+        groups: list[Any],
+        variants: list[Any],
+        texts: dict[str, Any],
+        links: tuple[str, str, str],
+        cap: int | None,
     ) -> dict[str, Any]:
         sms = {v.language: self._renderer.compile(v) for v in variants if v.channel == Channel.SMS}
-        return self._summarise(groups, sms, texts, cap)
+        return self._summarise(groups, sms, texts, links, cap)
 
     def _summarise(
         self,
         groups: list[Any],
         sms: dict[str, CompiledVariant],
         texts: dict[str, Any],
+        links: tuple[str, str, str],
         cap: int | None,
     ) -> dict[str, Any]:
         by_channel: dict[str, dict[str, Any]] = defaultdict(
@@ -151,7 +148,7 @@ class CostEstimator:
                 fallback[g.contact_language][g.language] += g.n
             if g.channel == Channel.SMS and g.language in sms:
                 try:
-                    text = self._render(sms[g.language], g, texts.get(g.language))
+                    text = self._render(sms[g.language], g, texts.get(g.language), links)
                 except TemplateProblem:  # the checks name it; the estimate counts it
                     language["unrenderable"] += g.n
                     continue
@@ -169,8 +166,10 @@ class CostEstimator:
             }
         }
 
-    def _render(self, compiled: CompiledVariant, group: Any, measure: Any) -> str:
-        web, unsubscribe, stop_url = self._context_links
+    def _render(
+        self, compiled: CompiledVariant, group: Any, measure: Any, links: tuple[str, str, str]
+    ) -> str:
+        web, unsubscribe, stop_url = links
         stop = stop_sentence(
             group.language, sender_is_alphanumeric=self._alphanumeric, stop_url=stop_url
         )

@@ -7,13 +7,14 @@ all of them fill a template with the same values.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campaign.campaigns.model import Campaign, MeasureContent
-from campaign.messages.samples import MEASURE_FIELDS
+from campaign.measures.model import template_fields
 from campaign.store.tables import measures
 
 
@@ -38,21 +39,13 @@ async def live_measures(
 
 
 def _content(row: Any) -> MeasureContent:
-    shared = {
-        "amount": row.amount or "",
-        "contact_point": row.contact_point or "",
-        "link": row.link or "",
-    }
-    texts = {
-        language: {name: "" for name in MEASURE_FIELDS}
-        | {k: v or "" for k, v in dict(t).items() if k in MEASURE_FIELDS}
-        | shared
-        for language, t in row.translations.items()
-    }
+    texts = template_fields(
+        row.translations, amount=row.amount, contact_point=row.contact_point, link=row.link
+    )
     return MeasureContent(int(row.id), row.slug, row.eligibility or None, texts)
 
 
-def first_measure_texts(content: list[MeasureContent]) -> dict[str, dict[str, str]]:
+def first_measure_texts(content: Sequence[MeasureContent]) -> dict[str, dict[str, str]]:
     """language -> the first measure's fields: what ``measure.…`` means in a template."""
     return dict(content[0].texts) if content else {}
 

@@ -4,26 +4,17 @@ trail says who ran it (``cli (alice)``)."""
 
 from __future__ import annotations
 
-import getpass
 from typing import TYPE_CHECKING
 
 import click
 
 from campaign.cli.common import with_services
-from campaign.kernel.identity import Identity, Role
+from campaign.cli.listing import operator
 
 if TYPE_CHECKING:
     from campaign.dispatch.circuits import Circuit
     from campaign.dispatch.switch import SwitchChange, SwitchState
     from campaign.services import Services
-
-
-def _operator() -> Identity:
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):  # no login name (a container without a passwd entry)
-        user = "unknown user"
-    return Identity(role=Role.ADMIN, label=f"cli ({user})")
 
 
 def _describe(state: SwitchState) -> str:
@@ -46,7 +37,7 @@ def dispatch_stop(reason: str) -> None:
     """Stop all sending, for every campaign, within a second. Messages wait in the queue."""
 
     async def body(services: Services) -> SwitchChange:
-        return await services.switch.stop(_operator(), reason)
+        return await services.switch.stop(operator(), reason)
 
     change = with_services(body)
     if not change.changed:
@@ -59,7 +50,7 @@ def dispatch_resume() -> None:
     """Let sending go on: waiting messages go at their campaigns' rates."""
 
     async def body(services: Services) -> SwitchChange:
-        return await services.switch.resume(_operator())
+        return await services.switch.resume(operator())
 
     change = with_services(body)
     if not change.changed:

@@ -33,11 +33,6 @@ NOT_REACHED = (
 )
 
 
-def kind_of(reason: str) -> str:
-    """The kind of ``reason``, as ``reason_kind`` computes it in SQL."""
-    return reason.split(KIND_END, 1)[0]
-
-
 class _Position(FunctionElement[int]):
     """Where ``needle`` first starts in ``text`` (from 1), or 0: both databases have this,
     under different names."""

@@ -17,8 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campaign.campaigns import repository as repo
-from campaign.campaigns.model import Campaign
-from campaign.campaigns.texts import measure_texts
+from campaign.campaigns.model import Campaign, MeasureContent
+from campaign.campaigns.texts import campaign_measures, first_measure_texts
 from campaign.channels import OutboundMessage
 from campaign.dispatch.claims import ClaimedMessage
 from campaign.dispatch.digest import CatalogueEntry, entitlements, load_catalogue, measures_for
@@ -26,7 +26,9 @@ from campaign.kernel.channel import Channel
 from campaign.kernel.security import Signer
 from campaign.message_templates import repository as templates
 from campaign.messages.language import stop_sentence
+from campaign.messages.library import VariantSource
 from campaign.messages.render import CompiledVariant, Renderer
+from campaign.messages.samples import MEASURE_FIELDS
 from campaign.store.engine import Database
 from campaign.store.tables import contacts, messages
 
@@ -119,26 +121,34 @@ class Composer:
     def default_time_zone(self) -> ZoneInfo:
         return self._default_zone
 
-    def cached(self, campaign_id: int) -> CampaignContent | None:
-        """The campaign's content if this process has loaded it already."""
-        return self._content.get(campaign_id)
-
     async def _load_content(self, session: AsyncSession, campaign_id: int) -> CampaignContent:
         campaign = await repo.get_campaign(session, campaign_id)
         if campaign is None:
             raise LookupError(f"campaign {campaign_id} vanished")
+        variants = await templates.load_variants(session, campaign.draft.template_version_id)
+        measures = await campaign_measures(session, campaign)
+        return await self.content_of(session, campaign, variants, measures)
+
+    async def content_of(
+        self,
+        session: AsyncSession,
+        campaign: Campaign,
+        variants: Sequence[VariantSource],
+        measures: Sequence[MeasureContent],
+    ) -> CampaignContent:
+        """The content of ``campaign`` from its variants and measures as the caller read them."""
         version_id = campaign.draft.template_version_id
         compiled = {
             (v.language, v.channel): self._renderer.compile(
                 v, key=(version_id, v.language, v.channel)
             )
-            for v in await templates.load_variants(session, version_id)
+            for v in variants
         }
         return CampaignContent(
             campaign,
             compiled,
-            await measure_texts(session, campaign),
-            await load_catalogue(session, campaign),
+            first_measure_texts(measures),
+            await load_catalogue(session, measures),
         )
 
     async def recipients(self, claimed: Sequence[ClaimedMessage]) -> dict[int, Recipient]:
@@ -286,14 +296,7 @@ class Composer:
         )
 
 
-_EMPTY_MEASURE: Mapping[str, str] = {
-    "title": "",
-    "summary": "",
-    "how_to": "",
-    "amount": "",
-    "contact_point": "",
-    "link": "",
-}
+_EMPTY_MEASURE: Mapping[str, str] = dict.fromkeys(MEASURE_FIELDS, "")
 
 
 def _zone(name: str | None, default: ZoneInfo) -> ZoneInfo:

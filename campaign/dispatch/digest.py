@@ -19,8 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from audiences.contacts.fields import load_registry
 from audiences.segments import audience_condition
 from audiences.segments.errors import SegmentError
-from campaign.campaigns.model import Campaign, MeasureContent
-from campaign.campaigns.texts import campaign_measures
+from campaign.campaigns.model import MeasureContent
 from campaign.store.tables import contacts
 
 log = logging.getLogger(__name__)
@@ -33,9 +32,10 @@ class CatalogueEntry:
     texts: dict[str, dict[str, Any]]  # language -> title, summary, how_to, amount, …
 
 
-async def load_catalogue(session: AsyncSession, campaign: Campaign) -> list[CatalogueEntry]:
-    """The campaign's measures (as approved), in the order the campaign lists them."""
-    content = await campaign_measures(session, campaign)
+async def load_catalogue(
+    session: AsyncSession, content: Sequence[MeasureContent]
+) -> list[CatalogueEntry]:
+    """The catalogue of a campaign's measures (``texts.campaign_measures``), in their order."""
     if not content:
         return []
     registry: dict[str, object] = dict(await load_registry(session))

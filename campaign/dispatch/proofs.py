@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campaign.campaigns.approval import CheckReport, Finding, ProofRequest
@@ -243,11 +243,11 @@ class Proofs:
             version_id = campaign.draft.template_version_id
             variants = await templates.load_variants(session, version_id)
             measures = await campaign_measures(session, campaign)
+            content = await self._composer.content_of(session, campaign, variants, measures)
         languages: dict[str, set[str]] = {}
         for v in variants:
             languages.setdefault(v.channel, set()).add(v.language)
         plans = plan_channels(campaign.draft.channels, languages, campaign.draft.language_fallback)
-        content = await self._composer.fresh_content(campaign.id)
         sources = {(v.channel, v.language): v for v in variants}
         return _Prepared(campaign, audience, plans, sources, measures, content)
 
@@ -444,15 +444,13 @@ async def _empty_values(
     rows = recipients(
         prepared.audience.condition, prepared.plans, prepared.campaign.draft.honour_contact_channel
     ).subquery("r")
-    counts = {}
-    for name in sorted(names):
-        column = rows.c[name]
-        blank = (column.is_(None)) | (func.trim(column) == "")
-        counts[name] = int(
-            (await session.execute(select(func.count()).select_from(rows).where(blank))).scalar()
-            or 0
-        )
-    return {name: n for name, n in counts.items() if n}
+    ordered = sorted(names)
+    blanks = [  # one pass over the recipients, whatever the number of values
+        func.count(case((rows.c[name].is_(None) | (func.trim(rows.c[name]) == ""), 1)))
+        for name in ordered
+    ]
+    counts = (await session.execute(select(*blanks).select_from(rows))).one()
+    return {name: int(n) for name, n in zip(ordered, counts, strict=True) if n}
 
 
 async def _narrowed(session: AsyncSession, audience: CampaignAudience) -> int:

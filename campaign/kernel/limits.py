@@ -108,6 +108,8 @@ RENDER_STEPS_MAX = 20_000
 
 # Values given in a preview's context: the template contract has seven names.
 PREVIEW_CONTEXT_KEYS_MAX = 20
+# A name in a preview's context (a value's, or a measure's field's): as long as a field's name.
+PREVIEW_CONTEXT_NAME_MAX = FIELD_NAME_MAX
 # One text in a preview's context: as long as a measure's longest text.
 PREVIEW_CONTEXT_TEXT_MAX = MEASURE_TEXT_MAX
 # Items of a list in a preview's context (``measures``): as many as a campaign carries.

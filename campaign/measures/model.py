@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
+
+from campaign.messages.samples import MEASURE_FIELDS
 
 
 class Level(StrEnum):
@@ -18,6 +21,24 @@ class MeasureStatus(StrEnum):
     NEW = "new"
     EXISTING = "existing"
     ENDED = "ended"
+
+
+def template_fields(
+    translations: Mapping[str, Mapping[str, Any]],
+    *,
+    amount: str | None,
+    contact_point: str | None,
+    link: str | None,
+) -> dict[str, dict[str, str]]:
+    """What ``measure.…`` is in a template, per language: every field of ``MEASURE_FIELDS``,
+    empty where the measure has no value, never a key a template cannot name."""
+    shared = {"amount": amount or "", "contact_point": contact_point or "", "link": link or ""}
+    return {
+        language: dict.fromkeys(MEASURE_FIELDS, "")
+        | {k: v or "" for k, v in texts.items() if k in MEASURE_FIELDS}
+        | shared
+        for language, texts in translations.items()
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,15 +73,12 @@ class Measure:
     def fields_by_language(self) -> dict[str, dict[str, str]]:
         """What ``measure.…`` is in a template, per language the measure has texts in."""
         d = self.draft
-        shared = {
-            "amount": d.amount or "",
-            "contact_point": d.contact_point or "",
-            "link": d.link or "",
-        }
-        return {
-            language: {"title": t.title, "summary": t.summary, "how_to": t.how_to} | shared
-            for language, t in d.translations.items()
-        }
+        return template_fields(
+            {language: asdict(t) for language, t in d.translations.items()},
+            amount=d.amount,
+            contact_point=d.contact_point,
+            link=d.link,
+        )
 
     def as_json(self) -> dict[str, Any]:
         d = self.draft

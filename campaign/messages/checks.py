@@ -49,7 +49,8 @@ def sms_findings(text: str, language: str | None = None) -> list[Finding]:
 
 def _cost_findings(text: str, language: str | None) -> list[Finding]:
     info = sms_info(text)
-    findings = [finding for finding in [ucs2_finding(text, language)] if finding]
+    ucs2 = ucs2_finding(text, language)
+    findings = [ucs2] if ucs2 else []
     saved = info.segments - sms_info(downgrade_typography(text, language)).segments
     if saved > 0:
         findings.append(Finding("typography", None, details={"segments_saved": saved}))

@@ -40,7 +40,7 @@ def _bucket() -> dict[str, Any]:
 
 
 class _Tally:
-    """One campaign's stats, added up from its rows of the three queries."""
+    """One campaign's stats, added up from its rows of the three groupings (``_all_parts``)."""
 
     def __init__(self) -> None:
         self.total, self.cost = 0, 0.0
@@ -237,5 +237,5 @@ class CampaignStats:
         return await campaign_stats(self._database, campaign_id)
 
     async def of_each(self, campaign_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
-        """The stats of each campaign, by id: a list's page in three queries, not three each."""
+        """The stats of each campaign, by id: a list's page in one query, not one per campaign."""
         return await campaigns_stats(self._database, campaign_ids)

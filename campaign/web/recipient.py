@@ -50,7 +50,8 @@ def _proof_subject(request: web.Request) -> object:
 
 
 def _private(response: web.Response) -> web.Response:
-    response.headers["Referrer-Policy"] = "no-referrer"  # the token is in the address
+    # The token is in the address: kept from caches here, and from other sites by the
+    # Referrer-Policy every response carries (campaign.web.headers).
     response.headers["Cache-Control"] = "no-store"
     return response
 

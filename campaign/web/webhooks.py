@@ -15,9 +15,9 @@ relay knows it, in ``X-Envelope-To`` (commas between several). It answers once t
 are kept, with what each did; a relay that gets no 200 should post it again.
 
 Nobody needs a key to reach these, so nothing anyone sends may cost more than a 4xx: a Twilio
-form is at most ``FORM_BODY_LIMIT`` (413 before it is read), URL-encoded UTF-8 (415 for another
-type or charset, 422 for bytes that are not UTF-8), and only then is its signature checked; a
-header that is not text (bytes that are not UTF-8) counts as no header at all.
+form is at most ``limits.FORM_BODY_MAX_BYTES`` (413 before it is read), URL-encoded UTF-8 (415
+for another type or charset, 422 for bytes that are not UTF-8), and only then is its signature
+checked; a header that is not text (bytes that are not UTF-8) counts as no header at all.
 """
 
 from __future__ import annotations

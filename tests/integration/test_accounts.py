@@ -132,3 +132,9 @@ async def test_checking_a_key_without_using_it_leaves_its_last_use(services: Ser
     found = await accounts.authenticate(secret, note_use=False)
     assert found is not None and found.label == "key:kept"
     assert (await accounts.api_keys(ADMIN))[0].last_used_at is None
+
+
+async def test_a_key_that_is_not_ascii_is_no_key(services: Services) -> None:
+    # A header's bytes that were not UTF-8 arrive as lone surrogates: no key, not an error.
+    for presented in ("cmp_\udcff\udcfe", "cmp_é"):
+        assert await services.accounts.authenticate(presented) is None

@@ -3,8 +3,6 @@ whether the page holds one campaign or many (on SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import insert, select
 
 from campaign.campaigns.states import CampaignState
@@ -47,22 +45,16 @@ async def _campaigns(api: Api) -> dict[int, tuple[int, int]]:
     return made
 
 
-async def _get(api: Api, path: str) -> dict[str, Any]:
-    status, body, _ = await api.call("GET", path)
-    assert status == 200, body
-    return dict(body)
-
-
 async def test_a_page_of_campaigns_reads_their_stats_in_the_same_statements_whatever_its_size(
     api: Api,
 ) -> None:
     made = await _campaigns(api)
     database = api.services.database
-    await _get(api, "/api/v1/campaigns?limit=1")  # the key is looked up and marked used once
+    await api.get_ok("/api/v1/campaigns?limit=1")  # the key is looked up and marked used once
     with statements(database) as one:
-        await _get(api, "/api/v1/campaigns?limit=1")
+        await api.get_ok("/api/v1/campaigns?limit=1")
     with statements(database) as many:
-        page = await _get(api, "/api/v1/campaigns?limit=50")
+        page = await api.get_ok("/api/v1/campaigns?limit=50")
 
     assert len(page["items"]) == CAMPAIGNS
     assert len(many) == len(one)
@@ -77,12 +69,12 @@ async def test_a_page_of_campaigns_reads_their_stats_in_the_same_statements_what
 
 async def test_each_listed_campaign_has_the_stats_its_own_page_gives(api: Api) -> None:
     made = await _campaigns(api)
-    page = await _get(api, "/api/v1/campaigns?limit=5&offset=3")
+    page = await api.get_ok("/api/v1/campaigns?limit=5&offset=3")
     assert len(page["items"]) == 5
     for item in page["items"]:
-        alone = await _get(api, f"/api/v1/campaigns/{item['id']}")
+        alone = await api.get_ok(f"/api/v1/campaigns/{item['id']}")
         assert item == alone
-        assert item["stats"] == await _get(api, f"/api/v1/campaigns/{item['id']}/stats")
+        assert item["stats"] == await api.get_ok(f"/api/v1/campaigns/{item['id']}/stats")
         messages, left_out = made[item["id"]]
         assert item["stats"]["by_status"] == {"queued": messages}
         assert item["stats"]["by_channel"] == {

@@ -8,8 +8,6 @@ the files.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -123,35 +121,18 @@ async def _run_campaign(api: Api) -> Run:
     return Run(cid, people)
 
 
-async def _get(api: Api, path: str, key: str = "editor") -> dict[str, Any]:
-    status, body, _ = await api.call("GET", path, key=key)
-    assert status == 200, body
-    return dict(body)
-
-
 async def _all_pages(api: Api, path: str, limit: int) -> tuple[list[dict[str, Any]], int]:
     """Every item of a cursor-paged list, and how many pages it took."""
     joiner = "&" if "?" in path else "?"
     items: list[dict[str, Any]] = []
     cursor, pages = "", 0
     while True:
-        page = await _get(api, f"{path}{joiner}limit={limit}{cursor}")
+        page = await api.get_ok(f"{path}{joiner}limit={limit}{cursor}")
         items += page["items"]
         pages += 1
         if page["next_cursor"] is None:
             return items, pages
         cursor = f"&cursor={page['next_cursor']}"
-
-
-async def _csv(api: Api, path: str, key: str = "editor") -> list[dict[str, str]]:
-    headers = {"Authorization": f"Bearer {api.keys[key]}"}
-    response = await api.client.get(path, headers=headers)
-    text = await response.text()
-    assert response.status == 200, text
-    assert response.content_type == "text/csv"
-    assert text.startswith("\ufeff")  # so Excel reads UTF-8
-    delimiter = "," if "delimiter=comma" in path else ";"
-    return list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff")), delimiter=delimiter))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -182,7 +163,7 @@ async def test_a_run_records_everyone_it_left_out_and_why(api: Api) -> None:
     assert fien["channels"] == {"sms": "no_address", "email": "suppressed"}
     assert fien["words"].startswith("no channel reaches them: the email address is on the")
 
-    messages = (await _get(api, f"/api/v1/campaigns/{cid}/messages"))["items"]
+    messages = (await api.get_ok(f"/api/v1/campaigns/{cid}/messages"))["items"]
     an = next(m for m in messages if m["contact_id"] == people["An"])
     assert gert["message_id"] == an["id"] and gert["channels"]["sms"] == "duplicate_address"
     assert gert["words"].startswith(
@@ -192,7 +173,7 @@ async def test_a_run_records_everyone_it_left_out_and_why(api: Api) -> None:
     assert {m["contact_id"] for m in messages} | set(by_person) == set(people.values())
     assert len(messages) + len(left_out) == len(people)
 
-    opted = await _get(api, f"/api/v1/campaigns/{cid}/exclusions?reason=opted out,erased")
+    opted = await api.get_ok(f"/api/v1/campaigns/{cid}/exclusions?reason=opted out,erased")
     assert {i["reason"] for i in opted["items"]} == {"opted_out", "erased"}
     status, problem, _ = await api.call("GET", f"/api/v1/campaigns/{cid}/exclusions?reason=gone")
     assert status == 422 and problem["where"] == "reason" and "no_consent" in problem["detail"]
@@ -244,22 +225,22 @@ async def test_the_list_filters_by_language_and_reason_and_gives_each_message_it
     cid, people = run.campaign_id, run.people
     base = f"/api/v1/campaigns/{cid}/messages"
 
-    english = (await _get(api, f"{base}?language=en"))["items"]
+    english = (await api.get_ok(f"{base}?language=en"))["items"]
     assert [m["contact_id"] for m in english] == [people["Ilse"]]
-    both = (await _get(api, f"{base}?language=en&language=nl"))["items"]
+    both = (await api.get_ok(f"{base}?language=en&language=nl"))["items"]
     assert len(both) == 5
-    assert (await _get(api, f"{base}?language=fr"))["items"] == []
+    assert (await api.get_ok(f"{base}?language=fr"))["items"] == []
 
     # A reason's words, or its kind: the words before its first colon; case is ignored.
-    (skipped,) = (await _get(api, f"{base}?reason=opted out"))["items"]
+    (skipped,) = (await api.get_ok(f"{base}?reason=opted out"))["items"]
     assert skipped["contact_id"] == people["Jan"] and skipped["state"] == "skipped"
-    (unknown,) = (await _get(api, f"{base}?reason=Unknown number"))["items"]
+    (unknown,) = (await api.get_ok(f"{base}?reason=Unknown number"))["items"]
     assert unknown["contact_id"] == people["Bram"]
     assert unknown["reason"] == "unknown number: it does not exist"
     assert unknown["error_code"] == "30005"
-    exact = (await _get(api, f"{base}?reason=unknown number: it does not exist"))["items"]
+    exact = (await api.get_ok(f"{base}?reason=unknown number: it does not exist"))["items"]
     assert [m["id"] for m in exact] == [unknown["id"]]
-    failed_email = await _get(api, f"{base}?state=failed_permanent&channel=email")
+    failed_email = await api.get_ok(f"{base}?state=failed_permanent&channel=email")
     assert [m["contact_id"] for m in failed_email["items"]] == [people["Kim"]]
 
     an = next(m for m in both if m["contact_id"] == people["An"])
@@ -279,11 +260,11 @@ async def test_the_list_filters_by_language_and_reason_and_gives_each_message_it
 async def test_a_page_reads_its_events_in_one_query_whatever_its_size(api: Api) -> None:
     run = await _run_campaign(api)
     base = f"/api/v1/campaigns/{run.campaign_id}/messages"
-    await _get(api, f"{base}?limit=1")  # the key is looked up and marked used once
+    await api.get_ok(f"{base}?limit=1")  # the key is looked up and marked used once
     with statements(api.services.database) as one:
-        await _get(api, f"{base}?limit=1")
+        await api.get_ok(f"{base}?limit=1")
     with statements(api.services.database) as five:
-        page = await _get(api, f"{base}?limit=5")
+        page = await api.get_ok(f"{base}?limit=5")
     assert len(page["items"]) == 5 and all(m["events"] for m in page["items"])
     assert len(five) == len(one)
     assert sum("delivery_events" in s for s in five) == 1
@@ -312,8 +293,8 @@ async def test_the_csv_has_the_list_s_rows_with_its_filters_every_cell_safe(api:
     )
     assert status == 200 and settled["settled"] == 1, settled
 
-    rows = await _csv(api, f"/api/v1/campaigns/{cid}/messages.csv")
-    listed = (await _get(api, f"/api/v1/campaigns/{cid}/messages"))["items"]
+    rows = await api.csv_rows(f"/api/v1/campaigns/{cid}/messages.csv")
+    listed = (await api.get_ok(f"/api/v1/campaigns/{cid}/messages"))["items"]
     assert [int(r["message_id"]) for r in rows] == [m["id"] for m in listed]
     assert list(rows[0]) == [
         "message_id",
@@ -342,11 +323,11 @@ async def test_the_csv_has_the_list_s_rows_with_its_filters_every_cell_safe(api:
     assert lode["reason"] == "no answer from the provider in time"
     assert mia["state"] == "sent" and mia["last_event"] == "sent" and mia["sent_at"]
 
-    unknown_only = await _csv(
-        api, f"/api/v1/campaigns/{cid}/messages.csv?state=unknown&delimiter=comma"
+    unknown_only = await api.csv_rows(
+        f"/api/v1/campaigns/{cid}/messages.csv?state=unknown&delimiter=comma"
     )
     assert [r["message_id"] for r in unknown_only] == [lode["message_id"]]
-    nothing = await _csv(api, f"/api/v1/campaigns/{cid}/messages.csv?reason=weekly cap")
+    nothing = await api.csv_rows(f"/api/v1/campaigns/{cid}/messages.csv?reason=weekly cap")
     assert nothing == []  # the header alone
 
 
@@ -369,9 +350,9 @@ async def test_a_campaign_the_key_may_not_read_is_a_problem_not_a_file(api: Api)
 async def test_the_stats_add_up_to_the_csv_files(api: Api) -> None:
     run = await _run_campaign(api)
     cid = run.campaign_id
-    stats = await _get(api, f"/api/v1/campaigns/{cid}/stats")
-    rows = await _csv(api, f"/api/v1/campaigns/{cid}/messages.csv")
-    left_out = await _csv(api, f"/api/v1/campaigns/{cid}/exclusions.csv")
+    stats = await api.get_ok(f"/api/v1/campaigns/{cid}/stats")
+    rows = await api.csv_rows(f"/api/v1/campaigns/{cid}/messages.csv")
+    left_out = await api.csv_rows(f"/api/v1/campaigns/{cid}/exclusions.csv")
 
     assert stats["total"] == len(rows) == 5
     assert stats["by_status"] == dict(Counter(r["state"] for r in rows))
@@ -403,7 +384,7 @@ async def test_the_stats_add_up_to_the_csv_files(api: Api) -> None:
 async def test_started_but_not_completed_has_no_completion_time(api: Api) -> None:
     await contact(api.services.database, api.services.clock, phone="+32470000001", first_name="An")
     cid = await _start_campaign(api)
-    stats = await _get(api, f"/api/v1/campaigns/{cid}/stats")
+    stats = await api.get_ok(f"/api/v1/campaigns/{cid}/stats")
     assert stats["started_at"] is not None and stats["completed_at"] is None
     assert stats["cost"] == 0 and stats["excluded"] == {"total": 0, "by_reason": {}}
     async with api.services.database.read_session() as session:

@@ -495,6 +495,29 @@ async def test_a_channel_the_template_cannot_fill_is_a_warning(api: Api) -> None
     assert ("channel_without_variant", None) in _codes(report["warnings"])
 
 
+async def test_people_without_a_value_the_words_use_are_a_warning(api: Api) -> None:
+    db, clock = api.services.database, api.services.clock
+    await contact(db, clock, phone="+32470000001", first_name="An", municipality="Gent")
+    await contact(db, clock, phone="+32470000002", first_name=None, municipality="Gent")
+    await contact(db, clock, phone="+32470000003", first_name="  ", municipality=None)
+    body = "Dag {{ first_name }} uit {{ municipality }}. {{ measure.title }} {{ stop }}"
+    status, saved, _ = await api.call(
+        "POST",
+        "/api/v1/templates/greeting/versions",
+        json={"name": "Greeting", "variants": [{"language": "nl", "channel": "sms", "body": body}]},
+    )
+    assert status == 201, saved
+    created = await _campaign(api, int(saved["id"]), measure_ids=[await _measure(api)])
+
+    _, report, _ = await api.call("GET", f"/api/v1/campaigns/{created['id']}/checks")
+
+    empty = [f for f in report["warnings"] if f["code"] == "empty_person_value"]
+    assert [(f["recipients"], f["message"].split(":")[0]) for f in empty] == [
+        (2, "2 recipients have no first name"),
+        (1, "1 recipients have no municipality"),
+    ]
+
+
 _EDITABLE = (
     "name",
     "template_version_id",

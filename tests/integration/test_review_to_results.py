@@ -5,8 +5,6 @@ run the CSV of results gives every person's outcome and reason, matching the sta
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter
 from datetime import timedelta
 from typing import Any
@@ -52,13 +50,6 @@ async def _setup(api: Api) -> dict[str, int]:
             await person("Tom", phone="+32470000006", attributes={"tijdelijk_werkloos": False}),
         ]
     )
-
-
-async def _csv(api: Api, path: str) -> list[dict[str, str]]:
-    response = await api.client.get(path, headers={"Authorization": f"Bearer {api.keys['editor']}"})
-    text = await response.text()
-    assert response.status == 200, text
-    return list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff")), delimiter=";"))
 
 
 async def test_from_checks_on_real_recipients_to_every_persons_outcome(api: Api) -> None:
@@ -133,8 +124,8 @@ async def test_from_checks_on_real_recipients_to_every_persons_outcome(api: Api)
     assert await api.services.campaigns.complete_finished() == [cid]
 
     # Every person's outcome and reason, from the two files, matching the stats.
-    sent = await _csv(api, f"/api/v1/campaigns/{cid}/messages.csv")
-    left_out = await _csv(api, f"/api/v1/campaigns/{cid}/exclusions.csv")
+    sent = await api.csv_rows(f"/api/v1/campaigns/{cid}/messages.csv")
+    left_out = await api.csv_rows(f"/api/v1/campaigns/{cid}/exclusions.csv")
     outcome = {int(r["contact_id"]): r["state"] for r in sent}
     why = {int(r["contact_id"]): r["reason"] for r in left_out}
     name = {i: n for n, i in people.items()}

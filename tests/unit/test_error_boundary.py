@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from campaign.api.answers import json_response, strict_dumps
-from campaign.api.bodies import JSON_DEPTH_LIMIT, check_json, parse_json
+from campaign.api.bodies import check_json, parse_json
 from campaign.api.problems import KINDS, PROBLEM_BASE
+from campaign.kernel import limits
 from campaign.kernel.errors import InvalidInput
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,7 +37,10 @@ def _refusal(text: str) -> InvalidInput:
         ('{"n": 1' + "0" * 5000 + "}", "n"),
         ('{"name": "Gent\\u0000"}', "name"),
         ('{"Gent\\u0000": 1}', "Gent\x00"),
-        ('{"a": ' * (JSON_DEPTH_LIMIT + 1) + "1" + "}" * (JSON_DEPTH_LIMIT + 1), "a" + ".a" * 32),
+        (
+            '{"a": ' * (limits.JSON_DEPTH_MAX + 1) + "1" + "}" * (limits.JSON_DEPTH_MAX + 1),
+            "a" + ".a" * 32,
+        ),
         ("[" * 100_000 + "]" * 100_000, "body"),
         ("\ufeff[1]x", "body"),
     ],

@@ -18,6 +18,7 @@ from audiences.contacts.municipalities import (
     IN_FLANDERS,
     IN_WALLONIA,
     MUNICIPALITIES,
+    Municipality,
 )
 from audiences.contacts.places import (
     PlaceNames,
@@ -119,11 +120,9 @@ def test_no_name_belongs_to_two_places() -> None:
     ],
 )
 def test_every_municipality_is_stored_in_its_own_language_and_postcode_region(
-    group: tuple[object, ...], region: str, language: str
+    group: tuple[Municipality, ...], region: str, language: str
 ) -> None:
-    for municipality in MUNICIPALITIES:
-        if municipality not in group:
-            continue
+    for municipality in group:
         area = area_of(int(municipality.postcode))
         assert area is not None and area.region == region, municipality
         assert official_language(int(municipality.postcode)) == language, municipality
